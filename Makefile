@@ -1,0 +1,35 @@
+# Makefile for the ctem PostgreSQL extension (PGXS)
+
+EXTENSION = ctem
+MODULE_big = ctem
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+
+OBJS = \
+	src/ctem.o \
+	src/asset.o \
+	src/keys_core.o \
+	src/exposure.o
+
+DATA = $(wildcard sql/ctem--*.sql)
+DOCS = $(wildcard docs/*.md)
+
+PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
+SHLIB_LINK = $(shell pkg-config --libs jansson)
+
+REGRESS = store asset_key
+REGRESS_OPTS = --load-extension=ctem
+
+ISOLATION = ensure_asset
+ISOLATION_OPTS = --inputdir=test --load-extension=ctem
+
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+PG_MAJOR := $(shell $(PG_CONFIG) --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
+ifeq ($(shell test $(PG_MAJOR) -ge 15 && echo ok),)
+$(error ctem requires PostgreSQL 15 or later (pg_config reports $(PG_MAJOR)))
+endif
+
+include $(PGXS)
