@@ -7,8 +7,12 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 OBJS = \
 	src/ctem.o \
 	src/asset.o \
+	src/cvss.o \
+	src/cvss_core.o \
+	src/exposure.o \
 	src/keys_core.o \
-	src/exposure.o
+	src/score.o \
+	src/score_core.o
 
 DATA = $(wildcard sql/ctem--*.sql)
 DOCS = $(wildcard docs/*.md)
@@ -16,7 +20,7 @@ DOCS = $(wildcard docs/*.md)
 PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 SHLIB_LINK = $(shell pkg-config --libs jansson)
 
-REGRESS = store asset_key
+REGRESS = store asset_key cvss upgrade
 REGRESS_OPTS = --load-extension=ctem
 
 ISOLATION = ensure_asset

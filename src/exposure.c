@@ -10,24 +10,45 @@
  * maps to one row.  The component version is deliberately not part of it:
  * an upgrade that does not fix the problem is the same exposure.
  *
+ * Created with the argument 'merge' (from 0.3.0 on), the trigger also makes
+ * an INSERT of a fingerprint that already exists a re-detection: it updates
+ * the existing row (last_seen, sources, aliases, the newer descriptive
+ * columns, details; a fixed exposure is reopened) and skips the insert, so
+ * ETL jobs that INSERT or COPY straight into ctem.exposure get the same
+ * dedup as ctem.ingest, which goes through this very path.  The probe uses
+ * SnapshotSelf, so duplicates within one statement merge too.  A concurrent
+ * uncommitted insert of the same fingerprint by another session is not
+ * seen; the unique index then makes the later transaction fail (ingest
+ * callers should serialise per asset).
+ *
  * src/exposure.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "ctem.h"
 #include "keys_core.h"
+#include "score.h"
 
 PG_FUNCTION_INFO_V1(ctem_exposure_fingerprint);
 PG_FUNCTION_INFO_V1(ctem_exposure_before_row);
@@ -39,6 +60,9 @@ typedef struct ExposureAtts
 {
 	Oid			relid;
 	int			natts;
+	Oid			fp_index;		/* exposure_fingerprint_unique */
+	int			tenant_id;
+	int			id;
 	int			asset_id;
 	int			kind;
 	int			rule_id;
@@ -47,7 +71,38 @@ typedef struct ExposureAtts
 	int			fingerprint;
 	int			status;
 	int			resolved_at;
+	/* merged on re-detection, in the order of MERGE_SQL's $3..$11 */
+	int			merge[9];
+	CtemScoreCache *score;		/* scoring context of this statement */
 } ExposureAtts;
+
+static const char *const merge_columns[9] = {
+	"last_seen", "sources", "aliases", "title", "severity", "cvss",
+	"component_version", "fixed_version", "details"
+};
+
+/*
+ * Re-detection of an existing exposure: $1 tenant, $2 id, $3.. the new
+ * row's values of merge_columns.
+ */
+#define MERGE_SQL \
+	"UPDATE ctem.exposure e SET " \
+	"last_seen = GREATEST(e.last_seen, $3), " \
+	"sources = ctem.array_union(e.sources, $4), " \
+	"aliases = ctem.array_union(e.aliases, $5), " \
+	"title = COALESCE($6, e.title), " \
+	"severity = CASE WHEN $7 OPERATOR(pg_catalog.=) 'unknown' THEN e.severity ELSE $7 END, " \
+	"cvss = COALESCE($8, e.cvss), " \
+	"component_version = COALESCE($9, e.component_version), " \
+	"fixed_version = COALESCE($10, e.fixed_version), " \
+	"details = e.details OPERATOR(pg_catalog.||) $11, " \
+	"status = CASE WHEN e.status OPERATOR(pg_catalog.=) 'fixed' " \
+	"THEN 'open'::ctem.exposure_status ELSE e.status END " \
+	"WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 AND e.id OPERATOR(pg_catalog.=) $2"
+
+/* the prepared merge, kept for the backend; re-prepared if the table changes */
+static SPIPlanPtr merge_plan = NULL;
+static Oid	merge_plan_relid = InvalidOid;
 
 static void
 append_lower(StringInfo buf, const char *s, int len)
@@ -65,8 +120,8 @@ append_lower(StringInfo buf, const char *s, int len)
 }
 
 /* canonical rule id of t as palloc'd text */
-static text *
-canonical_rule_id(text *t)
+text *
+ctem_canonical_rule_id_text(text *t)
 {
 	size_t		len = VARSIZE_ANY_EXHDR(t);
 	char	   *out = palloc(len + 1);
@@ -77,10 +132,10 @@ canonical_rule_id(text *t)
 
 /*
  * Fingerprint of the given identity fields; rule_id must be canonical
- * already.  component and location may be NULL.
+ * already.  component and location may be NULL (pass NULL for empty ones).
  */
-static pg_uuid_t *
-fingerprint(int64 asset_id, const char *kind, text *rule_id,
+pg_uuid_t *
+ctem_fingerprint(int64 asset_id, const char *kind, text *rule_id,
 			text *component, text *location)
 {
 	StringInfoData buf;
@@ -117,8 +172,8 @@ fingerprint(int64 asset_id, const char *kind, text *rule_id,
 }
 
 /* treat an empty text like NULL */
-static text *
-nonempty_or_null(text *t)
+text *
+ctem_nonempty_or_null(text *t)
 {
 	return (t != NULL && VARSIZE_ANY_EXHDR(t) > 0) ? t : NULL;
 }
@@ -133,13 +188,13 @@ ctem_exposure_fingerprint(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	PG_RETURN_UUID_P(fingerprint(PG_GETARG_INT64(0),
+	PG_RETURN_UUID_P(ctem_fingerprint(PG_GETARG_INT64(0),
 								 ctem_enum_label(PG_GETARG_DATUM(1)),
-								 canonical_rule_id(PG_GETARG_TEXT_PP(2)),
+								 ctem_canonical_rule_id_text(PG_GETARG_TEXT_PP(2)),
 								 PG_ARGISNULL(3) ? NULL :
-								 nonempty_or_null(PG_GETARG_TEXT_PP(3)),
+								 ctem_nonempty_or_null(PG_GETARG_TEXT_PP(3)),
 								 PG_ARGISNULL(4) ? NULL :
-								 nonempty_or_null(PG_GETARG_TEXT_PP(4))));
+								 ctem_nonempty_or_null(PG_GETARG_TEXT_PP(4))));
 }
 
 static int
@@ -164,9 +219,16 @@ exposure_atts(FunctionCallInfo fcinfo, Relation rel)
 		return atts;
 
 	if (atts == NULL)
-		atts = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ExposureAtts));
+		atts = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ExposureAtts));
+	atts->score = NULL;
 	atts->relid = RelationGetRelid(rel);
 	atts->natts = tupdesc->natts;
+	atts->fp_index = get_relname_relid("exposure_fingerprint_unique",
+									   RelationGetNamespace(rel));
+	atts->tenant_id = required_att(tupdesc, "tenant_id");
+	atts->id = required_att(tupdesc, "id");
+	for (int i = 0; i < lengthof(merge_columns); i++)
+		atts->merge[i] = required_att(tupdesc, merge_columns[i]);
 	atts->asset_id = required_att(tupdesc, "asset_id");
 	atts->kind = required_att(tupdesc, "kind");
 	atts->rule_id = required_att(tupdesc, "rule_id");
@@ -197,6 +259,100 @@ status_is_closed(const char *label)
 }
 
 /*
+ * Id of the exposure of this tenant with this fingerprint, seen with
+ * SnapshotSelf (committed rows and this transaction's, this statement's
+ * included); 0 when there is none.
+ */
+static int64
+find_by_fingerprint(Relation rel, ExposureAtts *atts, Datum tenant, Datum fp)
+{
+	Relation	idx;
+	IndexScanDesc scan;
+	ScanKeyData keys[2];
+	TupleTableSlot *slot;
+	int64		id = 0;
+
+	if (!OidIsValid(atts->fp_index))
+		elog(ERROR, "index \"exposure_fingerprint_unique\" of ctem.exposure not found");
+	idx = index_open(atts->fp_index, AccessShareLock);
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, tenant);
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_UUID_EQ, fp);
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, idx, SnapshotSelf, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, atts->id, &isnull);
+
+		if (!isnull)
+			id = DatumGetInt64(d);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	return id;
+}
+
+/* merge the new row into exposure "id" (see MERGE_SQL) */
+static void
+merge_into(Relation rel, ExposureAtts *atts, HeapTuple tuple, Datum tenant,
+		   int64 id)
+{
+	TupleDesc	tupdesc = rel->rd_att;
+	Datum		values[11];
+	char		nulls[11];
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (merge_plan == NULL || merge_plan_relid != RelationGetRelid(rel))
+	{
+		Oid			types[11];
+		SPIPlanPtr	plan;
+
+		types[0] = INT4OID;
+		types[1] = INT8OID;
+		for (int i = 0; i < lengthof(merge_columns); i++)
+			types[2 + i] = TupleDescAttr(tupdesc, atts->merge[i] - 1)->atttypid;
+		plan = SPI_prepare(MERGE_SQL, 11, types);
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the exposure merge: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		if (merge_plan != NULL)
+			SPI_freeplan(merge_plan);
+		merge_plan = plan;
+		merge_plan_relid = RelationGetRelid(rel);
+	}
+
+	values[0] = tenant;
+	nulls[0] = ' ';
+	values[1] = Int64GetDatum(id);
+	nulls[1] = ' ';
+	for (int i = 0; i < lengthof(merge_columns); i++)
+	{
+		bool		isnull;
+
+		values[2 + i] = heap_getattr(tuple, atts->merge[i], tupdesc, &isnull);
+		nulls[2 + i] = isnull ? 'n' : ' ';
+	}
+	rc = SPI_execute_plan(merge_plan, values, nulls, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "exposure merge failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+static bool
+trigger_has_arg(const Trigger *trigger, const char *arg)
+{
+	for (int i = 0; i < trigger->tgnargs; i++)
+		if (strcmp(trigger->tgargs[i], arg) == 0)
+			return true;
+	return false;
+}
+
+/*
  * BEFORE INSERT OR UPDATE FOR EACH ROW on ctem.exposure.
  */
 Datum
@@ -211,6 +367,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	Datum		kind;
 	Datum		status;
 	text	   *rule_id;
+	Datum		fp;
 	int			cols[3];
 	Datum		values[3];
 	bool		nulls[3];
@@ -237,18 +394,37 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	if (rule_id == NULL)
 		return PointerGetDatum(tuple);
 
-	rule_id = canonical_rule_id(rule_id);
+	rule_id = ctem_canonical_rule_id_text(rule_id);
 	cols[ncols] = atts->rule_id;
 	values[ncols] = PointerGetDatum(rule_id);
 	nulls[ncols++] = false;
 
+	fp = UUIDPGetDatum(ctem_fingerprint(DatumGetInt64(asset_id),
+								   ctem_enum_label(kind),
+								   rule_id,
+								   ctem_nonempty_or_null(getattr_text(tuple, tupdesc, atts->component)),
+								   ctem_nonempty_or_null(getattr_text(tuple, tupdesc, atts->location))));
 	cols[ncols] = atts->fingerprint;
-	values[ncols] = UUIDPGetDatum(fingerprint(DatumGetInt64(asset_id),
-											  ctem_enum_label(kind),
-											  rule_id,
-											  nonempty_or_null(getattr_text(tuple, tupdesc, atts->component)),
-											  nonempty_or_null(getattr_text(tuple, tupdesc, atts->location))));
+	values[ncols] = fp;
 	nulls[ncols++] = false;
+
+	/* re-detection of a known problem: merge into it, skip the insert */
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
+		trigger_has_arg(trigdata->tg_trigger, "merge"))
+	{
+		Datum		tenant = heap_getattr(tuple, atts->tenant_id, tupdesc, &isnull);
+		int64		existing;
+
+		if (!isnull)
+		{
+			existing = find_by_fingerprint(trigdata->tg_relation, atts, tenant, fp);
+			if (existing != 0)
+			{
+				merge_into(trigdata->tg_relation, atts, tuple, tenant, existing);
+				return PointerGetDatum(NULL);
+			}
+		}
+	}
 
 	/* resolved_at follows status: set when it closes, cleared on reopen */
 	status = heap_getattr(tuple, atts->status, tupdesc, &isnull);
@@ -273,5 +449,9 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	}
 
 	tuple = heap_modify_tuple_by_cols(tuple, tupdesc, ncols, cols, values, nulls);
+
+	if (trigger_has_arg(trigdata->tg_trigger, "score"))
+		tuple = ctem_score_exposure_tuple(&atts->score, fcinfo->flinfo->fn_mcxt,
+										  trigdata->tg_relation, tuple);
 	return PointerGetDatum(tuple);
 }

@@ -160,6 +160,8 @@ ctem_normalize_key(const char *kind, const char *in, size_t len,
 
 	if (strcmp(kind, "host") == 0 || strcmp(kind, "domain") == 0)
 	{
+		while (len > 1 && (in[len - 1] == '.' || is_blank(in[len - 1])))
+			len--;
 		if (strcmp(kind, "host") == 0)
 		{
 			n = canonical_ip(in, len, out, outsize);
@@ -169,8 +171,6 @@ ctem_normalize_key(const char *kind, const char *in, size_t len,
 				return n;
 			}
 		}
-		while (len > 1 && in[len - 1] == '.')
-			len--;
 		n = copy_lower_prefix(in, len, len, out);
 	}
 	else if (strcmp(kind, "web_app") == 0 || strcmp(kind, "api") == 0)
@@ -178,20 +178,28 @@ ctem_normalize_key(const char *kind, const char *in, size_t len,
 		size_t		auth = url_authority_end(in, len);
 
 		/* "https://Example.COM/" and "https://example.com" are one app */
-		if (len == auth + 1 && in[auth] == '/')
+		while (len > 1 && len == auth + 1 && in[auth] == '/')
+		{
 			len = auth;
+			while (len > 1 && is_blank(in[len - 1]))
+				len--;
+			auth = url_authority_end(in, len);
+		}
 		n = copy_lower_prefix(in, len, auth, out);
 	}
 	else if (strcmp(kind, "repository") == 0)
 	{
 		size_t		auth;
 
-		while (len > 1 && in[len - 1] == '/')
-			len--;
-		if (len > 4 && prefix_ci(in + len - 4, 4, ".git"))
-			len -= 4;
-		while (len > 1 && in[len - 1] == '/')
-			len--;
+		for (;;)
+		{
+			if (len > 1 && (in[len - 1] == '/' || is_blank(in[len - 1])))
+				len--;
+			else if (len > 4 && prefix_ci(in + len - 4, 4, ".git"))
+				len -= 4;
+			else
+				break;
+		}
 		auth = url_authority_end(in, len);
 		/* scp-like "git@host:org/repo" has no "://": lower-case up to ':' */
 		if (memchr(in, ':', len) != NULL && !contains(in, len, "://"))

@@ -52,7 +52,8 @@ for t in test/*_check.c test/cvss_conformance.c; do
 		cvss_conformance) srcs="src/cvss_core.c" ;;
 		*) srcs="" ;;
 	esac
-	if ! gcc -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc -o "test/bin/$name" "$t" $srcs -lm; then
+	if ! gcc -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc $(pkg-config --cflags jansson) \
+		-o "test/bin/$name" "$t" $srcs $(pkg-config --libs jansson) -lm; then
 		echo "$name: build failed"; failed=$((failed + 1)); continue
 	fi
 	args=""

@@ -1,0 +1,943 @@
+/*-------------------------------------------------------------------------
+ *
+ * score.c
+ *		SQL glue of the risk model: scoring in the exposure trigger,
+ *		ctem.risk_score(), ctem.risk_explain(), ctem.ssvc_decision() and the
+ *		validation trigger of ctem.policy.
+ *
+ * The model itself is score_core.c (pure C, inputs as arguments).  This
+ * file gathers the inputs: the exposure row, its asset, the active policy,
+ * the exposure's CVE in ctem.vuln_intel and the asset's compensating
+ * controls.  The exposure trigger looks these up once per statement and
+ * caches them (per asset, per CVE), so a COPY of a million rows costs one
+ * lookup per distinct asset and CVE, not per row.  The cache lives in the
+ * trigger's FmgrInfo, which is per statement: every statement sees current
+ * context and nothing needs invalidating.
+ *
+ * src/score.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "ctem.h"
+#include "cvss_core.h"
+#include "score.h"
+#include "score_core.h"
+
+PG_FUNCTION_INFO_V1(ctem_risk_score);
+PG_FUNCTION_INFO_V1(ctem_risk_explain);
+PG_FUNCTION_INFO_V1(ctem_ssvc_decision_sql);
+PG_FUNCTION_INFO_V1(ctem_policy_before_row);
+
+/* context of one asset: its row and its unexpired controls */
+typedef struct AssetCtx
+{
+	int64		key[2];			/* tenant, asset id (hash key) */
+	bool		found;
+	int			criticality;	/* 0 unknown */
+	int			internet_facing;	/* -1 unknown */
+	bool		crown_jewel;
+	int			ncontrols;
+	double	   *effectiveness;
+	char	  **control_rule;	/* NULL = applies to every exposure */
+} AssetCtx;
+
+typedef struct IntelCtx
+{
+	char		cve[64];		/* hash key */
+	bool		found;
+	bool		kev;
+	bool		epss_null;
+	double		epss;
+} IntelCtx;
+
+struct CtemScoreCache
+{
+	MemoryContext cxt;
+	CtemPolicy	policy;
+	bool		policy_active;	/* false: no active policy, defaults */
+	bool		kev_loaded;		/* some KEV catalog was loaded */
+	HTAB	   *assets;
+	HTAB	   *intel;
+	/* attribute numbers of ctem.exposure */
+	int			att_tenant,
+				att_asset,
+				att_rule,
+				att_severity,
+				att_cvss,
+				att_maturity,
+				att_validation,
+				att_first_seen,
+				att_kev,
+				att_epss,
+				att_controls,
+				att_score,
+				att_priority,
+				att_sla_due,
+				att_explain;
+	Oid			priority_oids[4];
+};
+
+/* ------------------------------------------------------------------------
+ * policy
+ * ------------------------------------------------------------------------ */
+
+static double
+attr_float8(HeapTuple tup, TupleDesc td, const char *name, double dflt)
+{
+	int			att = SPI_fnumber(td, name);
+	bool		isnull;
+	Datum		d;
+
+	if (att <= 0)
+		return dflt;
+	d = SPI_getbinval(tup, td, att, &isnull);
+	return isnull ? dflt : DatumGetFloat8(d);
+}
+
+/* elements of a float8[] or int4[] column into out (up to max), count back */
+static int
+attr_array(HeapTuple tup, TupleDesc td, const char *name, Oid elemtype,
+		   double *out, int max, int *ndims_out)
+{
+	int			att = SPI_fnumber(td, name);
+	bool		isnull;
+	Datum		d;
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (ndims_out)
+		*ndims_out = 0;
+	if (att <= 0)
+		return 0;
+	d = SPI_getbinval(tup, td, att, &isnull);
+	if (isnull)
+		return 0;
+	arr = DatumGetArrayTypeP(d);
+	if (ndims_out)
+		*ndims_out = ARR_NDIM(arr);
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
+	for (int i = 0; i < n && i < max; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("policy column \"%s\" must not contain NULL elements", name)));
+		out[i] = elemtype == FLOAT8OID ? DatumGetFloat8(elems[i]) :
+			(double) DatumGetInt32(elems[i]);
+	}
+	return n;
+}
+
+/* a CtemPolicy from a ctem.policy row; errors name the offending column */
+static void
+policy_from_tuple(HeapTuple tup, TupleDesc td, CtemPolicy *p)
+{
+	double		buf[CTEM_EPSS_BANDS_MAX + 1];
+	double		crit[6];
+	double		sla[5];
+	double		ovr[21];
+	int			n,
+				m,
+				ndims;
+	bool		isnull;
+	Datum		v;
+
+	ctem_policy_default(p);
+	v = SPI_getbinval(tup, td, SPI_fnumber(td, "version"), &isnull);
+	p->version = isnull ? 0 : DatumGetInt32(v);
+#define F(field) p->field = attr_float8(tup, td, #field, p->field)
+	F(sev_critical);
+	F(sev_high);
+	F(sev_medium);
+	F(sev_low);
+	F(sev_info);
+	F(sev_missing);
+	F(l_kev);
+	F(l_validated);
+	F(l_mat_high);
+	F(l_mat_functional);
+	F(l_mat_poc);
+	F(l_mat_unproven);
+	F(l_epss_unknown);
+	F(l_min);
+	F(l_max);
+	F(a_unknown);
+	F(x_internet);
+	F(x_attack_path);
+	F(x_internal);
+	F(x_unknown);
+	F(c_max);
+	F(v_blocked);
+	F(p1_min);
+	F(p2_min);
+	F(p3_min);
+#undef F
+
+	n = attr_array(tup, td, "epss_thresholds", FLOAT8OID, buf, CTEM_EPSS_BANDS_MAX + 1, NULL);
+	m = attr_array(tup, td, "epss_values", FLOAT8OID, p->epss_value, CTEM_EPSS_BANDS_MAX, NULL);
+	if (n != m || n > CTEM_EPSS_BANDS_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid policy: \"epss_thresholds\" and \"epss_values\" must have the same number of elements, at most %d",
+						CTEM_EPSS_BANDS_MAX),
+				 errdetail("epss_thresholds has %d, epss_values has %d.", n, m)));
+	p->n_epss_bands = n;
+	for (int i = 0; i < n; i++)
+		p->epss_threshold[i] = buf[i];
+
+	if (attr_array(tup, td, "a_by_criticality", FLOAT8OID, crit, 6, NULL) != 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid policy: \"a_by_criticality\" must have 5 elements, for criticality 1 to 5")));
+	for (int i = 0; i < 5; i++)
+		p->a_by_criticality[i] = crit[i];
+
+	if (attr_array(tup, td, "sla_days", INT4OID, sla, 5, NULL) != 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid policy: \"sla_days\" must have 4 elements, for P1 to P4")));
+	for (int i = 0; i < 4; i++)
+		p->sla_days[i] = (int) sla[i];
+
+	n = attr_array(tup, td, "sla_override", INT4OID, ovr, 21, &ndims);
+	if (n != 20 || ndims != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid policy: \"sla_override\" must be a 5 x 4 array (criticality 1..5 by P1..P4)")));
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 4; j++)
+			p->sla_override[i][j] = (int) ovr[i * 4 + j];
+
+	v = SPI_getbinval(tup, td, SPI_fnumber(td, "use_ssvc"), &isnull);
+	p->use_ssvc = !isnull && DatumGetBool(v);
+}
+
+/* the active policy; false (and the defaults) when none is active */
+static bool
+load_active_policy(CtemPolicy *p)
+{
+	bool		found = false;
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute("SELECT * FROM ctem.policy WHERE active", true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read ctem.policy: %s", SPI_result_code_string(rc));
+	if (SPI_processed > 0)
+	{
+		policy_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, p);
+		found = true;
+	}
+	else
+	{
+		ctem_policy_default(p);
+		p->version = 0;
+	}
+	SPI_finish();
+	return found;
+}
+
+/* ------------------------------------------------------------------------
+ * inputs
+ * ------------------------------------------------------------------------ */
+
+/* the parts of an exposure and its asset the model reads */
+typedef struct RowInputs
+{
+	CtemCvss   *cvss;			/* NULL if none */
+	const char *severity;
+	const char *maturity;
+	const char *validation;		/* NULL if none */
+	int			kev;
+	double		epss;			/* NaN unknown */
+	double		controls;
+	int			ncontrols;
+	int			criticality;
+	int			internet_facing;
+	bool		crown_jewel;
+} RowInputs;
+
+static int
+metric_is(const CtemCvss *c, const char *name, const char *value)
+{
+	const char *v = NULL;
+
+	if (ctem_cvss_metric(c, name, &v) != 1 || v == NULL)
+		return -1;
+	return strcmp(v, value) == 0 ? 1 : 0;
+}
+
+static void
+make_input(const RowInputs *r, CtemScoreInput *in)
+{
+	ctem_score_input_init(in);
+	if (r->cvss != NULL && r->cvss->score10 >= 0)
+	{
+		in->cvss = r->cvss->score10 / 10.0;
+		in->cvss_source = r->cvss->version == CTEM_CVSS_V40 ? "cvss v4.0 vector" :
+			r->cvss->version == CTEM_CVSS_V31 ? "cvss v3.1 vector" :
+			r->cvss->version == CTEM_CVSS_V30 ? "cvss v3.0 vector" : "cvss v2.0 vector";
+	}
+	in->severity = (CtemSeverity) Max(ctem_severity_parse(r->severity), 0);
+	in->kev = r->kev;
+	in->validation = r->validation ? (CtemValidation) Max(ctem_validation_parse(r->validation), 0) : CTEM_VAL_NONE;
+	in->maturity = (CtemExploitMaturity) Max(ctem_maturity_parse(r->maturity), 0);
+	in->epss = r->epss;
+	in->criticality = r->criticality;
+	in->internet_facing = r->internet_facing;
+	in->on_attack_path = r->crown_jewel ? 1 : CTEM_UNKNOWN;
+	in->control_effectiveness = r->controls;
+	in->n_controls = r->ncontrols;
+
+	/* SSVC decision points the row can tell; the rest the core derives */
+	if (r->cvss != NULL)
+	{
+		const CtemCvss *c = r->cvss;
+
+		if (c->version == CTEM_CVSS_V40)
+		{
+			in->ssvc_automatable = ctem_ssvc_automatable_from_cvss(metric_is(c, "AV", "N"),
+																   metric_is(c, "AC", "L") == 1 && metric_is(c, "AT", "N") == 1,
+																   metric_is(c, "PR", "N"),
+																   metric_is(c, "UI", "N"));
+			in->ssvc_technical_impact = ctem_ssvc_technical_impact_from_cvss(metric_is(c, "VC", "H"),
+																			 metric_is(c, "VI", "H"),
+																			 metric_is(c, "VA", "H"),
+																			 metric_is(c, "SC", "H") == 1 || metric_is(c, "SI", "H") == 1);
+		}
+		else if (c->version == CTEM_CVSS_V2)
+		{
+			in->ssvc_automatable = ctem_ssvc_automatable_from_cvss(metric_is(c, "AV", "N"),
+																   metric_is(c, "AC", "L"),
+																   metric_is(c, "Au", "N"),
+																   1);
+			in->ssvc_technical_impact = ctem_ssvc_technical_impact_from_cvss(metric_is(c, "C", "C"),
+																			 metric_is(c, "I", "C"),
+																			 metric_is(c, "A", "C"),
+																			 0);
+		}
+		else
+		{
+			in->ssvc_automatable = ctem_ssvc_automatable_from_cvss(metric_is(c, "AV", "N"),
+																   metric_is(c, "AC", "L"),
+																   metric_is(c, "PR", "N"),
+																   metric_is(c, "UI", "N"));
+			in->ssvc_technical_impact = ctem_ssvc_technical_impact_from_cvss(metric_is(c, "C", "H"),
+																			 metric_is(c, "I", "H"),
+																			 metric_is(c, "A", "H"),
+																			 metric_is(c, "S", "C"));
+		}
+		if (in->ssvc_automatable < 0)
+			in->ssvc_automatable = CTEM_UNKNOWN;
+		if (in->ssvc_technical_impact < 0)
+			in->ssvc_technical_impact = CTEM_UNKNOWN;
+	}
+}
+
+static Datum
+score_numeric(double score)
+{
+	return NumericGetDatum(int64_div_fast_to_numeric((int64) llround(score * 10.0), 1));
+}
+
+static Datum
+explain_jsonb(const CtemPolicy *p, const CtemScoreInput *in,
+			  const CtemScoreResult *r, bool policy_active)
+{
+	char		buf[CTEM_EXPLAIN_MAX];
+
+	ctem_score_explain(p, in, r, buf, sizeof(buf));
+	(void) policy_active;
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
+}
+
+/* ------------------------------------------------------------------------
+ * the exposure trigger's part
+ * ------------------------------------------------------------------------ */
+
+static int
+att(TupleDesc td, const char *name)
+{
+	int			a = SPI_fnumber(td, name);
+
+	if (a <= 0)
+		elog(ERROR, "ctem.exposure has no column \"%s\"; run ALTER EXTENSION ctem UPDATE", name);
+	return a;
+}
+
+static CtemScoreCache *
+score_cache_create(MemoryContext parent, Relation rel)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "ctem score cache",
+											  ALLOCSET_SMALL_SIZES);
+	CtemScoreCache *c = MemoryContextAllocZero(cxt, sizeof(CtemScoreCache));
+	TupleDesc	td = rel->rd_att;
+	HASHCTL		ctl;
+	Oid			prio_type;
+	static const char *const labels[4] = {"P1", "P2", "P3", "P4"};
+
+	c->cxt = cxt;
+	c->att_tenant = att(td, "tenant_id");
+	c->att_asset = att(td, "asset_id");
+	c->att_rule = att(td, "rule_id");
+	c->att_severity = att(td, "severity");
+	c->att_cvss = att(td, "cvss");
+	c->att_maturity = att(td, "exploit_maturity");
+	c->att_validation = att(td, "validation");
+	c->att_first_seen = att(td, "first_seen");
+	c->att_kev = att(td, "kev");
+	c->att_epss = att(td, "epss");
+	c->att_controls = att(td, "controls_effectiveness");
+	c->att_score = att(td, "risk_score");
+	c->att_priority = att(td, "priority");
+	c->att_sla_due = att(td, "sla_due");
+	c->att_explain = att(td, "score_explain");
+	prio_type = TupleDescAttr(td, c->att_priority - 1)->atttypid;
+	for (int i = 0; i < 4; i++)
+		c->priority_oids[i] = DatumGetObjectId(DirectFunctionCall2(enum_in,
+																   CStringGetDatum(labels[i]),
+																   ObjectIdGetDatum(prio_type)));
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64) * 2;
+	ctl.entrysize = sizeof(AssetCtx);
+	ctl.hcxt = cxt;
+	c->assets = hash_create("ctem score assets", 64, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(((IntelCtx *) 0)->cve);
+	ctl.entrysize = sizeof(IntelCtx);
+	ctl.hcxt = cxt;
+	c->intel = hash_create("ctem score intel", 256, &ctl,
+						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+	c->policy_active = load_active_policy(&c->policy);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT EXISTS (SELECT 1 FROM ctem.vuln_intel WHERE kev)", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read ctem.vuln_intel");
+	{
+		bool		isnull;
+
+		c->kev_loaded = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+	return c;
+}
+
+static SPIPlanPtr asset_plan = NULL;
+static SPIPlanPtr intel_plan = NULL;
+
+static AssetCtx *
+asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
+{
+	int64		key[2] = {tenant, asset_id};
+	bool		found;
+	AssetCtx   *a = hash_search(c->assets, key, HASH_ENTER, &found);
+	Datum		vals[2];
+
+	if (found)
+		return a;
+	a->found = false;
+	a->criticality = 0;
+	a->internet_facing = CTEM_UNKNOWN;
+	a->crown_jewel = false;
+	a->ncontrols = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (asset_plan == NULL)
+	{
+		Oid			types[2] = {INT4OID, INT8OID};
+		SPIPlanPtr	plan = SPI_prepare(
+									   "SELECT a.criticality::int4, a.internet_facing, a.crown_jewel, "
+									   "ARRAY(SELECT c.effectiveness FROM ctem.control c "
+									   " WHERE c.tenant_id OPERATOR(pg_catalog.=) a.tenant_id "
+									   " AND c.asset_id OPERATOR(pg_catalog.=) a.id "
+									   " AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()) "
+									   " ORDER BY c.id), "
+									   "ARRAY(SELECT c.rule_id FROM ctem.control c "
+									   " WHERE c.tenant_id OPERATOR(pg_catalog.=) a.tenant_id "
+									   " AND c.asset_id OPERATOR(pg_catalog.=) a.id "
+									   " AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()) "
+									   " ORDER BY c.id) "
+									   "FROM ctem.asset a WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
+									   "AND a.id OPERATOR(pg_catalog.=) $2", 2, types);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the asset lookup: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		asset_plan = plan;
+	}
+	vals[0] = Int32GetDatum(tenant);
+	vals[1] = Int64GetDatum(asset_id);
+	if (SPI_execute_plan(asset_plan, vals, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "asset lookup failed");
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+
+		a->found = true;
+		d = SPI_getbinval(tup, td, 1, &isnull);
+		a->criticality = isnull ? 0 : DatumGetInt32(d);
+		d = SPI_getbinval(tup, td, 2, &isnull);
+		a->internet_facing = isnull ? CTEM_UNKNOWN : (DatumGetBool(d) ? 1 : 0);
+		d = SPI_getbinval(tup, td, 3, &isnull);
+		a->crown_jewel = !isnull && DatumGetBool(d);
+		d = SPI_getbinval(tup, td, 4, &isnull);
+		if (!isnull)
+		{
+			ArrayType  *effs = DatumGetArrayTypeP(d);
+			ArrayType  *rules = DatumGetArrayTypeP(SPI_getbinval(tup, td, 5, &isnull));
+			Datum	   *e;
+			Datum	   *r;
+			bool	   *en;
+			bool	   *rn;
+			int			ne,
+						nr;
+
+			deconstruct_array(effs, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &e, &en, &ne);
+			deconstruct_array(rules, TEXTOID, -1, false, TYPALIGN_INT, &r, &rn, &nr);
+			a->ncontrols = ne;
+			a->effectiveness = MemoryContextAlloc(c->cxt, sizeof(double) * Max(ne, 1));
+			a->control_rule = MemoryContextAlloc(c->cxt, sizeof(char *) * Max(ne, 1));
+			for (int i = 0; i < ne; i++)
+			{
+				a->effectiveness[i] = DatumGetFloat8(e[i]);
+				a->control_rule[i] = (i < nr && !rn[i]) ?
+					MemoryContextStrdup(c->cxt, TextDatumGetCString(r[i])) : NULL;
+			}
+		}
+	}
+	SPI_finish();
+	return a;
+}
+
+static IntelCtx *
+intel_ctx(CtemScoreCache *c, const char *rule)
+{
+	char		key[64];
+	bool		found;
+	IntelCtx   *e;
+	Datum		val;
+
+	if (strncmp(rule, "CVE-", 4) != 0 || strlen(rule) >= sizeof(key))
+		return NULL;
+	memset(key, 0, sizeof(key));
+	strlcpy(key, rule, sizeof(key));
+	e = hash_search(c->intel, key, HASH_ENTER, &found);
+	if (found)
+		return e;
+	e->found = false;
+	e->kev = false;
+	e->epss_null = true;
+	e->epss = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (intel_plan == NULL)
+	{
+		Oid			types[1] = {TEXTOID};
+		SPIPlanPtr	plan = SPI_prepare("SELECT kev, epss FROM ctem.vuln_intel "
+									   "WHERE cve_id OPERATOR(pg_catalog.=) $1", 1, types);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the intel lookup: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		intel_plan = plan;
+	}
+	val = CStringGetTextDatum(rule);
+	if (SPI_execute_plan(intel_plan, &val, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "intel lookup failed");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+		Datum		d;
+
+		e->found = true;
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		e->kev = !isnull && DatumGetBool(d);
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		e->epss_null = isnull;
+		e->epss = isnull ? 0 : DatumGetFloat8(d);
+	}
+	SPI_finish();
+	return e;
+}
+
+static const char *
+enum_label_or_null(HeapTuple tup, TupleDesc td, int attnum)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attnum, td, &isnull);
+
+	return isnull ? NULL : ctem_enum_label(d);
+}
+
+/*
+ * Score the exposure row "tuple" (after the trigger's other changes): fill
+ * kev, epss, controls_effectiveness from the context and risk_score,
+ * priority, sla_due, score_explain from the model.  Returns the new tuple.
+ */
+HeapTuple
+ctem_score_exposure_tuple(CtemScoreCache **cachep, MemoryContext cxt,
+						  Relation rel, HeapTuple tuple)
+{
+	CtemScoreCache *c = *cachep;
+	TupleDesc	td = rel->rd_att;
+	RowInputs	r;
+	CtemScoreInput in;
+	CtemScoreResult res;
+	bool		isnull;
+	Datum		d;
+	int32		tenant;
+	int64		asset_id;
+	char	   *rule;
+	AssetCtx   *a;
+	IntelCtx   *intel;
+	int			cols[7];
+	Datum		values[7];
+	bool		nulls[7];
+	double		effs[64];
+	int			neff = 0;
+
+	if (c == NULL)
+		c = *cachep = score_cache_create(cxt, rel);
+
+	d = heap_getattr(tuple, c->att_tenant, td, &isnull);
+	if (isnull)
+		return tuple;
+	tenant = DatumGetInt32(d);
+	d = heap_getattr(tuple, c->att_asset, td, &isnull);
+	if (isnull)
+		return tuple;
+	asset_id = DatumGetInt64(d);
+	d = heap_getattr(tuple, c->att_rule, td, &isnull);
+	if (isnull)
+		return tuple;
+	rule = TextDatumGetCString(d);
+
+	memset(&r, 0, sizeof(r));
+	d = heap_getattr(tuple, c->att_cvss, td, &isnull);
+	r.cvss = isnull ? NULL : (CtemCvss *) DatumGetPointer(d);
+	r.severity = enum_label_or_null(tuple, td, c->att_severity);
+	r.maturity = enum_label_or_null(tuple, td, c->att_maturity);
+	r.validation = enum_label_or_null(tuple, td, c->att_validation);
+	if (r.severity == NULL)
+		r.severity = "unknown";
+	if (r.maturity == NULL)
+		r.maturity = "unknown";
+
+	intel = intel_ctx(c, rule);
+	if (intel != NULL && intel->found)
+		r.kev = intel->kev ? 1 : 0;
+	else if (intel != NULL && c->kev_loaded)
+		r.kev = 0;
+	else
+		r.kev = CTEM_UNKNOWN;
+	r.epss = (intel != NULL && intel->found && !intel->epss_null) ? intel->epss : NAN;
+
+	a = asset_ctx(c, tenant, asset_id);
+	r.criticality = a->criticality;
+	r.internet_facing = a->internet_facing;
+	r.crown_jewel = a->crown_jewel;
+	for (int i = 0; i < a->ncontrols && neff < lengthof(effs); i++)
+		if (a->control_rule[i] == NULL || strcmp(a->control_rule[i], rule) == 0)
+			effs[neff++] = a->effectiveness[i];
+	r.ncontrols = neff;
+	r.controls = neff > 0 ? ctem_controls_combine(effs, neff) : 0.0;
+
+	make_input(&r, &in);
+	ctem_score_compute(&c->policy, &in, &res);
+
+	cols[0] = c->att_kev;
+	nulls[0] = r.kev == CTEM_UNKNOWN;
+	values[0] = BoolGetDatum(r.kev == 1);
+	cols[1] = c->att_epss;
+	nulls[1] = isnan(r.epss);
+	values[1] = Float8GetDatum(nulls[1] ? 0 : r.epss);
+	cols[2] = c->att_controls;
+	nulls[2] = false;
+	values[2] = Float8GetDatum(r.controls);
+	cols[3] = c->att_score;
+	nulls[3] = false;
+	values[3] = score_numeric(res.score);
+	cols[4] = c->att_priority;
+	nulls[4] = false;
+	values[4] = ObjectIdGetDatum(c->priority_oids[Min(Max(res.priority, 1), 4) - 1]);
+	cols[5] = c->att_sla_due;
+	d = heap_getattr(tuple, c->att_first_seen, td, &isnull);
+	nulls[5] = isnull;
+	values[5] = isnull ? (Datum) 0 :
+		TimestampTzGetDatum(DatumGetTimestampTz(d) + (TimestampTz) res.sla_days * USECS_PER_DAY);
+	cols[6] = c->att_explain;
+	nulls[6] = false;
+	values[6] = explain_jsonb(&c->policy, &in, &res, c->policy_active);
+
+	return heap_modify_tuple_by_cols(tuple, td, 7, cols, values, nulls);
+}
+
+/* ------------------------------------------------------------------------
+ * ctem.risk_score(e, a) and ctem.risk_explain(e, a)
+ * ------------------------------------------------------------------------ */
+
+typedef struct FnPolicy
+{
+	CtemPolicy	policy;
+	bool		active;
+} FnPolicy;
+
+static FnPolicy *
+fn_policy(FunctionCallInfo fcinfo)
+{
+	FnPolicy   *p = (FnPolicy *) fcinfo->flinfo->fn_extra;
+
+	if (p == NULL)
+	{
+		p = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FnPolicy));
+		p->active = load_active_policy(&p->policy);
+		fcinfo->flinfo->fn_extra = p;
+	}
+	return p;
+}
+
+static Datum
+composite_attr(HeapTupleHeader row, const char *name, bool *isnull)
+{
+	return GetAttributeByName(row, name, isnull);
+}
+
+static void
+inputs_from_rows(HeapTupleHeader e, HeapTupleHeader a, RowInputs *r)
+{
+	bool		isnull;
+	Datum		d;
+
+	memset(r, 0, sizeof(*r));
+	d = composite_attr(e, "cvss", &isnull);
+	r->cvss = isnull ? NULL : (CtemCvss *) DatumGetPointer(d);
+	d = composite_attr(e, "severity", &isnull);
+	r->severity = isnull ? "unknown" : ctem_enum_label(d);
+	d = composite_attr(e, "exploit_maturity", &isnull);
+	r->maturity = isnull ? "unknown" : ctem_enum_label(d);
+	d = composite_attr(e, "validation", &isnull);
+	r->validation = isnull ? NULL : ctem_enum_label(d);
+	d = composite_attr(e, "kev", &isnull);
+	r->kev = isnull ? CTEM_UNKNOWN : (DatumGetBool(d) ? 1 : 0);
+	d = composite_attr(e, "epss", &isnull);
+	r->epss = isnull ? NAN : DatumGetFloat8(d);
+	d = composite_attr(e, "controls_effectiveness", &isnull);
+	r->controls = isnull ? 0.0 : DatumGetFloat8(d);
+	r->ncontrols = r->controls > 0 ? 1 : 0;
+	d = composite_attr(a, "criticality", &isnull);
+	r->criticality = isnull ? 0 : DatumGetInt16(d);
+	d = composite_attr(a, "internet_facing", &isnull);
+	r->internet_facing = isnull ? CTEM_UNKNOWN : (DatumGetBool(d) ? 1 : 0);
+	d = composite_attr(a, "crown_jewel", &isnull);
+	r->crown_jewel = !isnull && DatumGetBool(d);
+}
+
+Datum
+ctem_risk_score(PG_FUNCTION_ARGS)
+{
+	FnPolicy   *p = fn_policy(fcinfo);
+	RowInputs	r;
+	CtemScoreInput in;
+	CtemScoreResult res;
+
+	inputs_from_rows(PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
+	make_input(&r, &in);
+	ctem_score_compute(&p->policy, &in, &res);
+	PG_RETURN_DATUM(score_numeric(res.score));
+}
+
+Datum
+ctem_risk_explain(PG_FUNCTION_ARGS)
+{
+	FnPolicy   *p = fn_policy(fcinfo);
+	RowInputs	r;
+	CtemScoreInput in;
+	CtemScoreResult res;
+
+	inputs_from_rows(PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
+	make_input(&r, &in);
+	ctem_score_compute(&p->policy, &in, &res);
+	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res, p->active));
+}
+
+/* ------------------------------------------------------------------------
+ * ctem.ssvc_decision(exploitation, automatable, technical_impact, mission)
+ * ------------------------------------------------------------------------ */
+
+static int
+ssvc_value(text *t, const char *point, const char *const *names, int n)
+{
+	char	   *s = text_to_cstring(t);
+
+	for (int i = 0; i < n; i++)
+		if (pg_strcasecmp(s, names[i]) == 0)
+			return i;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid SSVC %s value \"%s\"", point, s),
+			 errhint("Use one of: %s%s%s%s%s.", names[0], n > 1 ? ", " : "", n > 1 ? names[1] : "",
+					 n > 2 ? ", " : "", n > 2 ? names[2] : "")));
+	return -1;
+}
+
+Datum
+ctem_ssvc_decision_sql(PG_FUNCTION_ARGS)
+{
+	static const char *const expl[] = {"none", "poc", "active"};
+	static const char *const autom[] = {"no", "yes"};
+	static const char *const ti[] = {"partial", "total"};
+	static const char *const mwb[] = {"low", "medium", "high"};
+	CtemSsvcDecision d;
+
+	d = ctem_ssvc_decision(ssvc_value(PG_GETARG_TEXT_PP(0), "exploitation", expl, 3),
+						   ssvc_value(PG_GETARG_TEXT_PP(1), "automatable", autom, 2),
+						   ssvc_value(PG_GETARG_TEXT_PP(2), "technical impact", ti, 2),
+						   ssvc_value(PG_GETARG_TEXT_PP(3), "mission and well-being", mwb, 3));
+	PG_RETURN_TEXT_P(cstring_to_text(ctem_ssvc_decision_name(d)));
+}
+
+/* ------------------------------------------------------------------------
+ * ctem.policy BEFORE row trigger
+ * ------------------------------------------------------------------------ */
+
+static bool
+policy_weights_equal(HeapTuple a, HeapTuple b, TupleDesc td)
+{
+	for (int i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(td, i);
+		const char *n = NameStr(attr->attname);
+		bool		an,
+					bn;
+		Datum		ad,
+					bd;
+
+		if (attr->attisdropped || strcmp(n, "active") == 0 ||
+			strcmp(n, "version") == 0 || strcmp(n, "updated_at") == 0 ||
+			strcmp(n, "description") == 0)
+			continue;
+		ad = heap_getattr(a, i + 1, td, &an);
+		bd = heap_getattr(b, i + 1, td, &bn);
+		if (an != bn)
+			return false;
+		if (!an && !datumIsEqual(ad, bd, attr->attbyval, attr->attlen))
+			return false;
+	}
+	return true;
+}
+
+Datum
+ctem_policy_before_row(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	td;
+	HeapTuple	newtup;
+	CtemPolicy	p;
+	char		err[CTEM_POLICY_ERR_MAX];
+	bool		isnull;
+	int			builtin_att;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "ctem_policy_before_row: must be fired before a row event");
+	td = trigdata->tg_relation->rd_att;
+	builtin_att = SPI_fnumber(td, "builtin");
+
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	{
+		Datum		b = heap_getattr(trigdata->tg_trigtuple, builtin_att, td, &isnull);
+
+		if (!isnull && DatumGetBool(b) && !creating_extension)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("the builtin policy \"default\" cannot be deleted"),
+					 errhint("Create your own policy and make it active instead.")));
+		return PointerGetDatum(trigdata->tg_trigtuple);
+	}
+
+	newtup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		Datum		b = heap_getattr(trigdata->tg_trigtuple, builtin_att, td, &isnull);
+		bool		same = policy_weights_equal(trigdata->tg_trigtuple, newtup, td);
+		int			cols[2];
+		Datum		vals[2];
+		bool		nulls[2] = {false, false};
+		Datum		oldver;
+
+		if (!isnull && DatumGetBool(b) && !same && !creating_extension)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("the builtin policy \"default\" is read-only"),
+					 errdetail("Only its \"active\" flag can change."),
+					 errhint("Copy it: INSERT INTO ctem.policy SELECT ... with another name, change the copy and make it active.")));
+		/* a change of weights is a new version */
+		oldver = heap_getattr(trigdata->tg_trigtuple, SPI_fnumber(td, "version"), td, &isnull);
+		cols[0] = SPI_fnumber(td, "version");
+		vals[0] = Int32GetDatum((isnull ? 0 : DatumGetInt32(oldver)) + (same ? 0 : 1));
+		cols[1] = SPI_fnumber(td, "updated_at");
+		vals[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+		newtup = heap_modify_tuple_by_cols(newtup, td, 2, cols, vals, nulls);
+	}
+	else if (!creating_extension)
+	{
+		Datum		b = heap_getattr(newtup, builtin_att, td, &isnull);
+
+		if (!isnull && DatumGetBool(b))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("only the extension creates builtin policies"),
+					 errhint("Insert your policy with builtin = false.")));
+	}
+
+	policy_from_tuple(newtup, td, &p);
+	if (!ctem_policy_check(&p, err, sizeof(err)))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("invalid policy \"%s\"",
+						SPI_getvalue(newtup, td, SPI_fnumber(td, "name"))),
+				 errdetail("%s", err),
+				 errhint("See docs/scoring.md for the meaning and range of each policy column.")));
+	return PointerGetDatum(newtup);
+}

@@ -1,0 +1,35 @@
+# test/bench/lib_bench.sh: shared by the benchmark scripts (sourced).
+# Builds and installs ctem, starts a throwaway cluster in $BENCH_DIR, and
+# offers bench_ms "SQL" (best of $BENCH_RUNS runs, in ms, from psql \timing,
+# on one core: parallel query is off so that figures are per-process costs).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+ctem_require_root
+BENCH_DIR=${BENCH_DIR:-/tmp/ctem-bench}
+BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_DB=ctem_bench
+
+bench_setup() {
+	cd "$CTEM_ROOT"
+	ctem_packages
+	ctem_build
+	ctem_start "$BENCH_DIR"
+	trap 'ctem_stop "$BENCH_DIR"; rm -rf "$BENCH_DIR"' EXIT
+	PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1"
+	$PSQL -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB" -c "CREATE DATABASE $BENCH_DB"
+	$PSQL -d $BENCH_DB -c 'CREATE EXTENSION ctem'
+}
+
+bench_sql() {
+	$PSQL -d $BENCH_DB "$@"
+}
+
+# best wall time in ms of one SQL statement over BENCH_RUNS runs
+bench_ms() {
+	local sql=$1 best="" t i
+	for i in $(seq "$BENCH_RUNS"); do
+		t=$( { echo 'SET max_parallel_workers_per_gather = 0;'; echo '\timing on'; echo "$sql"; } | $PSQL -d $BENCH_DB -o /dev/null 2>&1 \
+			| sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1)
+		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+	done
+	echo "$best"
+}

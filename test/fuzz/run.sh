@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# test/fuzz/run.sh: build and run a libFuzzer/ASan/UBSan harness.
+#
+#   bash test/fuzz/run.sh TARGET [RUNS] [extra libFuzzer flags]
+#
+# TARGET is cvss, score, keys, report or intel (test/fuzz/fuzz_TARGET.c).
+# RUNS defaults to 1000000 executions.  Seeds come from ../shared/corpus
+# when it exists; new inputs are kept in test/fuzz/work/TARGET.  A crash
+# leaves crash-* files in the current directory and a non-zero exit.
+set -eu
+cd "$(dirname "$0")/../.."
+target=${1:?usage: run.sh cvss|score|keys|report|intel [runs]}
+runs=${2:-1000000}
+shift $(( $# < 2 ? $# : 2 ))
+
+if ! command -v clang-14 >/dev/null || [ ! -d /usr/lib/llvm-14/lib/clang ]; then
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 libclang-rt-14-dev libjansson-dev >/dev/null
+fi
+JFLAGS="$(pkg-config --cflags jansson)"
+JLIBS="$(pkg-config --libs jansson)"
+case "$target" in
+	cvss) srcs="src/cvss_core.c"; libs="-lm"; seeds="../shared/corpus/cvss" ;;
+	score) srcs="src/score_core.c"; libs="$JLIBS -lm"; seeds="" ;;
+	keys) srcs="src/keys_core.c"; libs=""; seeds="" ;;
+	report) srcs="$(ls src/report*.c)"; libs="$JLIBS -lm"; seeds="../shared/corpus/scanners" ;;
+	intel) srcs="src/intel_core.c $(ls src/report*.c)"; libs="$JLIBS -lm"; seeds="../shared/corpus/intel" ;;
+	*) echo "unknown target $target" >&2; exit 2 ;;
+esac
+mkdir -p test/fuzz/bin "test/fuzz/work/$target"
+bin="test/fuzz/bin/fuzz_$target"
+clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Isrc $JFLAGS -o "$bin" "test/fuzz/fuzz_$target.c" $srcs $libs
+
+seeddirs=("test/fuzz/work/$target")
+if [ -n "$seeds" ] && [ -d "$seeds" ]; then
+	if [ "$target" = cvss ]; then
+		# one vector per seed file
+		mkdir -p "test/fuzz/work/cvss-seeds"
+		cut -f1 "$seeds"/*.tsv | grep -v '^vector$' | split -l 1 -a 5 - "test/fuzz/work/cvss-seeds/s"
+		seeddirs+=("test/fuzz/work/cvss-seeds")
+	else
+		mkdir -p "test/fuzz/work/$target-seeds"
+		find "$seeds" -type f \( -name '*.json' -o -name '*.jsonl' -o -name '*.sarif' -o -name '*.csv' \) \
+			-size -200k -exec cp {} "test/fuzz/work/$target-seeds/" \;
+		seeddirs+=("test/fuzz/work/$target-seeds")
+	fi
+fi
+echo "== fuzz_$target: $runs runs"
+"$bin" -runs="$runs" -max_len=65536 -print_final_stats=1 "$@" "${seeddirs[@]}" 2>&1 \
+	| grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY|crash-|Done' || true
+test "${PIPESTATUS[0]}" -eq 0
