@@ -10,9 +10,13 @@ OBJS = \
 	src/cvss.o \
 	src/cvss_core.o \
 	src/exposure.o \
+	src/ingest.o \
+	src/intel.o \
+	src/intel_core.o \
 	src/keys_core.o \
 	src/score.o \
-	src/score_core.o
+	src/score_core.o \
+	$(patsubst %.c,%.o,$(sort $(wildcard src/report*.c)))
 
 DATA = $(wildcard sql/ctem--*.sql)
 DOCS = $(wildcard docs/*.md)
@@ -20,7 +24,7 @@ DOCS = $(wildcard docs/*.md)
 PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 SHLIB_LINK = $(shell pkg-config --libs jansson)
 
-REGRESS = store asset_key cvss upgrade
+REGRESS = store asset_key cvss intel ingest scoring upgrade
 REGRESS_OPTS = --load-extension=ctem
 
 ISOLATION = ensure_asset

@@ -17,6 +17,17 @@ SELECT extversion FROM pg_extension WHERE extname = 'ctem';
 SELECT rule_id, cvss, ctem.cvss_score(cvss) AS score, details
 FROM ctem.exposure ORDER BY rule_id;
 
+-- 0.3.0: discovery
+ALTER EXTENSION ctem UPDATE TO '0.3.0';
+SELECT extversion FROM pg_extension WHERE extname = 'ctem';
+SELECT * FROM ctem.ingest('{"SchemaVersion": 2, "ArtifactName": "upgrade.example.com", "ArtifactType": "filesystem", "Results": [{"Target": "x", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": [{"VulnerabilityID": "CVE-2014-0160", "PkgName": "openssl", "InstalledVersion": "1.0.1f", "Severity": "HIGH"}]}]}', 'trivy', (SELECT id FROM ctem.asset WHERE natural_key = 'upgrade.example.com'));
+SELECT rule_id, sources FROM ctem.exposure ORDER BY rule_id;
+
+-- 0.4.0: prioritization; existing exposures are scored by the upgrade
+ALTER EXTENSION ctem UPDATE TO '0.4.0';
+SELECT extversion FROM pg_extension WHERE extname = 'ctem';
+SELECT rule_id, risk_score, priority, score_explain->>'policy_version' AS policy FROM ctem.exposure ORDER BY rule_id;
+
 -- a fresh install of the newest version has the same objects as the upgraded one
 CREATE TEMP TABLE upgraded AS
 SELECT pg_describe_object(classid, objid, objsubid) AS obj

@@ -14,6 +14,25 @@
 
 #include "utils/uuid.h"
 
+/*
+ * The SET clause of a re-detection: exposure "e" seen again with the values
+ * of "n" (last_seen, sources, aliases, title, severity, cvss,
+ * component_version, fixed_version, details).  One definition for the
+ * trigger's merge and for ctem.ingest, so both paths agree.
+ */
+#define CTEM_MERGE_SET_SQL \
+	"last_seen = GREATEST(e.last_seen, n.last_seen), " \
+	"sources = ctem.array_union(e.sources, n.sources), " \
+	"aliases = ctem.array_union(e.aliases, n.aliases), " \
+	"title = COALESCE(n.title, e.title), " \
+	"severity = CASE WHEN n.severity OPERATOR(pg_catalog.=) 'unknown' THEN e.severity ELSE n.severity END, " \
+	"cvss = COALESCE(n.cvss, e.cvss), " \
+	"component_version = COALESCE(n.component_version, e.component_version), " \
+	"fixed_version = COALESCE(n.fixed_version, e.fixed_version), " \
+	"details = e.details OPERATOR(pg_catalog.||) n.details, " \
+	"status = CASE WHEN e.status OPERATOR(pg_catalog.=) 'fixed' " \
+	"THEN 'open'::ctem.exposure_status ELSE e.status END"
+
 /* label of an enum value, in the caller's memory context */
 extern char *ctem_enum_label(Datum value);
 

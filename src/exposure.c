@@ -86,18 +86,10 @@ static const char *const merge_columns[9] = {
  * row's values of merge_columns.
  */
 #define MERGE_SQL \
-	"UPDATE ctem.exposure e SET " \
-	"last_seen = GREATEST(e.last_seen, $3), " \
-	"sources = ctem.array_union(e.sources, $4), " \
-	"aliases = ctem.array_union(e.aliases, $5), " \
-	"title = COALESCE($6, e.title), " \
-	"severity = CASE WHEN $7 OPERATOR(pg_catalog.=) 'unknown' THEN e.severity ELSE $7 END, " \
-	"cvss = COALESCE($8, e.cvss), " \
-	"component_version = COALESCE($9, e.component_version), " \
-	"fixed_version = COALESCE($10, e.fixed_version), " \
-	"details = e.details OPERATOR(pg_catalog.||) $11, " \
-	"status = CASE WHEN e.status OPERATOR(pg_catalog.=) 'fixed' " \
-	"THEN 'open'::ctem.exposure_status ELSE e.status END " \
+	"UPDATE ctem.exposure e SET " CTEM_MERGE_SET_SQL " " \
+	"FROM (SELECT $3 AS last_seen, $4 AS sources, $5 AS aliases, $6 AS title, " \
+	"$7 AS severity, $8 AS cvss, $9 AS component_version, $10 AS fixed_version, " \
+	"$11 AS details) n " \
 	"WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 AND e.id OPERATOR(pg_catalog.=) $2"
 
 /* the prepared merge, kept for the backend; re-prepared if the table changes */

@@ -29,6 +29,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "common/hashfn.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -63,6 +64,25 @@ typedef struct AssetCtx
 	char	  **control_rule;	/* NULL = applies to every exposure */
 } AssetCtx;
 
+typedef struct LabelEntry
+{
+	Oid			oid;
+	char		label[NAMEDATALEN];
+} LabelEntry;
+
+typedef struct ExplainEntry
+{
+	uint64		hash;			/* hash key: of the explain text */
+	int			len;
+	char	   *text;
+	Datum		jsonb;
+} ExplainEntry;
+
+/* lookups one by one until this many misses, then one bulk load */
+#define CTEM_BULK_AFTER 256
+/* explanations shared between rows of one statement, at most */
+#define CTEM_EXPLAIN_CACHE_MAX 4096
+
 typedef struct IntelCtx
 {
 	char		cve[64];		/* hash key */
@@ -80,6 +100,12 @@ struct CtemScoreCache
 	bool		kev_loaded;		/* some KEV catalog was loaded */
 	HTAB	   *assets;
 	HTAB	   *intel;
+	HTAB	   *labels;			/* enum value oid -> label */
+	HTAB	   *explains;		/* explain text -> jsonb, shared by rows */
+	int			intel_misses;
+	bool		intel_complete; /* all of ctem.vuln_intel is in "intel" */
+	int			asset_misses;
+	int32		assets_complete_tenant; /* all assets of it are in "assets" */
 	/* attribute numbers of ctem.exposure */
 	int			att_tenant,
 				att_asset,
@@ -439,6 +465,19 @@ score_cache_create(MemoryContext parent, Relation rel)
 	ctl.hcxt = cxt;
 	c->intel = hash_create("ctem score intel", 256, &ctl,
 						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(LabelEntry);
+	ctl.hcxt = cxt;
+	c->labels = hash_create("ctem score labels", 64, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(ExplainEntry);
+	ctl.hcxt = cxt;
+	c->explains = hash_create("ctem score explains", 256, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	c->assets_complete_tenant = 0;
 
 	c->policy_active = load_active_policy(&c->policy);
 
@@ -459,39 +498,133 @@ score_cache_create(MemoryContext parent, Relation rel)
 static SPIPlanPtr asset_plan = NULL;
 static SPIPlanPtr intel_plan = NULL;
 
-static AssetCtx *
-asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
-{
-	int64		key[2] = {tenant, asset_id};
-	bool		found;
-	AssetCtx   *a = hash_search(c->assets, key, HASH_ENTER, &found);
-	Datum		vals[2];
+#define ASSET_COLUMNS_SQL \
+	"a.criticality::int4, a.internet_facing, a.crown_jewel, " \
+	"ARRAY(SELECT c.effectiveness FROM ctem.control c " \
+	" WHERE c.tenant_id OPERATOR(pg_catalog.=) a.tenant_id " \
+	" AND c.asset_id OPERATOR(pg_catalog.=) a.id " \
+	" AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()) " \
+	" ORDER BY c.id), " \
+	"ARRAY(SELECT c.rule_id FROM ctem.control c " \
+	" WHERE c.tenant_id OPERATOR(pg_catalog.=) a.tenant_id " \
+	" AND c.asset_id OPERATOR(pg_catalog.=) a.id " \
+	" AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()) " \
+	" ORDER BY c.id) "
 
-	if (found)
-		return a;
+/* fill a from columns first..first+4 of an ASSET_COLUMNS_SQL row */
+static void
+asset_from_row(CtemScoreCache *c, AssetCtx *a, HeapTuple tup, TupleDesc td,
+			   int first)
+{
+	bool		isnull;
+	Datum		d;
+
+	a->found = true;
+	d = SPI_getbinval(tup, td, first, &isnull);
+	a->criticality = isnull ? 0 : DatumGetInt32(d);
+	d = SPI_getbinval(tup, td, first + 1, &isnull);
+	a->internet_facing = isnull ? CTEM_UNKNOWN : (DatumGetBool(d) ? 1 : 0);
+	d = SPI_getbinval(tup, td, first + 2, &isnull);
+	a->crown_jewel = !isnull && DatumGetBool(d);
+	a->ncontrols = 0;
+	d = SPI_getbinval(tup, td, first + 3, &isnull);
+	if (!isnull)
+	{
+		ArrayType  *effs = DatumGetArrayTypeP(d);
+		ArrayType  *rules = DatumGetArrayTypeP(SPI_getbinval(tup, td, first + 4, &isnull));
+		Datum	   *e;
+		Datum	   *r;
+		bool	   *en;
+		bool	   *rn;
+		int			ne,
+					nr;
+
+		deconstruct_array(effs, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &e, &en, &ne);
+		if (ne == 0)
+			return;
+		deconstruct_array(rules, TEXTOID, -1, false, TYPALIGN_INT, &r, &rn, &nr);
+		a->ncontrols = ne;
+		a->effectiveness = MemoryContextAlloc(c->cxt, sizeof(double) * ne);
+		a->control_rule = MemoryContextAlloc(c->cxt, sizeof(char *) * ne);
+		for (int i = 0; i < ne; i++)
+		{
+			a->effectiveness[i] = DatumGetFloat8(e[i]);
+			a->control_rule[i] = (i < nr && !rn[i]) ?
+				MemoryContextStrdup(c->cxt, TextDatumGetCString(r[i])) : NULL;
+		}
+	}
+}
+
+static void
+asset_unknown(AssetCtx *a)
+{
 	a->found = false;
 	a->criticality = 0;
 	a->internet_facing = CTEM_UNKNOWN;
 	a->crown_jewel = false;
 	a->ncontrols = 0;
+}
+
+/* every asset of the tenant into the cache, in one query */
+static void
+assets_bulk_load(CtemScoreCache *c, int32 tenant)
+{
+	Oid			type = INT4OID;
+	Datum		val = Int32GetDatum(tenant);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT a.id, " ASSET_COLUMNS_SQL
+							  "FROM ctem.asset a WHERE a.tenant_id OPERATOR(pg_catalog.=) $1",
+							  1, &type, &val, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "asset bulk lookup failed");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int64		key[2];
+		bool		found;
+		AssetCtx   *a;
+
+		key[0] = tenant;
+		key[1] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		a = hash_search(c->assets, key, HASH_ENTER, &found);
+		asset_from_row(c, a, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	SPI_finish();
+	c->assets_complete_tenant = tenant;
+}
+
+static AssetCtx *
+asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
+{
+	int64		key[2] = {tenant, asset_id};
+	bool		found;
+	AssetCtx   *a;
+	Datum		vals[2];
+
+	a = hash_search(c->assets, key, HASH_FIND, NULL);
+	if (a != NULL)
+		return a;
+	if (c->assets_complete_tenant != tenant && ++c->asset_misses > CTEM_BULK_AFTER)
+	{
+		assets_bulk_load(c, tenant);
+		a = hash_search(c->assets, key, HASH_FIND, NULL);
+		if (a != NULL)
+			return a;
+	}
+	a = hash_search(c->assets, key, HASH_ENTER, &found);
+	asset_unknown(a);
+	if (c->assets_complete_tenant == tenant)
+		return a;				/* complete: the asset does not exist */
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (asset_plan == NULL)
 	{
 		Oid			types[2] = {INT4OID, INT8OID};
-		SPIPlanPtr	plan = SPI_prepare(
-									   "SELECT a.criticality::int4, a.internet_facing, a.crown_jewel, "
-									   "ARRAY(SELECT c.effectiveness FROM ctem.control c "
-									   " WHERE c.tenant_id OPERATOR(pg_catalog.=) a.tenant_id "
-									   " AND c.asset_id OPERATOR(pg_catalog.=) a.id "
-									   " AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()) "
-									   " ORDER BY c.id), "
-									   "ARRAY(SELECT c.rule_id FROM ctem.control c "
-									   " WHERE c.tenant_id OPERATOR(pg_catalog.=) a.tenant_id "
-									   " AND c.asset_id OPERATOR(pg_catalog.=) a.id "
-									   " AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()) "
-									   " ORDER BY c.id) "
+		SPIPlanPtr	plan = SPI_prepare("SELECT " ASSET_COLUMNS_SQL
 									   "FROM ctem.asset a WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
 									   "AND a.id OPERATOR(pg_catalog.=) $2", 2, types);
 
@@ -505,46 +638,46 @@ asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
 	if (SPI_execute_plan(asset_plan, vals, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "asset lookup failed");
 	if (SPI_processed > 0)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		d;
-
-		a->found = true;
-		d = SPI_getbinval(tup, td, 1, &isnull);
-		a->criticality = isnull ? 0 : DatumGetInt32(d);
-		d = SPI_getbinval(tup, td, 2, &isnull);
-		a->internet_facing = isnull ? CTEM_UNKNOWN : (DatumGetBool(d) ? 1 : 0);
-		d = SPI_getbinval(tup, td, 3, &isnull);
-		a->crown_jewel = !isnull && DatumGetBool(d);
-		d = SPI_getbinval(tup, td, 4, &isnull);
-		if (!isnull)
-		{
-			ArrayType  *effs = DatumGetArrayTypeP(d);
-			ArrayType  *rules = DatumGetArrayTypeP(SPI_getbinval(tup, td, 5, &isnull));
-			Datum	   *e;
-			Datum	   *r;
-			bool	   *en;
-			bool	   *rn;
-			int			ne,
-						nr;
-
-			deconstruct_array(effs, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &e, &en, &ne);
-			deconstruct_array(rules, TEXTOID, -1, false, TYPALIGN_INT, &r, &rn, &nr);
-			a->ncontrols = ne;
-			a->effectiveness = MemoryContextAlloc(c->cxt, sizeof(double) * Max(ne, 1));
-			a->control_rule = MemoryContextAlloc(c->cxt, sizeof(char *) * Max(ne, 1));
-			for (int i = 0; i < ne; i++)
-			{
-				a->effectiveness[i] = DatumGetFloat8(e[i]);
-				a->control_rule[i] = (i < nr && !rn[i]) ?
-					MemoryContextStrdup(c->cxt, TextDatumGetCString(r[i])) : NULL;
-			}
-		}
-	}
+		asset_from_row(c, a, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	SPI_finish();
 	return a;
+}
+
+/* all of ctem.vuln_intel into the cache, in one query */
+static void
+intel_bulk_load(CtemScoreCache *c)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT cve_id, kev, epss FROM ctem.vuln_intel", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "intel bulk lookup failed");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		char		key[64];
+		bool		isnull;
+		bool		found;
+		IntelCtx   *e;
+		char	   *cve = SPI_getvalue(tup, td, 1);
+		Datum		d;
+
+		if (cve == NULL || strlen(cve) >= sizeof(key))
+			continue;
+		memset(key, 0, sizeof(key));
+		strlcpy(key, cve, sizeof(key));
+		e = hash_search(c->intel, key, HASH_ENTER, &found);
+		e->found = true;
+		d = SPI_getbinval(tup, td, 2, &isnull);
+		e->kev = !isnull && DatumGetBool(d);
+		d = SPI_getbinval(tup, td, 3, &isnull);
+		e->epss_null = isnull;
+		e->epss = isnull ? 0 : DatumGetFloat8(d);
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	SPI_finish();
+	c->intel_complete = true;
 }
 
 static IntelCtx *
@@ -559,13 +692,23 @@ intel_ctx(CtemScoreCache *c, const char *rule)
 		return NULL;
 	memset(key, 0, sizeof(key));
 	strlcpy(key, rule, sizeof(key));
-	e = hash_search(c->intel, key, HASH_ENTER, &found);
-	if (found)
+	e = hash_search(c->intel, key, HASH_FIND, NULL);
+	if (e != NULL)
 		return e;
+	if (!c->intel_complete && ++c->intel_misses > CTEM_BULK_AFTER)
+	{
+		intel_bulk_load(c);
+		e = hash_search(c->intel, key, HASH_FIND, NULL);
+		if (e != NULL)
+			return e;
+	}
+	e = hash_search(c->intel, key, HASH_ENTER, &found);
 	e->found = false;
 	e->kev = false;
 	e->epss_null = true;
 	e->epss = 0;
+	if (c->intel_complete)
+		return e;				/* complete: no intel for this CVE */
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -600,12 +743,60 @@ intel_ctx(CtemScoreCache *c, const char *rule)
 }
 
 static const char *
-enum_label_or_null(HeapTuple tup, TupleDesc td, int attnum)
+enum_label_or_null(CtemScoreCache *c, HeapTuple tup, TupleDesc td, int attnum)
 {
 	bool		isnull;
 	Datum		d = heap_getattr(tup, attnum, td, &isnull);
+	Oid			oid;
+	bool		found;
+	LabelEntry *e;
 
-	return isnull ? NULL : ctem_enum_label(d);
+	if (isnull)
+		return NULL;
+	oid = DatumGetObjectId(d);
+	e = hash_search(c->labels, &oid, HASH_ENTER, &found);
+	if (!found)
+	{
+		char	   *label = ctem_enum_label(d);
+
+		strlcpy(e->label, label, NAMEDATALEN);
+		pfree(label);
+	}
+	return e->label;
+}
+
+/*
+ * The short explanation stored on the row (ctem_score_explain_compact) as
+ * jsonb, shared by the rows of a statement whose explanation is equal.
+ */
+static Datum
+cached_explain(CtemScoreCache *c, const CtemScoreInput *in, const CtemScoreResult *r)
+{
+	char		buf[CTEM_EXPLAIN_MAX];
+	size_t		len = ctem_score_explain_compact(&c->policy, r, buf, sizeof(buf));
+	uint64		h;
+	bool		found;
+	ExplainEntry *e;
+
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	h = hash_bytes_extended((const unsigned char *) buf, (int) len, 0);
+	e = hash_search(c->explains, &h, HASH_FIND, NULL);
+	if (e != NULL && e->len == (int) len && memcmp(e->text, buf, len) == 0)
+		return e->jsonb;
+	if (e == NULL && hash_get_num_entries(c->explains) < CTEM_EXPLAIN_CACHE_MAX)
+	{
+		MemoryContext old = MemoryContextSwitchTo(c->cxt);
+		Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf)));
+
+		e = hash_search(c->explains, &h, HASH_ENTER, &found);
+		e->len = (int) len;
+		e->text = pnstrdup(buf, len);
+		e->jsonb = PointerGetDatum(j);
+		MemoryContextSwitchTo(old);
+		return e->jsonb;
+	}
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
 }
 
 /*
@@ -654,9 +845,9 @@ ctem_score_exposure_tuple(CtemScoreCache **cachep, MemoryContext cxt,
 	memset(&r, 0, sizeof(r));
 	d = heap_getattr(tuple, c->att_cvss, td, &isnull);
 	r.cvss = isnull ? NULL : (CtemCvss *) DatumGetPointer(d);
-	r.severity = enum_label_or_null(tuple, td, c->att_severity);
-	r.maturity = enum_label_or_null(tuple, td, c->att_maturity);
-	r.validation = enum_label_or_null(tuple, td, c->att_validation);
+	r.severity = enum_label_or_null(c, tuple, td, c->att_severity);
+	r.maturity = enum_label_or_null(c, tuple, td, c->att_maturity);
+	r.validation = enum_label_or_null(c, tuple, td, c->att_validation);
 	if (r.severity == NULL)
 		r.severity = "unknown";
 	if (r.maturity == NULL)
@@ -678,8 +869,9 @@ ctem_score_exposure_tuple(CtemScoreCache **cachep, MemoryContext cxt,
 	for (int i = 0; i < a->ncontrols && neff < lengthof(effs); i++)
 		if (a->control_rule[i] == NULL || strcmp(a->control_rule[i], rule) == 0)
 			effs[neff++] = a->effectiveness[i];
-	r.ncontrols = neff;
 	r.controls = neff > 0 ? ctem_controls_combine(effs, neff) : 0.0;
+	/* as ctem.risk_explain sees it from the row, so both explain alike */
+	r.ncontrols = r.controls > 0 ? 1 : 0;
 
 	make_input(&r, &in);
 	ctem_score_compute(&c->policy, &in, &res);
@@ -706,7 +898,7 @@ ctem_score_exposure_tuple(CtemScoreCache **cachep, MemoryContext cxt,
 		TimestampTzGetDatum(DatumGetTimestampTz(d) + (TimestampTz) res.sla_days * USECS_PER_DAY);
 	cols[6] = c->att_explain;
 	nulls[6] = false;
-	values[6] = explain_jsonb(&c->policy, &in, &res, c->policy_active);
+	values[6] = cached_explain(c, &in, &res);
 
 	return heap_modify_tuple_by_cols(tuple, td, 7, cols, values, nulls);
 }

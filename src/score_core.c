@@ -1531,6 +1531,86 @@ out_evidence(JsonOut *o, const CtemPolicy *p, const NormInput *n,
 	out_str(o, "}");
 }
 
+/* "S": [value, "source"] */
+static void
+out_compact_factor(JsonOut *o, const char *name, double value,
+				   const char *source)
+{
+	out_str(o, "\"");
+	out_str(o, name);
+	out_str(o, "\":[");
+	out_num(o, value);
+	out_str(o, ",");
+	out_json_string(o, source != NULL ? source : "", 200);
+	out_str(o, "]");
+}
+
+/*
+ * The short explanation stored on every exposure row: score, priority,
+ * SLA, policy version, each factor as [value, source], floors, defaults
+ * and ignored inputs; the same key names as ctem_score_explain, without
+ * inputs, evidence and formula (ctem.explain() gives those).  Short, so
+ * that a million rows do not carry a kilobyte each.
+ */
+size_t
+ctem_score_explain_compact(const CtemPolicy *p, const CtemScoreResult *r,
+						   char *buf, size_t buflen)
+{
+	JsonOut		o;
+
+	o.buf = buf;
+	o.cap = buf != NULL ? buflen : 0;
+	o.len = 0;
+	if (p == NULL || r == NULL)
+		out_str(&o, "{}");
+	else
+	{
+		out_str(&o, "{\"score\":");
+		out_num(&o, r->score);
+		out_str(&o, ",\"priority\":\"");
+		out_str(&o, ctem_priority_name(r->priority));
+		out_str(&o, "\",\"priority_by_score\":\"");
+		out_str(&o, ctem_priority_name(r->priority_by_score));
+		out_str(&o, "\",\"sla_days\":");
+		out_int(&o, r->sla_days);
+		out_str(&o, ",\"policy_version\":");
+		out_int(&o, p->version);
+		out_str(&o, ",\"mode\":\"");
+		out_str(&o, p->use_ssvc ? "ssvc" : "score");
+		out_str(&o, "\",\"factors\":{");
+		out_compact_factor(&o, "S", r->s, r->s_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "L", r->l, r->l_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "A", r->a, r->a_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "X", r->x, r->x_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "C", r->c, r->c_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "V", r->v, r->v_source);
+		out_str(&o, "},\"floors_applied\":");
+		out_flag_list(&o, r->floors, floor_flags, floor_names, 2);
+		out_str(&o, ",\"defaults_used\":");
+		out_flag_list(&o, r->defaults, default_flags, default_names, 9);
+		out_str(&o, ",\"inputs_ignored\":");
+		out_flag_list(&o, r->invalid, invalid_flags, invalid_names, 14);
+		out_str(&o, ",\"ssvc\":");
+		if (r->ssvc >= 0)
+		{
+			out_str(&o, "\"");
+			out_str(&o, ctem_ssvc_decision_name((CtemSsvcDecision) r->ssvc));
+			out_str(&o, "\"");
+		}
+		else
+			out_str(&o, "null");
+		out_str(&o, "}");
+	}
+	if (o.cap > 0)
+		o.buf[o.len < o.cap ? o.len : o.cap - 1] = '\0';
+	return o.len;
+}
+
 /*
  * The explain JSON object of result r, computed from p and in.  See
  * docs/scoring.md, "Explain format".

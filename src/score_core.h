@@ -265,6 +265,15 @@ extern size_t ctem_score_explain(const CtemPolicy *p, const CtemScoreInput *in,
 								 const CtemScoreResult *r, char *buf,
 								 size_t buflen);
 
+/*
+ * The short explanation stored on each exposure row (same key names,
+ * factors as [value, source], no inputs or evidence); snprintf semantics,
+ * always below CTEM_EXPLAIN_MAX.
+ */
+extern size_t ctem_score_explain_compact(const CtemPolicy *p,
+										 const CtemScoreResult *r, char *buf,
+										 size_t buflen);
+
 /* CISA SSVC */
 extern CtemSsvcDecision ctem_ssvc_decision(int exploitation, int automatable,
 										   int technical_impact,

@@ -23,7 +23,8 @@ bench_sql() {
 	$PSQL -d $BENCH_DB "$@"
 }
 
-# best wall time in ms of one SQL statement over BENCH_RUNS runs
+# best wall time in ms over BENCH_RUNS runs of the LAST statement of SQL
+# (earlier statements, such as a TRUNCATE, prepare each run untimed)
 bench_ms() {
 	local sql=$1 best="" t i
 	for i in $(seq "$BENCH_RUNS"); do

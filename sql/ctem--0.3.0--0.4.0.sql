@@ -1,0 +1,424 @@
+/*
+ * ctem--0.3.0--0.4.0.sql
+ *		Prioritization: a contextual, explained risk score computed in C,
+ *		weights in ctem.policy, compensating controls, validation results,
+ *		SSVC; triggers keep every exposure's score current.
+ *
+ * sql/ctem--0.3.0--0.4.0.sql
+ */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION ctem UPDATE TO '0.4.0'" to load this file. \quit
+
+CREATE TYPE ctem.exploit_maturity AS ENUM ('unknown', 'unproven', 'poc', 'functional', 'high');
+COMMENT ON TYPE ctem.exploit_maturity IS
+	'Exploit code maturity: unknown, unproven, poc (proof of concept), functional, high (weaponised or attacked in the wild)';
+
+CREATE TYPE ctem.validation_outcome AS ENUM ('exploitable', 'blocked', 'not_exploitable');
+COMMENT ON TYPE ctem.validation_outcome IS
+	'Outcome of a validation (breach-and-attack simulation, pentest, manual test): the attack worked, was blocked by a control, or the weakness could not be exploited';
+
+/* ------------------------------------------------------------------------
+ * Policy: the model's weights (a catalogue table, no tenant)
+ * ------------------------------------------------------------------------ */
+
+CREATE TABLE ctem.policy (
+	name			text NOT NULL,
+	version			integer NOT NULL DEFAULT 1,
+	active			boolean NOT NULL DEFAULT false,
+	builtin			boolean NOT NULL DEFAULT false,
+	description		text,
+	sev_critical	double precision NOT NULL DEFAULT 9.5,
+	sev_high		double precision NOT NULL DEFAULT 8.0,
+	sev_medium		double precision NOT NULL DEFAULT 5.5,
+	sev_low			double precision NOT NULL DEFAULT 2.5,
+	sev_info		double precision NOT NULL DEFAULT 0.0,
+	sev_missing		double precision NOT NULL DEFAULT 5.0,
+	l_kev			double precision NOT NULL DEFAULT 1.0,
+	l_validated		double precision NOT NULL DEFAULT 1.0,
+	l_mat_high		double precision NOT NULL DEFAULT 0.95,
+	l_mat_functional double precision NOT NULL DEFAULT 0.9,
+	l_mat_poc		double precision NOT NULL DEFAULT 0.8,
+	l_mat_unproven	double precision NOT NULL DEFAULT 0.6,
+	epss_thresholds double precision[] NOT NULL DEFAULT '{0.5,0.1,0.01,0}',
+	epss_values		double precision[] NOT NULL DEFAULT '{0.95,0.85,0.7,0.55}',
+	l_epss_unknown	double precision NOT NULL DEFAULT 0.7,
+	l_min			double precision NOT NULL DEFAULT 0.5,
+	l_max			double precision NOT NULL DEFAULT 1.0,
+	a_by_criticality double precision[] NOT NULL DEFAULT '{0.6,0.7,0.8,0.9,1.0}',
+	a_unknown		double precision NOT NULL DEFAULT 0.8,
+	x_internet		double precision NOT NULL DEFAULT 1.0,
+	x_attack_path	double precision NOT NULL DEFAULT 0.8,
+	x_internal		double precision NOT NULL DEFAULT 0.5,
+	x_unknown		double precision NOT NULL DEFAULT 0.7,
+	c_max			double precision NOT NULL DEFAULT 0.4,
+	v_blocked		double precision NOT NULL DEFAULT 0.6,
+	p1_min			double precision NOT NULL DEFAULT 80,
+	p2_min			double precision NOT NULL DEFAULT 60,
+	p3_min			double precision NOT NULL DEFAULT 35,
+	sla_days		integer[] NOT NULL DEFAULT '{3,14,60,180}',
+	sla_override	integer[] NOT NULL DEFAULT '{{0,0,0,0},{0,0,0,0},{0,0,0,0},{0,0,0,0},{0,0,0,0}}',
+	use_ssvc		boolean NOT NULL DEFAULT false,
+	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT policy_pkey PRIMARY KEY (name),
+	CONSTRAINT policy_one_active EXCLUDE USING btree ((true) WITH OPERATOR(pg_catalog.=))
+		WHERE (active) DEFERRABLE INITIALLY DEFERRED
+);
+COMMENT ON CONSTRAINT policy_one_active ON ctem.policy IS
+	'At most one policy is active (checked at commit, so one UPDATE can switch policies)';
+COMMENT ON TABLE ctem.policy IS
+	'Scoring policies: the weights of the risk model (docs/scoring.md). The active one scores every exposure; the builtin "default" row is read-only, copy it to change weights. A catalogue shared by all tenants.';
+COMMENT ON COLUMN ctem.policy.name IS 'Policy name';
+COMMENT ON COLUMN ctem.policy.version IS 'Version, reported in every explanation; raised by the trigger on each change';
+COMMENT ON COLUMN ctem.policy.active IS 'The policy in force (at most one)';
+COMMENT ON COLUMN ctem.policy.builtin IS 'Shipped with the extension and read-only';
+COMMENT ON COLUMN ctem.policy.description IS 'What the policy is for';
+COMMENT ON COLUMN ctem.policy.sev_critical IS 'S when there is no CVSS score and the scanner says critical';
+COMMENT ON COLUMN ctem.policy.sev_high IS 'S for scanner severity high';
+COMMENT ON COLUMN ctem.policy.sev_medium IS 'S for scanner severity medium';
+COMMENT ON COLUMN ctem.policy.sev_low IS 'S for scanner severity low';
+COMMENT ON COLUMN ctem.policy.sev_info IS 'S for scanner severity info';
+COMMENT ON COLUMN ctem.policy.sev_missing IS 'S when neither a CVSS score nor a scanner severity is known (flagged as a default)';
+COMMENT ON COLUMN ctem.policy.l_kev IS 'L when the CVE is in CISA KEV';
+COMMENT ON COLUMN ctem.policy.l_validated IS 'L when validation showed the exposure exploitable';
+COMMENT ON COLUMN ctem.policy.l_mat_high IS 'L for exploit maturity high';
+COMMENT ON COLUMN ctem.policy.l_mat_functional IS 'L for exploit maturity functional';
+COMMENT ON COLUMN ctem.policy.l_mat_poc IS 'L for exploit maturity poc';
+COMMENT ON COLUMN ctem.policy.l_mat_unproven IS 'L for exploit maturity unproven';
+COMMENT ON COLUMN ctem.policy.epss_thresholds IS 'EPSS band lower bounds, strictly descending';
+COMMENT ON COLUMN ctem.policy.epss_values IS 'L of each EPSS band';
+COMMENT ON COLUMN ctem.policy.l_epss_unknown IS 'L when no EPSS score is known (flagged as a default)';
+COMMENT ON COLUMN ctem.policy.l_min IS 'Lowest L';
+COMMENT ON COLUMN ctem.policy.l_max IS 'Highest L';
+COMMENT ON COLUMN ctem.policy.a_by_criticality IS 'A for asset criticality 1..5';
+COMMENT ON COLUMN ctem.policy.a_unknown IS 'A when the criticality is unknown (flagged as a default)';
+COMMENT ON COLUMN ctem.policy.x_internet IS 'X for an internet-facing asset';
+COMMENT ON COLUMN ctem.policy.x_attack_path IS 'X for an asset on an attack path to a crown jewel (or a crown jewel)';
+COMMENT ON COLUMN ctem.policy.x_internal IS 'X for an internal asset';
+COMMENT ON COLUMN ctem.policy.x_unknown IS 'X when internet exposure is unknown (flagged as a default)';
+COMMENT ON COLUMN ctem.policy.c_max IS 'Cap of the combined effectiveness of compensating controls';
+COMMENT ON COLUMN ctem.policy.v_blocked IS 'V when validation showed the attack blocked';
+COMMENT ON COLUMN ctem.policy.p1_min IS 'Lowest score of P1';
+COMMENT ON COLUMN ctem.policy.p2_min IS 'Lowest score of P2';
+COMMENT ON COLUMN ctem.policy.p3_min IS 'Lowest score of P3';
+COMMENT ON COLUMN ctem.policy.sla_days IS 'Days to remediate P1..P4';
+COMMENT ON COLUMN ctem.policy.sla_override IS 'Days to remediate per asset criticality (rows 1..5) and priority (columns P1..P4); 0 = use sla_days';
+COMMENT ON COLUMN ctem.policy.use_ssvc IS 'Derive the priority from the CISA SSVC decision (Act P1, Attend P2, Track* P3, Track P4) instead of the score thresholds';
+COMMENT ON COLUMN ctem.policy.updated_at IS 'When the policy last changed';
+
+INSERT INTO ctem.policy (name, active, builtin, description)
+VALUES ('default', true, true, 'The documented default model of docs/scoring.md');
+-- the builtin row comes with the extension; dump only the users' policies
+SELECT pg_catalog.pg_extension_config_dump('ctem.policy', 'WHERE NOT builtin');
+
+CREATE FUNCTION ctem.policy_before_row()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'ctem_policy_before_row'
+LANGUAGE C;
+COMMENT ON FUNCTION ctem.policy_before_row() IS
+	'BEFORE INSERT OR UPDATE OR DELETE row trigger of ctem.policy: validates the weights (the error names the column), protects the builtin row, raises version';
+CREATE TRIGGER policy_before_row
+	BEFORE INSERT OR UPDATE OR DELETE ON ctem.policy
+	FOR EACH ROW EXECUTE FUNCTION ctem.policy_before_row();
+COMMENT ON TRIGGER policy_before_row ON ctem.policy IS 'Validates policies (ctem.policy_before_row)';
+
+/* ------------------------------------------------------------------------
+ * Compensating controls and validation results (tenant tables)
+ * ------------------------------------------------------------------------ */
+
+CREATE TABLE ctem.control (
+	tenant_id		integer NOT NULL DEFAULT 1,
+	id				bigint GENERATED BY DEFAULT AS IDENTITY,
+	asset_id		bigint NOT NULL,
+	kind			text NOT NULL,
+	rule_id			text,
+	effectiveness	double precision NOT NULL,
+	description		text,
+	expires_at		timestamptz,
+	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT control_pkey PRIMARY KEY (tenant_id, id),
+	CONSTRAINT control_asset_fk FOREIGN KEY (tenant_id, asset_id)
+		REFERENCES ctem.asset (tenant_id, id) ON DELETE CASCADE,
+	CONSTRAINT control_effectiveness_range CHECK (effectiveness > 0 AND effectiveness <= 1),
+	CONSTRAINT control_kind_not_empty CHECK (pg_catalog.btrim(kind) OPERATOR(pg_catalog.<>) '')
+);
+CREATE INDEX control_asset_idx ON ctem.control (tenant_id, asset_id);
+COMMENT ON TABLE ctem.control IS
+	'Compensating controls on an asset (WAF, IPS, EDR, segmentation, virtual patch...): each lowers the risk of the asset''s exposures (or only of rule_id) by its effectiveness; combined as 1 - product(1 - e), capped by the policy';
+COMMENT ON COLUMN ctem.control.tenant_id IS 'Tenant';
+COMMENT ON COLUMN ctem.control.id IS 'Control id';
+COMMENT ON COLUMN ctem.control.asset_id IS 'Asset the control protects';
+COMMENT ON COLUMN ctem.control.kind IS 'Kind of control: waf, ips, edr, segmentation, virtual_patch, mfa, ...';
+COMMENT ON COLUMN ctem.control.rule_id IS 'Only exposures with this rule id (e.g. a WAF rule for one CVE); NULL = every exposure of the asset';
+COMMENT ON COLUMN ctem.control.effectiveness IS 'Share of the risk the control removes, in (0, 1]';
+COMMENT ON COLUMN ctem.control.description IS 'What the control is';
+COMMENT ON COLUMN ctem.control.expires_at IS 'When the control stops counting (NULL = never); ctem.rescore() applies expiries';
+COMMENT ON COLUMN ctem.control.created_at IS 'When recorded';
+SELECT pg_catalog.pg_extension_config_dump('ctem.control', '');
+SELECT pg_catalog.pg_extension_config_dump('ctem.control_id_seq', '');
+
+CREATE TABLE ctem.validation_result (
+	tenant_id		integer NOT NULL DEFAULT 1,
+	id				bigint GENERATED BY DEFAULT AS IDENTITY,
+	exposure_id		bigint NOT NULL,
+	outcome			ctem.validation_outcome NOT NULL,
+	source			text NOT NULL DEFAULT 'manual',
+	tool			text,
+	validated_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	evidence		jsonb NOT NULL DEFAULT '{}',
+	CONSTRAINT validation_result_pkey PRIMARY KEY (tenant_id, id),
+	CONSTRAINT validation_result_exposure_fk FOREIGN KEY (tenant_id, exposure_id)
+		REFERENCES ctem.exposure (tenant_id, id) ON DELETE CASCADE,
+	CONSTRAINT validation_result_source CHECK (source IN ('bas', 'pentest', 'red_team', 'manual'))
+);
+CREATE INDEX validation_result_exposure_idx ON ctem.validation_result (tenant_id, exposure_id, validated_at);
+COMMENT ON TABLE ctem.validation_result IS
+	'Validation of exposures by breach-and-attack simulation, pentest, red team or manual test; the latest result of an exposure feeds its score (exploitable: L = 1 and a P2 floor; blocked: V = 0.6)';
+COMMENT ON COLUMN ctem.validation_result.tenant_id IS 'Tenant';
+COMMENT ON COLUMN ctem.validation_result.id IS 'Result id';
+COMMENT ON COLUMN ctem.validation_result.exposure_id IS 'The exposure validated';
+COMMENT ON COLUMN ctem.validation_result.outcome IS 'exploitable, blocked or not_exploitable';
+COMMENT ON COLUMN ctem.validation_result.source IS 'bas, pentest, red_team or manual';
+COMMENT ON COLUMN ctem.validation_result.tool IS 'Tool or team that validated';
+COMMENT ON COLUMN ctem.validation_result.validated_at IS 'When; the latest result counts';
+COMMENT ON COLUMN ctem.validation_result.evidence IS 'Evidence as a JSON object';
+SELECT pg_catalog.pg_extension_config_dump('ctem.validation_result', '');
+SELECT pg_catalog.pg_extension_config_dump('ctem.validation_result_id_seq', '');
+
+/* ------------------------------------------------------------------------
+ * Scoring inputs kept on the exposure, so that ctem.risk_score(e, a) needs
+ * nothing else; the BEFORE row trigger fills them and the score
+ * ------------------------------------------------------------------------ */
+
+ALTER TABLE ctem.exposure
+	ADD COLUMN exploit_maturity ctem.exploit_maturity NOT NULL DEFAULT 'unknown',
+	ADD COLUMN kev boolean,
+	ADD COLUMN epss double precision,
+	ADD COLUMN validation ctem.validation_outcome,
+	ADD COLUMN controls_effectiveness double precision NOT NULL DEFAULT 0;
+COMMENT ON COLUMN ctem.exposure.exploit_maturity IS 'Exploit code maturity as reported or set by an analyst (an input of the score)';
+COMMENT ON COLUMN ctem.exposure.kev IS 'The rule id is in CISA KEV (from ctem.vuln_intel; NULL when unknown: no KEV catalog loaded or not a CVE)';
+COMMENT ON COLUMN ctem.exposure.epss IS 'EPSS of the rule id (from ctem.vuln_intel; NULL when unknown)';
+COMMENT ON COLUMN ctem.exposure.validation IS 'Outcome of the latest ctem.validation_result of this exposure';
+COMMENT ON COLUMN ctem.exposure.controls_effectiveness IS 'Combined effectiveness of the compensating controls that apply (before the policy cap)';
+COMMENT ON COLUMN ctem.exposure.risk_score IS 'Contextual risk score 0-100 (docs/scoring.md), kept current by triggers';
+COMMENT ON COLUMN ctem.exposure.priority IS 'Remediation priority P1-P4 from the score, floors (KEV, validated) or SSVC';
+COMMENT ON COLUMN ctem.exposure.sla_due IS 'first_seen + the SLA days of the priority (per asset criticality when the policy overrides them)';
+COMMENT ON COLUMN ctem.exposure.score_explain IS 'Every factor of risk_score with its value and source, floors applied, defaults used, policy version (same as ctem.explain)';
+-- the exposures of a CVE across tenants, when threat intel changes; it also
+-- serves the per-tenant lookups the (tenant_id, rule_id) index did, which
+-- every insert no longer has to maintain
+DROP INDEX ctem.exposure_rule_idx;
+CREATE INDEX exposure_rule_idx ON ctem.exposure (rule_id);
+COMMENT ON INDEX ctem.exposure_rule_idx IS 'Finds the exposures of a rule id (CVE) in all tenants, e.g. when threat intel changes';
+
+DROP TRIGGER exposure_before_row ON ctem.exposure;
+CREATE TRIGGER exposure_before_row
+	BEFORE INSERT OR UPDATE ON ctem.exposure
+	FOR EACH ROW EXECUTE FUNCTION ctem.exposure_before_row('merge', 'score');
+COMMENT ON TRIGGER exposure_before_row ON ctem.exposure IS
+	'Canonicalises rule_id, computes fingerprint, merges a re-detected problem into its existing row, and scores the row (ctem.exposure_before_row)';
+COMMENT ON FUNCTION ctem.exposure_before_row() IS
+	'BEFORE INSERT OR UPDATE row trigger of ctem.exposure: canonicalises rule_id, computes fingerprint, keeps resolved_at consistent with status; merges a re-detection into the existing exposure; fills kev, epss and controls_effectiveness from ctem.vuln_intel and ctem.control and computes risk_score, priority, sla_due and score_explain with the active policy';
+
+/* ------------------------------------------------------------------------
+ * Functions
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION ctem.risk_score(e ctem.exposure, a ctem.asset)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ctem_risk_score'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.risk_score(ctem.exposure, ctem.asset) IS
+	'Risk score 0-100 of exposure e on asset a with the active policy, from the inputs on the rows (cvss, severity, kev, epss, exploit_maturity, validation, controls_effectiveness; criticality, internet_facing, crown_jewel); the C scoring core, no other lookup';
+
+CREATE FUNCTION ctem.risk_explain(e ctem.exposure, a ctem.asset)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ctem_risk_explain'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.risk_explain(ctem.exposure, ctem.asset) IS
+	'The explanation of ctem.risk_score(e, a): each factor with value and source, floors applied, defaults used, policy version';
+
+CREATE FUNCTION ctem.explain(exposure_id bigint, tenant_id integer DEFAULT 1)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+	SELECT ctem.risk_explain(e, a)
+	FROM ctem.exposure e
+	JOIN ctem.asset a ON a.tenant_id OPERATOR(pg_catalog.=) e.tenant_id
+					 AND a.id OPERATOR(pg_catalog.=) e.asset_id
+	WHERE e.tenant_id OPERATOR(pg_catalog.=) $2 AND e.id OPERATOR(pg_catalog.=) $1
+$$;
+COMMENT ON FUNCTION ctem.explain(bigint, integer) IS
+	'How the risk score and priority of an exposure come about now: each factor with its value and where it came from, the floors applied, the defaults used and the policy version; NULL if there is no such exposure';
+
+CREATE FUNCTION ctem.ssvc_decision(exploitation text, automatable text,
+								   technical_impact text, mission_wellbeing text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'ctem_ssvc_decision_sql'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.ssvc_decision(text, text, text, text) IS
+	'CISA SSVC deployer decision (Track, Track*, Attend, Act) for exploitation (none, poc, active), automatable (no, yes), technical impact (partial, total) and mission & well-being (low, medium, high)';
+
+CREATE FUNCTION ctem.rescore(tenant_id integer DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n bigint;
+BEGIN
+	UPDATE ctem.exposure e SET priority = e.priority
+	WHERE ($1 IS NULL OR e.tenant_id = $1);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION ctem.rescore(integer) IS
+	'Re-scores every exposure (of one tenant, or all): for a policy change or control expiries; returns the number of rows';
+
+/* ------------------------------------------------------------------------
+ * Context changes re-score only the exposures they affect (set-based)
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION ctem.asset_rescore()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE ctem.exposure e SET priority = e.priority
+	FROM new_assets n JOIN old_assets o ON o.tenant_id = n.tenant_id AND o.id = n.id
+	WHERE e.tenant_id = n.tenant_id AND e.asset_id = n.id
+	  AND (n.criticality IS DISTINCT FROM o.criticality
+		   OR n.internet_facing IS DISTINCT FROM o.internet_facing
+		   OR n.crown_jewel IS DISTINCT FROM o.crown_jewel);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.asset_rescore() IS
+	'AFTER UPDATE statement trigger of ctem.asset: re-scores the exposures of assets whose criticality, internet_facing or crown_jewel changed';
+CREATE TRIGGER asset_rescore
+	AFTER UPDATE ON ctem.asset
+	REFERENCING OLD TABLE AS old_assets NEW TABLE AS new_assets
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.asset_rescore();
+COMMENT ON TRIGGER asset_rescore ON ctem.asset IS 'Re-scores exposures when asset context changes';
+
+CREATE FUNCTION ctem.vuln_intel_rescore()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM new_intel n WHERE e.rule_id = n.cve_id;
+	ELSIF TG_OP = 'UPDATE' THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM new_intel n JOIN old_intel o ON o.cve_id = n.cve_id
+		WHERE e.rule_id = n.cve_id
+		  AND (n.kev IS DISTINCT FROM o.kev OR n.epss IS DISTINCT FROM o.epss);
+	ELSE
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM old_intel o WHERE e.rule_id = o.cve_id;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.vuln_intel_rescore() IS
+	'AFTER statement trigger of ctem.vuln_intel: re-scores only the exposures of the CVEs whose KEV membership or EPSS changed';
+CREATE TRIGGER vuln_intel_rescore_ins AFTER INSERT ON ctem.vuln_intel
+	REFERENCING NEW TABLE AS new_intel
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.vuln_intel_rescore();
+CREATE TRIGGER vuln_intel_rescore_upd AFTER UPDATE ON ctem.vuln_intel
+	REFERENCING OLD TABLE AS old_intel NEW TABLE AS new_intel
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.vuln_intel_rescore();
+CREATE TRIGGER vuln_intel_rescore_del AFTER DELETE ON ctem.vuln_intel
+	REFERENCING OLD TABLE AS old_intel
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.vuln_intel_rescore();
+COMMENT ON TRIGGER vuln_intel_rescore_ins ON ctem.vuln_intel IS 'Re-scores exposures of newly known CVEs';
+COMMENT ON TRIGGER vuln_intel_rescore_upd ON ctem.vuln_intel IS 'Re-scores exposures of CVEs whose KEV or EPSS changed';
+COMMENT ON TRIGGER vuln_intel_rescore_del ON ctem.vuln_intel IS 'Re-scores exposures of CVEs whose intel was deleted';
+
+CREATE FUNCTION ctem.control_rescore()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM (SELECT DISTINCT tenant_id, asset_id FROM new_controls) c
+		WHERE e.tenant_id = c.tenant_id AND e.asset_id = c.asset_id;
+	END IF;
+	IF TG_OP IN ('DELETE', 'UPDATE') THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM (SELECT DISTINCT tenant_id, asset_id FROM old_controls) c
+		WHERE e.tenant_id = c.tenant_id AND e.asset_id = c.asset_id;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.control_rescore() IS
+	'AFTER statement trigger of ctem.control: re-scores the exposures of the assets whose controls changed';
+CREATE TRIGGER control_rescore_ins AFTER INSERT ON ctem.control
+	REFERENCING NEW TABLE AS new_controls
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.control_rescore();
+CREATE TRIGGER control_rescore_upd AFTER UPDATE ON ctem.control
+	REFERENCING OLD TABLE AS old_controls NEW TABLE AS new_controls
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.control_rescore();
+CREATE TRIGGER control_rescore_del AFTER DELETE ON ctem.control
+	REFERENCING OLD TABLE AS old_controls
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.control_rescore();
+COMMENT ON TRIGGER control_rescore_ins ON ctem.control IS 'Re-scores exposures of assets that got a control';
+COMMENT ON TRIGGER control_rescore_upd ON ctem.control IS 'Re-scores exposures of assets whose controls changed';
+COMMENT ON TRIGGER control_rescore_del ON ctem.control IS 'Re-scores exposures of assets that lost a control';
+
+CREATE FUNCTION ctem.validation_apply()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE ctem.exposure e
+	SET validation = (SELECT v.outcome FROM ctem.validation_result v
+					  WHERE v.tenant_id = e.tenant_id AND v.exposure_id = e.id
+					  ORDER BY v.validated_at DESC, v.id DESC LIMIT 1)
+	FROM (SELECT DISTINCT tenant_id, exposure_id FROM changed_results) c
+	WHERE e.tenant_id = c.tenant_id AND e.id = c.exposure_id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.validation_apply() IS
+	'AFTER statement trigger of ctem.validation_result: sets exposure.validation to the latest outcome of each affected exposure (which re-scores it)';
+CREATE TRIGGER validation_apply_ins AFTER INSERT ON ctem.validation_result
+	REFERENCING NEW TABLE AS changed_results
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.validation_apply();
+CREATE TRIGGER validation_apply_upd AFTER UPDATE ON ctem.validation_result
+	REFERENCING NEW TABLE AS changed_results
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.validation_apply();
+CREATE TRIGGER validation_apply_del AFTER DELETE ON ctem.validation_result
+	REFERENCING OLD TABLE AS changed_results
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.validation_apply();
+COMMENT ON TRIGGER validation_apply_ins ON ctem.validation_result IS 'Feeds new validation results into scores';
+COMMENT ON TRIGGER validation_apply_upd ON ctem.validation_result IS 'Feeds changed validation results into scores';
+COMMENT ON TRIGGER validation_apply_del ON ctem.validation_result IS 'Feeds deleted validation results into scores';
+
+CREATE FUNCTION ctem.policy_rescore()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM ctem.rescore();
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.policy_rescore() IS
+	'AFTER statement trigger of ctem.policy: re-scores every exposure with the policy now active';
+CREATE TRIGGER policy_rescore AFTER INSERT OR UPDATE OR DELETE ON ctem.policy
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.policy_rescore();
+COMMENT ON TRIGGER policy_rescore ON ctem.policy IS 'Re-scores everything when policies change';
+
+-- score what is already there
+SELECT ctem.rescore();

@@ -1,0 +1,89 @@
+-- Discovery: ctem.ingest of scanner reports, cross-scanner dedup,
+-- re-detection, the raw ETL path, and bad input.
+
+-- start from an empty store
+TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control,
+         ctem.validation_result, ctem.vuln_intel RESTART IDENTITY;
+
+-- a Trivy and a Grype report of the same image (fixtures written for these tests)
+\set trivy '{"SchemaVersion": 2, "ArtifactName": "registry.example.com/shop/api:1.4", "ArtifactType": "container_image", "Metadata": {"OS": {"Family": "alpine", "Name": "3.18.4"}}, "Results": [{"Target": "registry.example.com/shop/api:1.4 (alpine 3.18.4)", "Class": "os-pkgs", "Type": "alpine", "Vulnerabilities": [{"VulnerabilityID": "CVE-2023-44487", "PkgName": "nghttp2-libs", "InstalledVersion": "1.55.1-r0", "FixedVersion": "1.57.0-r0", "Severity": "HIGH", "Title": "HTTP/2 Rapid Reset", "CVSS": {"nvd": {"V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "V3Score": 7.5}}}]}, {"Target": "Java", "Class": "lang-pkgs", "Type": "jar", "Vulnerabilities": [{"VulnerabilityID": "CVE-2022-42889", "PkgName": "org.apache.commons:commons-text", "PkgPath": "app/lib/commons-text-1.9.jar", "InstalledVersion": "1.9", "FixedVersion": "1.10.0", "Severity": "CRITICAL", "Title": "Text4Shell", "CVSS": {"nvd": {"V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "V3Score": 9.8}}}, {"VulnerabilityID": "GHSA-4w2v-q235-vp99", "PkgName": "com.example:legacy-utils", "PkgPath": "app/lib/legacy-utils-0.3.jar", "InstalledVersion": "0.3", "Severity": "LOW", "Title": "Information exposure in legacy-utils"}]}]}'
+\set grype '{"matches": [{"vulnerability": {"id": "CVE-2023-44487", "dataSource": "https://nvd.nist.gov/vuln/detail/CVE-2023-44487", "severity": "High", "cvss": [{"version": "3.1", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "metrics": {"baseScore": 7.5}}], "fix": {"versions": ["1.57.0-r0"], "state": "fixed"}}, "relatedVulnerabilities": [], "artifact": {"name": "nghttp2-libs", "version": "1.55.1-r0", "type": "apk", "locations": [{"path": "/lib/apk/db/installed"}], "purl": "pkg:apk/alpine/nghttp2-libs@1.55.1-r0"}}, {"vulnerability": {"id": "GHSA-599f-7c49-w659", "dataSource": "https://github.com/advisories/GHSA-599f-7c49-w659", "severity": "Critical", "fix": {"versions": ["1.10.0"], "state": "fixed"}}, "relatedVulnerabilities": [{"id": "CVE-2022-42889", "dataSource": "https://nvd.nist.gov/vuln/detail/CVE-2022-42889", "severity": "Critical", "cvss": [{"version": "3.1", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "metrics": {"baseScore": 9.8}}]}], "artifact": {"name": "commons-text", "version": "1.9", "type": "java-archive", "locations": [{"path": "/app/lib/commons-text-1.9.jar"}], "purl": "pkg:maven/org.apache.commons/commons-text@1.9"}}], "source": {"type": "image", "target": {"userInput": "registry.example.com/shop/api:1.4", "imageID": "sha256:abc"}}, "descriptor": {"name": "grype", "version": "0.74.0"}}'
+\set grype_fixed '{"matches": [{"vulnerability": {"id": "CVE-2023-44487", "dataSource": "https://nvd.nist.gov/vuln/detail/CVE-2023-44487", "severity": "High", "cvss": [{"version": "3.1", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "metrics": {"baseScore": 7.5}}], "fix": {"versions": ["1.57.0-r0"], "state": "fixed"}}, "relatedVulnerabilities": [], "artifact": {"name": "nghttp2-libs", "version": "1.55.1-r0", "type": "apk", "locations": [{"path": "/lib/apk/db/installed"}], "purl": "pkg:apk/alpine/nghttp2-libs@1.55.1-r0"}}], "source": {"type": "image", "target": {"userInput": "registry.example.com/shop/api:1.4", "imageID": "sha256:abc"}}, "descriptor": {"name": "grype", "version": "0.74.0"}}'
+\set trivy_fixed '{"SchemaVersion": 2, "ArtifactName": "registry.example.com/shop/api:1.4", "ArtifactType": "container_image", "Metadata": {"OS": {"Family": "alpine", "Name": "3.18.4"}}, "Results": [{"Target": "registry.example.com/shop/api:1.4 (alpine 3.18.4)", "Class": "os-pkgs", "Type": "alpine", "Vulnerabilities": [{"VulnerabilityID": "CVE-2023-44487", "PkgName": "nghttp2-libs", "InstalledVersion": "1.55.1-r0", "FixedVersion": "1.57.0-r0", "Severity": "HIGH", "Title": "HTTP/2 Rapid Reset", "CVSS": {"nvd": {"V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "V3Score": 7.5}}}]}, {"Target": "Java", "Class": "lang-pkgs", "Type": "jar", "Vulnerabilities": [{"VulnerabilityID": "GHSA-4w2v-q235-vp99", "PkgName": "com.example:legacy-utils", "PkgPath": "app/lib/legacy-utils-0.3.jar", "InstalledVersion": "0.3", "Severity": "LOW", "Title": "Information exposure in legacy-utils"}]}]}'
+
+SELECT * FROM ctem.ingest(:'trivy');
+SELECT kind, natural_key, name FROM ctem.asset ORDER BY id;
+SELECT rule_id, aliases, component, component_version, location, sources, severity, cvss, status
+FROM ctem.exposure ORDER BY rule_id;
+
+-- the same report again changes nothing but last_seen
+CREATE TEMP TABLE before AS SELECT * FROM ctem.exposure;
+SELECT * FROM ctem.ingest(:'trivy');
+SELECT count(*) AS changed_beyond_last_seen
+FROM ctem.exposure e JOIN before b USING (tenant_id, id)
+WHERE (e.rule_id, e.aliases, e.title, e.severity, e.cvss::text, e.component, e.component_version,
+       e.location, e.fixed_version, e.sources, e.fingerprint, e.status, e.resolved_at, e.details, e.first_seen)
+      IS DISTINCT FROM
+      (b.rule_id, b.aliases, b.title, b.severity, b.cvss::text, b.component, b.component_version,
+       b.location, b.fixed_version, b.sources, b.fingerprint, b.status, b.resolved_at, b.details, b.first_seen);
+
+-- Grype sees two of the same problems: one exposure each, both tools in sources;
+-- the GHSA id Grype reports is folded onto the CVE and kept in aliases
+SELECT * FROM ctem.ingest(:'grype');
+SELECT rule_id, aliases, component, location, sources FROM ctem.exposure ORDER BY rule_id;
+SELECT count(*) AS exposures, count(DISTINCT fingerprint) AS problems FROM ctem.exposure;
+
+-- a full Trivy scan without the commons-text finding: Trivy no longer sees it,
+-- Grype still does, so it stays open with Grype as its only source
+SELECT * FROM ctem.ingest(:'trivy_fixed');
+SELECT rule_id, sources, status FROM ctem.exposure ORDER BY rule_id;
+-- Grype's next full scan without it: now it is fixed
+SELECT * FROM ctem.ingest(:'grype_fixed');
+SELECT rule_id, sources, status, resolved_at IS NOT NULL AS resolved FROM ctem.exposure ORDER BY rule_id;
+-- and when it comes back it is reopened, and the history says so
+SELECT * FROM ctem.ingest(:'trivy');
+SELECT rule_id, sources, status, resolved_at IS NULL AS unresolved FROM ctem.exposure ORDER BY rule_id;
+SELECT e.rule_id, v.event, v.old_status, v.new_status, v.note
+FROM ctem.exposure_event v JOIN ctem.exposure e ON e.tenant_id = v.tenant_id AND e.id = v.exposure_id
+WHERE v.event IN ('resolved', 'reopened', 'status_changed')
+ORDER BY v.id;
+
+-- full_scan => false only adds and updates
+SELECT * FROM ctem.ingest(:'trivy_fixed', full_scan => false);
+
+-- findings on an asset named by the caller
+SELECT ctem.ensure_asset('repository', 'https://git.example.com/shop/api') AS repo \gset
+SELECT * FROM ctem.ingest(:'trivy', 'trivy', :repo);
+SELECT count(*), min(details->>'report_asset') FROM ctem.exposure WHERE asset_id = :repo;
+
+-- the raw ETL path: an INSERT of a known problem merges into it
+INSERT INTO ctem.exposure (asset_id, rule_id, component, severity, sources, aliases)
+SELECT id, 'cve-2023-44487', 'NGHTTP2-LIBS', 'high', '{etl-job}', '{RHSA-2023:5837}'
+FROM ctem.asset WHERE natural_key = 'registry.example.com/shop/api:1.4';
+SELECT rule_id, sources, aliases FROM ctem.exposure e JOIN ctem.asset a ON a.id = e.asset_id
+WHERE a.natural_key = 'registry.example.com/shop/api:1.4' AND rule_id = 'CVE-2023-44487';
+-- ... also within one statement, and with COPY
+CREATE TEMP TABLE etl (asset_id bigint, rule_id text, component text, sources text[]);
+INSERT INTO etl SELECT id, 'CVE-2024-0001', 'openssl', '{etl-a}' FROM ctem.asset WHERE natural_key = 'registry.example.com/shop/api:1.4';
+INSERT INTO etl SELECT id, 'CVE-2024-0001', 'OpenSSL', '{etl-b}' FROM ctem.asset WHERE natural_key = 'registry.example.com/shop/api:1.4';
+INSERT INTO ctem.exposure (asset_id, rule_id, component, sources) SELECT * FROM etl;
+SELECT rule_id, component, sources FROM ctem.exposure WHERE rule_id = 'CVE-2024-0001';
+COPY etl TO '/dev/null';
+
+-- empty reports are zero counts
+SELECT * FROM ctem.ingest('');
+SELECT * FROM ctem.ingest('null');
+SELECT * FROM ctem.ingest('{"SchemaVersion": 2, "ArtifactName": "x:1", "ArtifactType": "container_image", "Results": []}', full_scan => false);
+SELECT * FROM ctem.report_formats();
+
+-- bad input: a clear error, and nothing is inserted
+SELECT count(*) AS exposures_before FROM ctem.exposure \gset
+SELECT * FROM ctem.ingest('{"SchemaVersion": 2, "Results": [');
+SELECT * FROM ctem.ingest('{"hello": "world"}');
+SELECT * FROM ctem.ingest('{"SchemaVersion": 2, "ArtifactName": "x:1", "ArtifactType": "container_image", "Results": [{"Target": "x", "Vulnerabilities": [{"PkgName": "a"}]}]}');
+SELECT * FROM ctem.ingest(:'trivy', 'nessus');
+SELECT * FROM ctem.ingest(:'trivy', 'grype');
+SELECT * FROM ctem.ingest(:'trivy', NULL, 999999);
+SELECT * FROM ctem.ingest('{"error": {"code": "ENOAUDIT", "summary": "Your configured registry does not support audit requests."}}');
+SELECT * FROM ctem.ingest(NULL);
+SELECT count(*) = :exposures_before AS nothing_inserted FROM ctem.exposure;

@@ -1,0 +1,125 @@
+-- Prioritization: the contextual risk score, its explanation, floors,
+-- SLA, controls, validation, SSVC, policies, and re-scoring triggers.
+
+-- start from an empty store
+TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control,
+         ctem.validation_result, ctem.vuln_intel RESTART IDENTITY;
+
+-- the default policy is there and active
+SELECT name, version, active, builtin FROM ctem.policy;
+
+-- an estate with every kind of context
+INSERT INTO ctem.asset (kind, natural_key, criticality, internet_facing, crown_jewel) VALUES
+  ('web_app', 'https://shop.example.com', 5, true, false),    -- 1
+  ('host', 'db.internal.example.com', 5, false, true),         -- 2: crown jewel
+  ('host', 'build.internal.example.com', 2, false, false),     -- 3: internal
+  ('host', 'unknown.example.com', NULL, NULL, false);          -- 4: nothing known
+
+-- worked examples: inputs -> score, priority, SLA days
+INSERT INTO ctem.exposure (asset_id, rule_id, severity, cvss, exploit_maturity, first_seen) VALUES
+  (1, 'CVE-2099-0001', 'critical', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', 'functional', '2026-01-01'),
+  (1, 'CVE-2099-0002', 'medium', 'CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:U/C:L/I:L/A:N', 'unknown', '2026-01-01'),
+  (2, 'CVE-2099-0003', 'high', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N', 'poc', '2026-01-01'),
+  (3, 'CVE-2099-0004', 'high', NULL, 'unknown', '2026-01-01'),
+  (3, 'lint-rule-7', 'low', NULL, 'unknown', '2026-01-01'),
+  (4, 'CVE-2099-0005', 'unknown', NULL, 'unknown', '2026-01-01'),
+  (4, 'CVE-2099-0006', 'critical', 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N', 'high', '2026-01-01');
+SELECT e.id, e.rule_id, a.criticality AS crit, a.internet_facing AS inet, a.crown_jewel AS jewel,
+       ctem.cvss_score(e.cvss) AS cvss, e.severity, e.exploit_maturity AS maturity,
+       e.risk_score, e.priority, extract(day FROM e.sla_due - e.first_seen) AS sla_days
+FROM ctem.exposure e JOIN ctem.asset a ON a.id = e.asset_id ORDER BY e.id;
+
+-- every factor explains itself; defaults are listed
+SELECT jsonb_pretty(ctem.explain(1));
+SELECT e.id, ctem.explain(e.id)->'defaults_used' AS defaults
+FROM ctem.exposure e ORDER BY e.id;
+-- the row keeps a short explanation: each factor as [value, source]
+SELECT jsonb_pretty(score_explain) FROM ctem.exposure WHERE id = 1;
+-- it agrees with ctem.explain, and risk_score(e, a) with the stored score
+SELECT bool_and(x.ok) AS explain_matches, bool_and(x.score_ok) AS score_matches
+FROM (SELECT e.risk_score = ctem.risk_score(e, a) AS score_ok,
+             (e.score_explain->>'score') = (fx->>'score')
+             AND (e.score_explain->>'priority') = (fx->>'priority')
+             AND (e.score_explain->'floors_applied') = (fx->'floors_applied')
+             AND (e.score_explain->'defaults_used') = (fx->'defaults_used')
+             AND (e.score_explain->>'policy_version') = (fx->>'policy_version')
+             AND (SELECT bool_and(e.score_explain->'factors'->f->>0 = fx->'factors'->f->>'value'
+                                  AND e.score_explain->'factors'->f->>1 = fx->'factors'->f->>'source')
+                  FROM unnest(ARRAY['S', 'L', 'A', 'X', 'C', 'V']) f) AS ok
+      FROM ctem.exposure e
+      JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id,
+      LATERAL ctem.explain(e.id) fx) x;
+SELECT ctem.explain(424242) IS NULL AS no_such_exposure;
+
+-- KEV: loading a catalog that adds one CVE raises that CVE's open exposures, and only those
+CREATE TEMP TABLE before AS SELECT id, risk_score, priority FROM ctem.exposure;
+SELECT * FROM ctem.load_kev('{"catalogVersion": "2099.01.01", "count": 1, "vulnerabilities": [{"cveID": "CVE-2099-0002", "vendorProject": "Example", "product": "Shop", "vulnerabilityName": "Example RCE", "dateAdded": "2099-01-01", "shortDescription": "x", "requiredAction": "Patch.", "dueDate": "2099-01-22", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []}]}');
+SELECT e.id, e.rule_id, b.risk_score AS before, e.risk_score AS after, b.priority AS was, e.priority AS now, e.kev
+FROM ctem.exposure e JOIN before b USING (id)
+WHERE (e.risk_score, e.priority) IS DISTINCT FROM (b.risk_score, b.priority) ORDER BY e.id;
+-- floors: KEV on an internet-facing asset is P1 whatever the score
+SELECT ctem.explain(2)->'floors_applied' AS floors, ctem.explain(2)->>'priority_by_score' AS by_score;
+-- the history records the priority change
+SELECT exposure_id, event, old_priority, new_priority FROM ctem.exposure_event ORDER BY id;
+
+-- EPSS moves only the exposures of the CVEs it changes
+SELECT * FROM ctem.load_epss(E'cve,epss,percentile\nCVE-2099-0004,0.62,0.99\n');
+SELECT id, rule_id, epss, risk_score, priority FROM ctem.exposure WHERE id IN (3, 4) ORDER BY id;
+
+-- context changes re-score: the build host becomes internet-facing
+UPDATE ctem.asset SET internet_facing = true WHERE id = 3;
+SELECT id, risk_score, priority FROM ctem.exposure WHERE asset_id = 3 ORDER BY id;
+UPDATE ctem.asset SET internet_facing = false WHERE id = 3;
+
+-- compensating controls: combined 1 - (1-0.3)(1-0.3) = 0.51, capped at 0.4
+INSERT INTO ctem.control (asset_id, kind, effectiveness, description)
+VALUES (1, 'waf', 0.3, 'Managed WAF ruleset'), (1, 'ips', 0.3, 'Inline IPS');
+SELECT id, controls_effectiveness, risk_score, ctem.explain(id)->'factors'->'C' AS c
+FROM ctem.exposure WHERE asset_id = 1 ORDER BY id;
+-- a control for one CVE only
+INSERT INTO ctem.control (asset_id, kind, rule_id, effectiveness) VALUES (2, 'virtual_patch', 'CVE-2099-0003', 0.25);
+SELECT id, rule_id, controls_effectiveness FROM ctem.exposure WHERE asset_id = 2;
+DELETE FROM ctem.control;
+SELECT id, controls_effectiveness, risk_score FROM ctem.exposure WHERE asset_id IN (1, 2) ORDER BY id;
+\set VERBOSITY terse
+INSERT INTO ctem.control (asset_id, kind, effectiveness) VALUES (1, 'waf', 0);
+\set VERBOSITY default
+
+-- validation: blocked lowers the score (V = 0.6); exploitable is at least P2
+INSERT INTO ctem.validation_result (exposure_id, outcome, source, tool) VALUES (3, 'blocked', 'bas', 'example-bas');
+SELECT id, validation, risk_score, priority FROM ctem.exposure WHERE id = 3;
+INSERT INTO ctem.validation_result (exposure_id, outcome, source, validated_at) VALUES (5, 'exploitable', 'pentest', '2026-02-01');
+SELECT id, validation, risk_score, priority, score_explain->'floors_applied' AS floors FROM ctem.exposure WHERE id = 5;
+-- the latest result counts
+INSERT INTO ctem.validation_result (exposure_id, outcome, source, validated_at) VALUES (5, 'not_exploitable', 'pentest', '2026-03-01');
+SELECT id, validation, priority FROM ctem.exposure WHERE id = 5;
+
+-- CISA SSVC: the full 36-row table
+SELECT e AS exploitation, a AS automatable, t AS technical_impact,
+       ctem.ssvc_decision(e, a, t, 'low') AS low,
+       ctem.ssvc_decision(e, a, t, 'medium') AS medium,
+       ctem.ssvc_decision(e, a, t, 'high') AS high
+FROM unnest(ARRAY['none', 'poc', 'active']) WITH ORDINALITY AS x(e, i),
+     unnest(ARRAY['no', 'yes']) WITH ORDINALITY AS y(a, j),
+     unnest(ARRAY['partial', 'total']) WITH ORDINALITY AS z(t, k)
+ORDER BY i, j, k;
+SELECT ctem.ssvc_decision('active', 'YES', 'Total', 'HIGH');
+SELECT ctem.ssvc_decision('weaponized', 'yes', 'total', 'high');
+
+-- policies: the builtin one is read-only; a copy with SSVC on drives priorities
+UPDATE ctem.policy SET p1_min = 70 WHERE name = 'default';
+DELETE FROM ctem.policy WHERE name = 'default';
+INSERT INTO ctem.policy (name, p1_min, p2_min) VALUES ('bad', 50, 60);
+INSERT INTO ctem.policy (name, a_by_criticality) VALUES ('bad', '{0.6,0.7}');
+INSERT INTO ctem.policy (name, x_internet) VALUES ('bad', 1.5);
+INSERT INTO ctem.policy (name, description, use_ssvc) VALUES ('ssvc', 'SSVC decides', true);
+UPDATE ctem.policy SET active = (name = 'ssvc');
+SELECT name, version, active FROM ctem.policy ORDER BY name;
+SELECT id, rule_id, risk_score, priority, score_explain->>'ssvc' AS ssvc
+FROM ctem.exposure ORDER BY id;
+-- changing the weights of a policy raises its version, reported in explanations
+UPDATE ctem.policy SET sla_days = '{2,10,45,120}' WHERE name = 'ssvc';
+SELECT version FROM ctem.policy WHERE name = 'ssvc';
+SELECT DISTINCT (score_explain->>'policy_version')::int AS explained_version FROM ctem.exposure;
+UPDATE ctem.policy SET active = (name = 'default');
+SELECT id, priority FROM ctem.exposure ORDER BY id;

@@ -1,0 +1,911 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest.c
+ *		ctem.ingest(): scanner reports into assets and exposures.
+ *
+ * The report is parsed in C (report*.c, jansson) into column arrays, one
+ * element per finding; then four set-based statements do the rest:
+ *		1. upsert the assets the report names (natural keys normalised here
+ *		   with the same code as the asset trigger), ids back;
+ *		2. fingerprint every finding (the same function as the trigger's) and
+ *		   look the fingerprints up: known exposures and new problems;
+ *		3. UPDATE the known exposures with the re-detection merge the
+ *		   trigger uses for ETL rows (CTEM_MERGE_SET_SQL: last_seen, sources,
+ *		   aliases, newer details, fixed ones reopened), then INSERT the new
+ *		   ones (the trigger merges a problem the report names twice);
+ *		4. with full_scan, open exposures of the scanned assets that the same
+ *		   tool did not report this time lose that source, and are resolved
+ *		   when no source is left.
+ * Everything runs in the caller's transaction: an error anywhere leaves
+ * nothing behind.
+ *
+ * src/ingest.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "ctem.h"
+#include "cvss_core.h"
+#include "keys_core.h"
+#include "report.h"
+
+PG_FUNCTION_INFO_V1(ctem_ingest);
+PG_FUNCTION_INFO_V1(ctem_report_formats);
+
+/* the columns collected per finding */
+enum
+{
+	C_ASSET_KIND,
+	C_ASSET_KEY,				/* normalised */
+	C_ASSET_NAME,
+	C_KIND,
+	C_RULE_ID,
+	C_ALIASES,					/* joined with US (0x1f) */
+	C_TITLE,
+	C_SEVERITY,
+	C_CVSS,
+	C_COMPONENT,
+	C_COMPONENT_VERSION,
+	C_LOCATION,
+	C_FIXED_VERSION,
+	C_TOOL,
+	C_STATUS,
+	C_DETAILS,
+	NCOLS
+};
+
+typedef struct IngestState
+{
+	MemoryContext cxt;			/* everything collected lives here */
+	int			n;				/* findings */
+	int			cap;
+	char	  **cols[NCOLS];	/* cols[c][i]: NULL = SQL NULL */
+	int64		given_asset;	/* asset_id argument, 0 if none */
+	long		no_asset;		/* findings that name no asset */
+	StringInfoData buf;
+} IngestState;
+
+/* palloc/pfree for the parsing core and jansson; pfree must accept NULL */
+static void *
+core_alloc(size_t size)
+{
+	return palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+static void
+core_free(void *ptr)
+{
+	if (ptr != NULL)
+		pfree(ptr);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return (s != NULL && s[0] != '\0') ? pstrdup(s) : NULL;
+}
+
+static void
+json_field(StringInfo buf, bool *first, const char *key, const char *value)
+{
+	if (value == NULL || value[0] == '\0')
+		return;
+	appendStringInfoString(buf, *first ? "{" : ", ");
+	*first = false;
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+	escape_json(buf, value);
+}
+
+static void
+json_number(StringInfo buf, bool *first, const char *key, double value)
+{
+	if (isnan(value) || isinf(value))
+		return;
+	appendStringInfoString(buf, *first ? "{" : ", ");
+	*first = false;
+	escape_json(buf, key);
+	appendStringInfo(buf, ": %.6g", value);
+}
+
+/* details: what the report says beyond the columns, as a JSON object */
+static char *
+finding_details(StringInfo buf, const CtemFinding *f, const char *cvss_invalid,
+				bool asset_overridden)
+{
+	bool		first = true;
+
+	resetStringInfo(buf);
+	json_field(buf, &first, "description", f->description);
+	json_field(buf, &first, "message", f->message);
+	json_field(buf, &first, "remediation", f->remediation);
+	json_field(buf, &first, "url", f->url);
+	json_field(buf, &first, "purl", f->purl);
+	json_field(buf, &first, "published", f->published);
+	json_field(buf, &first, "observed_at", f->observed_at);
+	json_field(buf, &first, "scanner_status", f->status);
+	json_field(buf, &first, "cvss_invalid", cvss_invalid);
+	json_number(buf, &first, "cvss_score", f->cvss_score);
+	json_number(buf, &first, "epss", f->epss);
+	json_number(buf, &first, "epss_percentile", f->epss_percentile);
+	if (f->cwe != NULL && f->cwe[0] != '\0')
+	{
+		char	   *cwes = pstrdup(f->cwe);
+		char	   *save = NULL;
+		bool		firstcwe = true;
+
+		appendStringInfoString(buf, first ? "{" : ", ");
+		first = false;
+		appendStringInfoString(buf, "\"cwe\": [");
+		for (char *tok = strtok_r(cwes, ",", &save); tok != NULL;
+			 tok = strtok_r(NULL, ",", &save))
+		{
+			while (*tok == ' ')
+				tok++;
+			if (*tok == '\0')
+				continue;
+			if (!firstcwe)
+				appendStringInfoString(buf, ", ");
+			firstcwe = false;
+			escape_json(buf, tok);
+		}
+		appendStringInfoChar(buf, ']');
+		pfree(cwes);
+	}
+	if (f->suppressed)
+	{
+		appendStringInfoString(buf, first ? "{" : ", ");
+		first = false;
+		appendStringInfoString(buf, "\"suppressed\": true");
+	}
+	if (asset_overridden && f->asset_key != NULL)
+	{
+		json_field(buf, &first, "report_asset_kind", f->asset_kind);
+		json_field(buf, &first, "report_asset", f->asset_key);
+	}
+	appendStringInfoString(buf, first ? "{}" : "}");
+	return pstrdup(buf->data);
+}
+
+/*
+ * The component name as the fingerprint needs it: tools spell Maven
+ * packages differently (Trivy "group:artifact", Grype "artifact"), so a
+ * Maven package URL decides: "group:artifact".
+ */
+static char *
+component_name(const CtemFinding *f)
+{
+	if (f->purl != NULL && strncmp(f->purl, "pkg:maven/", 10) == 0)
+	{
+		const char *p = f->purl + 10;
+		const char *slash = strchr(p, '/');
+		size_t		end = strcspn(p, "@?#");
+
+		if (slash != NULL && (size_t) (slash - p) < end && slash[1] != '\0')
+		{
+			StringInfoData buf;
+
+			initStringInfo(&buf);
+			appendBinaryStringInfo(&buf, p, slash - p);
+			appendStringInfoChar(&buf, ':');
+			appendBinaryStringInfo(&buf, slash + 1, end - (slash + 1 - p));
+			return buf.data;
+		}
+	}
+	return dup_or_null(f->component);
+}
+
+/* callback of the parsing core: one finding into the column arrays */
+static int
+collect_finding(void *arg, const CtemFinding *f)
+{
+	IngestState *st = (IngestState *) arg;
+	MemoryContext old;
+	const char *cvss_invalid = NULL;
+	char	   *cvss = NULL;
+	int			i;
+
+	CHECK_FOR_INTERRUPTS();
+	old = MemoryContextSwitchTo(st->cxt);
+
+	if (st->n == st->cap)
+	{
+		int			newcap = st->cap * 2;
+
+		for (int c = 0; c < NCOLS; c++)
+			st->cols[c] = repalloc_huge(st->cols[c], sizeof(char *) * newcap);
+		st->cap = newcap;
+	}
+	i = st->n++;
+
+	if (st->given_asset == 0)
+	{
+		if (f->asset_key == NULL || f->asset_key[0] == '\0')
+		{
+			st->no_asset++;
+			st->cols[C_ASSET_KEY][i] = NULL;
+		}
+		else
+		{
+			size_t		len = strlen(f->asset_key);
+			size_t		outsize = Max(len + 1, CTEM_IP_TEXT_MAX);
+			char	   *key = palloc(outsize);
+			bool		is_ip;
+
+			ctem_normalize_key(f->asset_kind, f->asset_key, len, key, outsize,
+							   &is_ip);
+			if (key[0] == '\0')
+				st->no_asset++;
+			st->cols[C_ASSET_KEY][i] = key;
+		}
+		st->cols[C_ASSET_KIND][i] = pstrdup(f->asset_kind);
+		st->cols[C_ASSET_NAME][i] = dup_or_null(f->asset_name);
+	}
+	else
+	{
+		st->cols[C_ASSET_KIND][i] = NULL;
+		st->cols[C_ASSET_KEY][i] = NULL;
+		st->cols[C_ASSET_NAME][i] = NULL;
+	}
+
+	st->cols[C_KIND][i] = pstrdup(f->kind);
+	st->cols[C_RULE_ID][i] = pstrdup(f->rule_id);
+	if (f->naliases > 0)
+	{
+		resetStringInfo(&st->buf);
+		for (int a = 0; a < f->naliases; a++)
+		{
+			if (a > 0)
+				appendStringInfoChar(&st->buf, '\x1f');
+			appendStringInfoString(&st->buf, f->aliases[a]);
+		}
+		st->cols[C_ALIASES][i] = pstrdup(st->buf.data);
+	}
+	else
+		st->cols[C_ALIASES][i] = NULL;
+	st->cols[C_TITLE][i] = dup_or_null(f->title);
+	st->cols[C_SEVERITY][i] = pstrdup(f->severity);
+
+	/* a vector that does not parse is kept in details, never fatal */
+	if (f->cvss_vector != NULL && f->cvss_vector[0] != '\0')
+	{
+		CtemCvss	c;
+
+		if (ctem_cvss_parse(f->cvss_vector, strlen(f->cvss_vector), &c, NULL))
+		{
+			cvss = palloc(CTEM_CVSS_MAX_TEXT);
+			ctem_cvss_format(&c, cvss, CTEM_CVSS_MAX_TEXT);
+		}
+		else
+			cvss_invalid = f->cvss_vector;
+	}
+	st->cols[C_CVSS][i] = cvss;
+	st->cols[C_COMPONENT][i] = component_name(f);
+	st->cols[C_COMPONENT_VERSION][i] = dup_or_null(f->component_version);
+	st->cols[C_LOCATION][i] = dup_or_null(f->location);
+	st->cols[C_FIXED_VERSION][i] = dup_or_null(f->fixed_version);
+	st->cols[C_TOOL][i] = pstrdup(f->tool);
+	st->cols[C_STATUS][i] = pstrdup(f->suppressed ? "false_positive" : "open");
+	st->cols[C_DETAILS][i] = finding_details(&st->buf, f, cvss_invalid,
+											 st->given_asset != 0);
+
+	MemoryContextSwitchTo(old);
+	return 0;
+}
+
+/* a text[] datum from column c of the first n findings (or a subset) */
+static Datum
+text_array(char **vals, int n, const int *idx)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	for (int k = 0; k < n; k++)
+	{
+		char	   *v = vals[idx ? idx[k] : k];
+
+		nulls[k] = (v == NULL);
+		elems[k] = v ? PointerGetDatum(cstring_to_text(v)) : (Datum) 0;
+	}
+	dims[0] = n;
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
+											  TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static Datum
+int8_array(const int64 *vals, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int k = 0; k < n; k++)
+		elems[k] = Int64GetDatum(vals[k]);
+	return PointerGetDatum(construct_array(elems, n, INT8OID, 8,
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+static Datum
+uuid_array(pg_uuid_t **vals, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int k = 0; k < n; k++)
+		elems[k] = UUIDPGetDatum(vals[k]);
+	return PointerGetDatum(construct_array(elems, n, UUIDOID, UUID_LEN,
+										   false, TYPALIGN_CHAR));
+}
+
+/* a message without its final period, to continue the sentence */
+static char *
+sentence_body(const char *msg)
+{
+	char	   *s = pstrdup(msg);
+	size_t		n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ' '))
+		s[--n] = '\0';
+	return s;
+}
+
+static void
+report_error(const CtemReportError *err, const char *format, bool declared)
+{
+	switch (err->code)
+	{
+		case CTEM_REPORT_EMALFORMED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid JSON input"),
+					 errdetail("%s at line %d, column %d.", sentence_body(err->message),
+							   err->line, err->column),
+					 errhint("The report must be the JSON (or JSON Lines) output of a supported scanner.")));
+			break;
+		case CTEM_REPORT_EUNDETECTED:
+			if (declared)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the report is not a %s report", format),
+						 errdetail("%s", err->message),
+						 errhint("Pass format => NULL to detect the format, or one of: %s.",
+								 ctem_report_supported_formats())));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("could not detect the format of the report"),
+					 errdetail("%s", err->message),
+					 errhint("Pass the format explicitly; supported formats: %s.",
+							 ctem_report_supported_formats())));
+			break;
+		case CTEM_REPORT_EMISSING:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid %s report: missing or malformed value at %s",
+							format, err->path[0] ? err->path : "$"),
+					 errdetail("%s", err->message),
+					 errhint("Check that the report is complete and was produced by a supported version of the tool.")));
+			break;
+		case CTEM_REPORT_EREPORTED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the %s report is an error report, not a scan result", format),
+					 errdetail("%s", err->message),
+					 errhint("Fix the scan and ingest its output again.")));
+			break;
+		case CTEM_REPORT_ENOMEM:
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory while parsing the report")));
+			break;
+		default:
+			elog(ERROR, "report parser failed: %s", err->message);
+	}
+}
+
+/*
+ * Parse the report into st's columns.  The core and jansson allocate in the
+ * current memory context (st->cxt), so their memory goes on ERROR too; the
+ * allocator hook is reset whatever happens.
+ */
+static void
+parse_report(IngestState *st, text *report, CtemReportFormat fmt,
+			 CtemReportStats *stats)
+{
+	CtemReportError err;
+
+	ctem_report_set_allocator(core_alloc, core_free);
+	PG_TRY();
+	{
+		if (!ctem_report_parse_ex(VARDATA_ANY(report), VARSIZE_ANY_EXHDR(report),
+								  fmt, collect_finding, st, stats, &err))
+			report_error(&err, ctem_report_format_name(fmt != CTEM_FMT_UNKNOWN ? fmt :
+													   stats->detected),
+						 fmt != CTEM_FMT_UNKNOWN);
+	}
+	PG_FINALLY();
+	{
+		ctem_report_set_allocator(NULL, NULL);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Split the findings by the result of PRESTATE_SQL (in SPI_tuptable): known
+ * exposures (the first finding of each, with its id) and new ones.  Counts
+ * the known exposures that are fixed and will be reopened.
+ */
+static void
+split_known(IngestState *st, pg_uuid_t **fps, int **known, int *nknown,
+			int64 **known_ids, int **fresh, int *nfresh, int64 *reopened)
+{
+	HASHCTL		ctl;
+	HTAB	   *map;
+	typedef struct KnownEntry
+	{
+		pg_uuid_t	fp;
+		int64		id;
+		bool		taken;
+	} KnownEntry;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(pg_uuid_t);
+	ctl.entrysize = sizeof(KnownEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	map = hash_create("ctem ingest known", Max(SPI_processed, 16), &ctl,
+					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	*reopened = 0;
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		pg_uuid_t  *fp = DatumGetUUIDP(SPI_getbinval(tup, td, 1, &isnull));
+		KnownEntry *e = hash_search(map, fp, HASH_ENTER, NULL);
+
+		e->id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+		e->taken = false;
+		if (DatumGetBool(SPI_getbinval(tup, td, 3, &isnull)))
+			(*reopened)++;
+	}
+	*known = palloc(sizeof(int) * Max(st->n, 1));
+	*known_ids = palloc(sizeof(int64) * Max(st->n, 1));
+	*fresh = palloc(sizeof(int) * Max(st->n, 1));
+	*nknown = 0;
+	*nfresh = 0;
+	for (int i = 0; i < st->n; i++)
+	{
+		KnownEntry *e = hash_search(map, fps[i], HASH_FIND, NULL);
+
+		if (e == NULL)
+			(*fresh)[(*nfresh)++] = i;
+		else if (!e->taken)
+		{
+			e->taken = true;
+			(*known_ids)[*nknown] = e->id;
+			(*known)[(*nknown)++] = i;
+		}
+	}
+}
+
+/* run a prepared-once statement with the given parameters */
+static void
+exec_params(const char *sql, int nargs, Oid *types, Datum *values, int expected)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL,
+										   false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "ctem.ingest: statement failed (%s): %s",
+			 SPI_result_code_string(rc), sql);
+}
+
+static int64
+first_int8(int col)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_processed < 1)
+		return 0;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+#define UPSERT_ASSETS_SQL \
+	"INSERT INTO ctem.asset AS a (tenant_id, kind, natural_key, name) " \
+	"SELECT $1, u.k::ctem.asset_kind, u.key, u.name " \
+	"FROM unnest($2::text[], $3::text[], $4::text[]) AS u(k, key, name) " \
+	"ON CONFLICT ON CONSTRAINT asset_natural_key_unique DO UPDATE " \
+	"SET last_seen = GREATEST(a.last_seen, pg_catalog.now()), " \
+	"name = COALESCE(a.name, excluded.name) " \
+	"RETURNING a.id, a.kind::text, a.natural_key, (a.xmax OPERATOR(pg_catalog.=) 0)"
+
+#define PRESTATE_SQL \
+	"SELECT e.fingerprint, e.id, e.status OPERATOR(pg_catalog.=) 'fixed' " \
+	"FROM ctem.exposure e WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 " \
+	"AND e.fingerprint OPERATOR(pg_catalog.=) ANY ($2::uuid[])"
+
+/* re-detection of known exposures: the same SET as the trigger's merge */
+#define REDETECT_SQL \
+	"WITH upd AS (UPDATE ctem.exposure e SET " CTEM_MERGE_SET_SQL " " \
+	"FROM (SELECT u.id, pg_catalog.now() AS last_seen, ARRAY[u.tool] AS sources, " \
+	"COALESCE(pg_catalog.string_to_array(u.aliases, E'\\x1f'), '{}') AS aliases, u.title, " \
+	"u.severity::ctem.severity AS severity, u.cvss::ctem.cvss AS cvss, u.component_version, " \
+	"u.fixed_version, u.details::jsonb AS details " \
+	"FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], " \
+	"$8::text[], $9::text[], $10::text[]) AS u(id, tool, aliases, title, severity, cvss, " \
+	"component_version, fixed_version, details)) n " \
+	"WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 AND e.id OPERATOR(pg_catalog.=) n.id " \
+	"RETURNING 1) SELECT pg_catalog.count(*) FROM upd"
+
+#define INSERT_SQL \
+	"WITH ins AS (INSERT INTO ctem.exposure (tenant_id, asset_id, kind, rule_id, aliases, " \
+	"title, severity, cvss, component, component_version, location, fixed_version, " \
+	"sources, status, details) " \
+	"SELECT $1, u.asset_id, u.kind::ctem.exposure_kind, u.rule_id, " \
+	"COALESCE(pg_catalog.string_to_array(u.aliases, E'\\x1f'), '{}'), u.title, " \
+	"u.severity::ctem.severity, u.cvss::ctem.cvss, u.component, u.component_version, " \
+	"u.location, u.fixed_version, ARRAY[u.tool], u.status::ctem.exposure_status, " \
+	"u.details::jsonb " \
+	"FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], " \
+	"$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], " \
+	"$14::text[], $15::text[]) WITH ORDINALITY AS u(asset_id, kind, rule_id, aliases, title, " \
+	"severity, cvss, component, component_version, location, fixed_version, tool, status, " \
+	"details, ord) ORDER BY u.ord " \
+	"RETURNING 1) SELECT pg_catalog.count(*) FROM ins"
+
+#define RESOLVE_SQL \
+	"WITH seen AS (SELECT DISTINCT s.fp FROM pg_catalog.unnest($4::uuid[]) AS s(fp)), " \
+	"scope AS (SELECT DISTINCT s.asset_id, s.tool " \
+	"FROM unnest($2::bigint[], $3::text[]) AS s(asset_id, tool)), " \
+	"gone AS (UPDATE ctem.exposure e " \
+	"SET sources = pg_catalog.array_remove(e.sources, scope.tool), " \
+	"status = CASE WHEN pg_catalog.array_remove(e.sources, scope.tool) OPERATOR(pg_catalog.=) '{}'::text[] " \
+	"THEN 'fixed'::ctem.exposure_status ELSE e.status END " \
+	"FROM scope WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 " \
+	"AND e.asset_id OPERATOR(pg_catalog.=) scope.asset_id " \
+	"AND scope.tool OPERATOR(pg_catalog.=) ANY (e.sources) " \
+	"AND e.status IN ('open', 'in_progress') " \
+	"AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.fp OPERATOR(pg_catalog.=) e.fingerprint) " \
+	"RETURNING e.status) " \
+	"SELECT pg_catalog.count(*) FILTER (WHERE gone.status OPERATOR(pg_catalog.=) 'fixed') FROM gone"
+
+/*
+ * ctem.ingest(report text, format text, asset_id bigint, full_scan boolean
+ *			   [, tenant_id integer]) -> ctem.ingest_result
+ */
+Datum
+ctem_ingest(PG_FUNCTION_ARGS)
+{
+	text	   *report;
+	CtemReportFormat fmt = CTEM_FMT_UNKNOWN;
+	bool		full_scan = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
+	int32		tenant = (PG_NARGS() > 4 && !PG_ARGISNULL(4)) ? PG_GETARG_INT32(4) : 1;
+	IngestState st;
+	CtemReportStats stats;
+	const char *format_name;
+	int64	   *asset_ids;
+	pg_uuid_t **fps;
+	int64		assets_created = 0;
+	int64		matched = 0;
+	int64		reopened = 0;
+	int64		inserted = 0;
+	int64		resolved = 0;
+	TupleDesc	tupdesc;
+	Datum		result[7];
+	bool		rnulls[7] = {false};
+	MemoryContext oldcxt;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("report must not be NULL"),
+				 errhint("Pass the scanner output as text, e.g. pg_read_file() or a client-side variable.")));
+	report = PG_GETARG_TEXT_PP(0);
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "ctem.ingest must return a composite type");
+
+	if (!PG_ARGISNULL(1))
+	{
+		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+		fmt = ctem_report_format_from_name(name);
+		if (fmt == CTEM_FMT_UNKNOWN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown report format \"%s\"", name),
+					 errhint("Supported formats: %s; or pass NULL to detect the format.",
+							 ctem_report_supported_formats())));
+	}
+	if (tenant <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tenant_id must be positive, not %d", tenant)));
+
+	memset(&st, 0, sizeof(st));
+	memset(&stats, 0, sizeof(stats));
+	st.cxt = AllocSetContextCreate(CurrentMemoryContext, "ctem ingest",
+								   ALLOCSET_DEFAULT_SIZES);
+	st.given_asset = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
+	st.cap = 256;
+	oldcxt = MemoryContextSwitchTo(st.cxt);
+	for (int c = 0; c < NCOLS; c++)
+		st.cols[c] = palloc(sizeof(char *) * st.cap);
+	initStringInfo(&st.buf);
+
+	parse_report(&st, report, fmt, &stats);
+	MemoryContextSwitchTo(oldcxt);
+
+	format_name = ctem_report_format_name(stats.detected != CTEM_FMT_UNKNOWN ? stats.detected : fmt);
+	if (st.given_asset == 0 && st.no_asset > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%ld of %d findings of the %s report name no asset",
+						st.no_asset, st.n, format_name),
+				 errdetail("The report does not say which host, image, repository or resource was scanned."),
+				 errhint("Pass the asset the report is about: ctem.ingest(report, asset_id => ctem.ensure_asset(kind, natural_key)).")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	/* 1. assets */
+	asset_ids = MemoryContextAlloc(st.cxt, sizeof(int64) * Max(st.n, 1));
+	if (st.given_asset != 0)
+	{
+		Oid			types[2] = {INT4OID, INT8OID};
+		Datum		vals[2] = {Int32GetDatum(tenant), Int64GetDatum(st.given_asset)};
+
+		exec_params("UPDATE ctem.asset SET last_seen = GREATEST(last_seen, pg_catalog.now()) "
+					"WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					2, types, vals, SPI_OK_UPDATE);
+		if (SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("asset %lld does not exist in tenant %d",
+							(long long) st.given_asset, tenant),
+					 errhint("Create it first, e.g. with ctem.ensure_asset(kind, natural_key).")));
+		for (int i = 0; i < st.n; i++)
+			asset_ids[i] = st.given_asset;
+	}
+	else if (st.n > 0)
+	{
+		/* distinct (kind, key) in a hash table: key -> index of first use */
+		HASHCTL		ctl;
+		HTAB	   *map;
+		typedef struct AssetEntry
+		{
+			char		key[1024];
+			int64		id;
+		} AssetEntry;
+		int		   *firsts = MemoryContextAlloc(st.cxt, sizeof(int) * st.n);
+		int			nfirst = 0;
+		Oid			types[4] = {INT4OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+		Datum		vals[4];
+		StringInfoData k;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(((AssetEntry *) 0)->key);
+		ctl.entrysize = sizeof(AssetEntry);
+		ctl.hcxt = st.cxt;
+		map = hash_create("ctem ingest assets", 256, &ctl,
+						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		initStringInfo(&k);
+		for (int i = 0; i < st.n; i++)
+		{
+			bool		found;
+			AssetEntry *e;
+
+			resetStringInfo(&k);
+			appendStringInfo(&k, "%s/%s", st.cols[C_ASSET_KIND][i], st.cols[C_ASSET_KEY][i]);
+			if (k.len >= (int) sizeof(((AssetEntry *) 0)->key))
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("asset key of finding %d is too long (%d bytes)", i + 1, k.len)));
+			e = hash_search(map, k.data, HASH_ENTER, &found);
+			if (!found)
+			{
+				e->id = 0;
+				firsts[nfirst++] = i;
+			}
+		}
+		vals[0] = Int32GetDatum(tenant);
+		vals[1] = text_array(st.cols[C_ASSET_KIND], nfirst, firsts);
+		vals[2] = text_array(st.cols[C_ASSET_KEY], nfirst, firsts);
+		vals[3] = text_array(st.cols[C_ASSET_NAME], nfirst, firsts);
+		exec_params(UPSERT_ASSETS_SQL, 4, types, vals, SPI_OK_INSERT_RETURNING);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+			AssetEntry *e;
+
+			resetStringInfo(&k);
+			appendStringInfo(&k, "%s/%s", SPI_getvalue(tup, td, 2), SPI_getvalue(tup, td, 3));
+			e = hash_search(map, k.data, HASH_FIND, NULL);
+			if (e == NULL)
+				elog(ERROR, "ctem.ingest: asset \"%s\" came back under another key", k.data);
+			e->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+			if (DatumGetBool(SPI_getbinval(tup, td, 4, &isnull)))
+				assets_created++;
+		}
+		for (int i = 0; i < st.n; i++)
+		{
+			AssetEntry *e;
+
+			resetStringInfo(&k);
+			appendStringInfo(&k, "%s/%s", st.cols[C_ASSET_KIND][i], st.cols[C_ASSET_KEY][i]);
+			e = hash_search(map, k.data, HASH_FIND, NULL);
+			if (e == NULL || e->id == 0)
+				elog(ERROR, "ctem.ingest: no id for asset \"%s\"", k.data);
+			asset_ids[i] = e->id;
+		}
+	}
+
+	/* fingerprints, as the trigger computes them */
+	fps = MemoryContextAlloc(st.cxt, sizeof(pg_uuid_t *) * Max(st.n, 1));
+	for (int i = 0; i < st.n; i++)
+	{
+		fps[i] = ctem_fingerprint(asset_ids[i], st.cols[C_KIND][i],
+								  ctem_canonical_rule_id_text(cstring_to_text(st.cols[C_RULE_ID][i])),
+								  st.cols[C_COMPONENT][i] ? cstring_to_text(st.cols[C_COMPONENT][i]) : NULL,
+								  st.cols[C_LOCATION][i] ? cstring_to_text(st.cols[C_LOCATION][i]) : NULL);
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+
+	if (st.n > 0)
+	{
+		Oid			types[15];
+		Datum		vals[15];
+		Datum		fparr = uuid_array(fps, st.n);
+		Datum		idarr = int8_array(asset_ids, st.n);
+		static const int cols[13] = {
+			C_KIND, C_RULE_ID, C_ALIASES, C_TITLE, C_SEVERITY, C_CVSS, C_COMPONENT,
+			C_COMPONENT_VERSION, C_LOCATION, C_FIXED_VERSION, C_TOOL, C_STATUS, C_DETAILS
+		};
+		char		note[128];
+		int		   *known;
+		int		   *fresh;
+		int64	   *known_ids;
+		int			nknown;
+		int			nfresh;
+
+		/*
+		 * 2. which findings are known exposures (one update each, from the
+		 * first finding that names it) and which are new
+		 */
+		types[0] = INT4OID;
+		types[1] = UUIDARRAYOID;
+		vals[0] = Int32GetDatum(tenant);
+		vals[1] = fparr;
+		exec_params(PRESTATE_SQL, 2, types, vals, SPI_OK_SELECT);
+		split_known(&st, fps, &known, &nknown, &known_ids, &fresh, &nfresh, &reopened);
+		matched = nknown;
+
+		/* 3a. re-detections, set-based, through the same merge as the trigger's */
+		snprintf(note, sizeof(note), "re-detected by a %s report", format_name);
+		set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
+						  GUC_ACTION_LOCAL, true, 0, false);
+		if (nknown > 0)
+		{
+			static const int ucols[8] = {
+				C_TOOL, C_ALIASES, C_TITLE, C_SEVERITY, C_CVSS, C_COMPONENT_VERSION,
+				C_FIXED_VERSION, C_DETAILS
+			};
+
+			types[1] = INT8ARRAYOID;
+			vals[1] = int8_array(known_ids, nknown);
+			for (int c = 0; c < 8; c++)
+			{
+				types[2 + c] = TEXTARRAYOID;
+				vals[2 + c] = text_array(st.cols[ucols[c]], nknown, known);
+			}
+			exec_params(REDETECT_SQL, 10, types, vals, SPI_OK_SELECT);
+		}
+
+		/* 3b. new problems; the trigger merges repeats within the report */
+		if (nfresh > 0)
+		{
+			int64	   *fresh_assets = palloc(sizeof(int64) * nfresh);
+
+			for (int k = 0; k < nfresh; k++)
+				fresh_assets[k] = asset_ids[fresh[k]];
+			types[1] = INT8ARRAYOID;
+			vals[1] = int8_array(fresh_assets, nfresh);
+			for (int c = 0; c < 13; c++)
+			{
+				types[2 + c] = TEXTARRAYOID;
+				vals[2 + c] = text_array(st.cols[cols[c]], nfresh, fresh);
+			}
+			exec_params(INSERT_SQL, 15, types, vals, SPI_OK_SELECT);
+			inserted = first_int8(1);
+		}
+
+		/* 4. what a full scan no longer reports */
+		if (full_scan)
+		{
+			snprintf(note, sizeof(note), "not reported by a full %s scan", format_name);
+			set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
+							  GUC_ACTION_LOCAL, true, 0, false);
+			types[1] = INT8ARRAYOID;
+			types[2] = TEXTARRAYOID;
+			types[3] = UUIDARRAYOID;
+			vals[1] = idarr;
+			vals[2] = text_array(st.cols[C_TOOL], st.n, NULL);
+			vals[3] = fparr;
+			exec_params(RESOLVE_SQL, 4, types, vals, SPI_OK_SELECT);
+			resolved = first_int8(1);
+		}
+		set_config_option("ctem.event_note", "", PGC_USERSET, PGC_S_SESSION,
+						  GUC_ACTION_LOCAL, true, 0, false);
+	}
+	else if (full_scan && st.given_asset != 0 &&
+			 (stats.detected != CTEM_FMT_UNKNOWN || fmt != CTEM_FMT_UNKNOWN) &&
+			 stats.detected != CTEM_FMT_SARIF && fmt != CTEM_FMT_SARIF)
+	{
+		/* an empty full scan of one asset: everything that tool saw is gone */
+		Oid			types[4] = {INT4OID, INT8ARRAYOID, TEXTARRAYOID, UUIDARRAYOID};
+		Datum		vals[4];
+		char	   *tool = (char *) format_name;
+		char		note[128];
+
+		snprintf(note, sizeof(note), "not reported by a full %s scan", format_name);
+		set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
+						  GUC_ACTION_LOCAL, true, 0, false);
+		vals[0] = Int32GetDatum(tenant);
+		vals[1] = int8_array(&st.given_asset, 1);
+		vals[2] = text_array(&tool, 1, NULL);
+		vals[3] = uuid_array(NULL, 0);
+		exec_params(RESOLVE_SQL, 4, types, vals, SPI_OK_SELECT);
+		resolved = first_int8(1);
+		set_config_option("ctem.event_note", "", PGC_USERSET, PGC_S_SESSION,
+						  GUC_ACTION_LOCAL, true, 0, false);
+	}
+
+	SPI_finish();
+
+	result[0] = CStringGetTextDatum(format_name);
+	result[1] = Int64GetDatum(assets_created);
+	result[2] = Int64GetDatum(st.n);
+	result[3] = Int64GetDatum(inserted);
+	result[4] = Int64GetDatum(matched - reopened);
+	result[5] = Int64GetDatum(reopened);
+	result[6] = Int64GetDatum(resolved);
+	MemoryContextDelete(st.cxt);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  result, rnulls)));
+}
+
+/* ctem.report_formats(): the names ctem.ingest accepts */
+Datum
+ctem_report_formats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	for (int f = CTEM_FMT_UNKNOWN + 1; f < CTEM_FMT_COUNT; f++)
+	{
+		Datum		v = CStringGetTextDatum(ctem_report_format_name((CtemReportFormat) f));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# test/bench/ingest_bench.sh: discovery throughput and memory, as ratios
+# measured in one run.  Run as root:
+#   bash test/bench/ingest_bench.sh [FINDINGS] [COPY_ROWS] [BIG_MB]
+#
+# 1. A FINDINGS-finding Trivy report (default 100000) through ctem.ingest,
+#    against the same ingest written in plain SQL with jsonb functions
+#    (same asset, same rows into ctem.exposure through the same triggers).
+# 2. COPY of COPY_ROWS rows (default 1000000) into ctem.exposure with all
+#    its triggers (fingerprint, merge probe, scoring, FK), against COPY of
+#    the same file into a same-shape table (same columns, primary key and
+#    unique index) without triggers or foreign key.
+# 3. Peak resident anonymous memory of the backend while ingesting a
+#    Trivy report of about BIG_MB megabytes (default 50), against its size.
+set -eu
+. "$(dirname "$0")/lib_bench.sh"
+N=${1:-100000}
+COPY_ROWS=${2:-1000000}
+BIG_MB=${3:-50}
+bench_setup
+W=$BENCH_DIR/work
+mkdir -p "$W"
+
+echo "== generating reports"
+python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
+chown -R postgres: "$W"
+SIZE=$(stat -c %s "$W/report.json")
+
+bench_sql <<SQL
+CREATE TABLE report (doc text);
+INSERT INTO report SELECT pg_read_file('$W/report.json');
+
+-- the same ingest in plain SQL over jsonb: one asset, every vulnerability of
+-- every result into ctem.exposure (the triggers fingerprint, merge, score)
+CREATE FUNCTION sql_ingest(doc text) RETURNS bigint LANGUAGE sql AS \$\$
+	WITH r AS (SELECT doc::jsonb AS j),
+	a AS (SELECT ctem.ensure_asset('container_image', r.j->>'ArtifactName') AS id FROM r),
+	v AS (SELECT x AS v FROM r, jsonb_array_elements(r.j->'Results') res,
+	             jsonb_array_elements(COALESCE(res->'Vulnerabilities', '[]')) x),
+	ins AS (
+		INSERT INTO ctem.exposure (asset_id, kind, rule_id, aliases, title, severity, cvss,
+		                           component, component_version, location, fixed_version,
+		                           sources, details)
+		SELECT a.id, 'vulnerability', v->>'VulnerabilityID',
+		       COALESCE(ARRAY(SELECT jsonb_array_elements_text(v->'VendorIDs')), '{}'),
+		       COALESCE(v->>'Title', v->>'VulnerabilityID'),
+		       COALESCE(lower(v->>'Severity'), 'unknown')::ctem.severity,
+		       ctem.try_cvss(COALESCE(v#>>'{CVSS,nvd,V3Vector}', v#>>'{CVSS,ghsa,V3Vector}')),
+		       v->>'PkgName', v->>'InstalledVersion',
+		       CASE WHEN v->>'PkgPath' IS NULL THEN NULL
+		            WHEN left(v->>'PkgPath', 1) = '/' THEN v->>'PkgPath'
+		            ELSE '/' || (v->>'PkgPath') END,
+		       v->>'FixedVersion', '{trivy}',
+		       jsonb_strip_nulls(jsonb_build_object('description', v->>'Description',
+		           'url', v->>'PrimaryURL', 'scanner_status', v->>'Status',
+		           'published', v->>'PublishedDate', 'cwe', v->'CweIDs'))
+		FROM v, a
+		RETURNING 1)
+	SELECT count(*) FROM ins
+\$\$;
+
+CREATE FUNCTION reset_store() RETURNS void LANGUAGE sql AS \$\$
+	TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control, ctem.validation_result RESTART IDENTITY
+\$\$;
+SQL
+
+echo "== 1. ingest of a $N-finding Trivy report ($((SIZE / 1024)) kB)"
+c_ms=$(bench_ms "SELECT reset_store(); SELECT findings FROM report, ctem.ingest(doc, 'trivy')")
+check_c=$(bench_sql -At -c "SELECT count(*) FROM ctem.exposure")
+s_ms=$(bench_ms "SELECT reset_store(); SELECT sql_ingest(doc) FROM report")
+check_s=$(bench_sql -At -c "SELECT count(*) FROM ctem.exposure")
+r_ms=$(bench_ms "SELECT count(*) FROM report, ctem.ingest(doc, 'trivy')")
+awk -v n="$N" -v c="$c_ms" -v s="$s_ms" -v r="$r_ms" -v cc="$check_c" -v cs="$check_s" 'BEGIN {
+	printf "exposures written: ctem.ingest %d, plain SQL %d\n", cc, cs
+	printf "%-40s %9.1f ms  %9.0f findings/s\n", "ctem.ingest (C parser)", c, n / (c / 1000)
+	printf "%-40s %9.1f ms  %9.0f findings/s\n", "plain SQL over jsonb", s, n / (s / 1000)
+	printf "%-40s %9.1f ms  %9.0f findings/s\n", "ctem.ingest again (re-detection)", r, n / (r / 1000)
+	printf "ctem.ingest is %.2fx faster than plain SQL\n", s / c
+}'
+
+echo "== 2. COPY of $COPY_ROWS rows"
+bench_sql <<SQL
+SELECT reset_store();
+INSERT INTO ctem.asset (kind, natural_key, criticality, internet_facing)
+SELECT 'host', 'host-' || g || '.example.com', 1 + g % 5, g % 4 = 0 FROM generate_series(1, 10000) g;
+CREATE TABLE plain_exposure (LIKE ctem.exposure INCLUDING DEFAULTS INCLUDING IDENTITY
+                             INCLUDING CONSTRAINTS INCLUDING INDEXES);
+COPY (SELECT 1 + g % 10000 AS asset_id, 'CVE-20' || (10 + g % 15) || '-' || (10000 + g % 100000) AS rule_id,
+             (ARRAY['low','medium','high','critical'])[1 + g % 4] AS severity,
+             'pkg' || (g / 10000) AS component, '1.' || g % 30 AS component_version,
+             '{scanner-etl}' AS sources, gen_random_uuid() AS fingerprint
+      FROM generate_series(1, $COPY_ROWS) g) TO '$W/rows.csv' (FORMAT csv);
+SQL
+COLS="asset_id, rule_id, severity, component, component_version, sources, fingerprint"
+t_ms=$(bench_ms "TRUNCATE ctem.exposure RESTART IDENTITY CASCADE; COPY ctem.exposure ($COLS) FROM '$W/rows.csv' (FORMAT csv)")
+check_t=$(bench_sql -At -c "SELECT count(*) FROM ctem.exposure WHERE priority IS NOT NULL")
+p_ms=$(bench_ms "TRUNCATE plain_exposure; COPY plain_exposure ($COLS) FROM '$W/rows.csv' (FORMAT csv)")
+awk -v n="$COPY_ROWS" -v t="$t_ms" -v p="$p_ms" -v ct="$check_t" 'BEGIN {
+	printf "rows scored by the trigger: %d\n", ct
+	printf "%-40s %9.1f ms  %9.0f rows/s\n", "COPY into ctem.exposure (triggers)", t, n / (t / 1000)
+	printf "%-40s %9.1f ms  %9.0f rows/s\n", "COPY into same-shape table", p, n / (p / 1000)
+	printf "COPY with triggers takes %.2fx the time of COPY without\n", t / p
+}'
+
+echo "== 3. memory for a ~${BIG_MB} MB report"
+BIGN=$(( BIG_MB * 1024 * 1024 / (SIZE / N) ))
+python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$BIGN" -o "$W/big.json"
+chown postgres: "$W/big.json"
+BIGSIZE=$(stat -c %s "$W/big.json")
+bench_sql -c "SELECT reset_store()" >/dev/null
+# one backend: note its pid, sample its RssAnon every 10 ms while it ingests
+PIDFILE=$W/pid
+{
+	echo "SELECT pg_backend_pid() \\g $PIDFILE"
+	echo "SELECT pg_sleep(0.5);"
+	echo "SELECT findings FROM ctem.ingest(pg_read_file('$W/big.json'), 'trivy');"
+} | $PSQL -d $BENCH_DB -At >/dev/null &
+CLIENT=$!
+for _ in $(seq 100); do [ -s "$PIDFILE" ] && break; sleep 0.05; done
+BPID=$(grep -Eo '[0-9]+' "$PIDFILE" | head -n 1)
+base=$(awk '/^RssAnon/ {print $2}' /proc/"$BPID"/status)
+peak=$base
+while kill -0 "$CLIENT" 2>/dev/null; do
+	cur=$(awk '/^RssAnon/ {print $2}' /proc/"$BPID"/status 2>/dev/null || echo 0)
+	[ -n "$cur" ] && [ "$cur" -gt "$peak" ] && peak=$cur
+	sleep 0.01
+done
+wait "$CLIENT"
+awk -v size="$BIGSIZE" -v base="$base" -v peak="$peak" -v n="$BIGN" 'BEGIN {
+	grow = (peak - base) * 1024
+	printf "report: %.1f MB, %d findings\n", size / 1048576, n
+	printf "backend RssAnon: %.1f MB before, %.1f MB peak, growth %.1f MB = %.2fx the report\n",
+		base / 1024, peak / 1024, grow / 1048576, grow / size
+}'
