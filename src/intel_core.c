@@ -18,6 +18,10 @@
 
 #include "intel_core.h"
 
+static void set_error(CtemReportError *err, int code, int line, int column,
+					  const char *path, const char *fmt,...)
+			__attribute__((format(printf, 6, 7)));
+
 static void
 set_error(CtemReportError *err, int code, int line, int column,
 		  const char *path, const char *fmt,...)
