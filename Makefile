@@ -27,7 +27,7 @@ SHLIB_LINK = $(shell pkg-config --libs jansson)
 REGRESS = store asset_key cvss intel ingest scoring upgrade
 REGRESS_OPTS = --load-extension=ctem
 
-ISOLATION = ensure_asset
+ISOLATION = ensure_asset concurrent_ingest
 ISOLATION_OPTS = --inputdir=test --load-extension=ctem
 
 PROVE_TESTS = test/t/*.pl

@@ -16,22 +16,26 @@
 
 /*
  * The SET clause of a re-detection: exposure "e" seen again with the values
- * of "n" (last_seen, sources, aliases, title, severity, cvss,
+ * of row n (last_seen, sources, aliases, title, severity, cvss,
  * component_version, fixed_version, details).  One definition for the
- * trigger's merge and for ctem.ingest, so both paths agree.
+ * trigger's merge and for ctem.ingest (its UPDATE and its ON CONFLICT, where
+ * n is "excluded"), so every path agrees.
  */
-#define CTEM_MERGE_SET_SQL \
-	"last_seen = GREATEST(e.last_seen, n.last_seen), " \
-	"sources = ctem.array_union(e.sources, n.sources), " \
-	"aliases = ctem.array_union(e.aliases, n.aliases), " \
-	"title = COALESCE(n.title, e.title), " \
-	"severity = CASE WHEN n.severity OPERATOR(pg_catalog.=) 'unknown' THEN e.severity ELSE n.severity END, " \
-	"cvss = COALESCE(n.cvss, e.cvss), " \
-	"component_version = COALESCE(n.component_version, e.component_version), " \
-	"fixed_version = COALESCE(n.fixed_version, e.fixed_version), " \
-	"details = e.details OPERATOR(pg_catalog.||) n.details, " \
+#define CTEM_MERGE_SET(n) \
+	"last_seen = GREATEST(e.last_seen, " n ".last_seen), " \
+	"sources = CASE WHEN " n ".sources OPERATOR(pg_catalog.<@) e.sources THEN e.sources " \
+	"ELSE ctem.array_union(e.sources, " n ".sources) END, " \
+	"aliases = CASE WHEN " n ".aliases OPERATOR(pg_catalog.<@) e.aliases THEN e.aliases " \
+	"ELSE ctem.array_union(e.aliases, " n ".aliases) END, " \
+	"title = COALESCE(" n ".title, e.title), " \
+	"severity = CASE WHEN " n ".severity OPERATOR(pg_catalog.=) 'unknown' THEN e.severity ELSE " n ".severity END, " \
+	"cvss = COALESCE(" n ".cvss, e.cvss), " \
+	"component_version = COALESCE(" n ".component_version, e.component_version), " \
+	"fixed_version = COALESCE(" n ".fixed_version, e.fixed_version), " \
+	"details = e.details OPERATOR(pg_catalog.||) " n ".details, " \
 	"status = CASE WHEN e.status OPERATOR(pg_catalog.=) 'fixed' " \
 	"THEN 'open'::ctem.exposure_status ELSE e.status END"
+#define CTEM_MERGE_SET_SQL CTEM_MERGE_SET("n")
 
 /* label of an enum value, in the caller's memory context */
 extern char *ctem_enum_label(Datum value);

@@ -554,7 +554,7 @@ first_int8(int col)
 	"RETURNING 1) SELECT pg_catalog.count(*) FROM upd"
 
 #define INSERT_SQL \
-	"WITH ins AS (INSERT INTO ctem.exposure (tenant_id, asset_id, kind, rule_id, aliases, " \
+	"WITH ins AS (INSERT INTO ctem.exposure AS e (tenant_id, asset_id, kind, rule_id, aliases, " \
 	"title, severity, cvss, component, component_version, location, fixed_version, " \
 	"sources, status, details) " \
 	"SELECT $1, u.asset_id, u.kind::ctem.exposure_kind, u.rule_id, " \
@@ -567,11 +567,12 @@ first_int8(int col)
 	"$14::text[], $15::text[]) WITH ORDINALITY AS u(asset_id, kind, rule_id, aliases, title, " \
 	"severity, cvss, component, component_version, location, fixed_version, tool, status, " \
 	"details, ord) ORDER BY u.ord " \
-	"RETURNING 1) SELECT pg_catalog.count(*) FROM ins"
+	"ON CONFLICT (tenant_id, fingerprint) DO UPDATE SET " CTEM_MERGE_SET("excluded") " " \
+	"RETURNING (e.xmax OPERATOR(pg_catalog.=) 0) AS inserted) " \
+	"SELECT pg_catalog.count(*) FILTER (WHERE inserted) FROM ins"
 
 #define RESOLVE_SQL \
-	"WITH seen AS (SELECT DISTINCT s.fp FROM pg_catalog.unnest($4::uuid[]) AS s(fp)), " \
-	"scope AS (SELECT DISTINCT s.asset_id, s.tool " \
+	"WITH scope AS (SELECT DISTINCT s.asset_id, s.tool " \
 	"FROM unnest($2::bigint[], $3::text[]) AS s(asset_id, tool)), " \
 	"gone AS (UPDATE ctem.exposure e " \
 	"SET sources = pg_catalog.array_remove(e.sources, scope.tool), " \
@@ -581,7 +582,7 @@ first_int8(int col)
 	"AND e.asset_id OPERATOR(pg_catalog.=) scope.asset_id " \
 	"AND scope.tool OPERATOR(pg_catalog.=) ANY (e.sources) " \
 	"AND e.status IN ('open', 'in_progress') " \
-	"AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.fp OPERATOR(pg_catalog.=) e.fingerprint) " \
+	"AND e.fingerprint OPERATOR(pg_catalog.<>) ALL ($4::uuid[]) " \
 	"RETURNING e.status) " \
 	"SELECT pg_catalog.count(*) FILTER (WHERE gone.status OPERATOR(pg_catalog.=) 'fixed') FROM gone"
 
@@ -820,7 +821,10 @@ ctem_ingest(PG_FUNCTION_ARGS)
 			exec_params(REDETECT_SQL, 10, types, vals, SPI_OK_SELECT);
 		}
 
-		/* 3b. new problems; the trigger merges repeats within the report */
+		/*
+		 * 3b. new problems; the trigger merges repeats within the report,
+		 * and ON CONFLICT what a concurrent ingest inserted meanwhile
+		 */
 		if (nfresh > 0)
 		{
 			int64	   *fresh_assets = palloc(sizeof(int64) * nfresh);

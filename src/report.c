@@ -1109,6 +1109,11 @@ ctem_emit(CtemCtx *c, CtemDraft *dr)
 	int			nal = 0;
 	const char *up;
 
+	/* handlers check their id field; this catches any other empty id */
+	if (f->rule_id == NULL || f->rule_id[0] == '\0')
+		ctem_fail(c, CTEM_REPORT_EMISSING, (size_t) -1,
+				  "A finding of the %s report has no id.",
+				  ctem_report_format_name(c->fmt));
 	/* canonical id: the CVE when exactly one is named */
 	if ((up = ctem_cve_prefix(c, f->rule_id)) != NULL && ctem_is_cve(f->rule_id))
 		f->rule_id = up;

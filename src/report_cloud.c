@@ -96,11 +96,11 @@ asff_finding(CtemCtx *c, const CjDoc *d, int f)
 		rule = ctem_cj_sget(d, pf, "RuleId");
 	type0 = ctem_cj_str(d, ctem_cj_path(d, f, "Types.0"));
 	if (rule == NULL && strcmp(tool, "guardduty") == 0 && type0 &&
-		strrchr(type0, '/'))
+		strrchr(type0, '/') && strrchr(type0, '/')[1] != '\0')
 		rule = strrchr(type0, '/') + 1;
 	if (rule == NULL && gen)
-		rule = (strcmp(tool, "prowler") == 0 && strncmp(gen, "prowler-", 8) == 0) ?
-			gen + 8 : gen;
+		rule = (strcmp(tool, "prowler") == 0 && strncmp(gen, "prowler-", 8) == 0 &&
+				gen[8] != '\0') ? gen + 8 : gen;
 	vulns = ctem_cj_get(d, f, "Vulnerabilities");
 	nv = ctem_cj_len(d, vulns);
 	if (rule == NULL && nv == 0)

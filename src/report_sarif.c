@@ -273,7 +273,7 @@ sarif_result(CtemCtx *c, const CjDoc *d, int res, SarifRun *r)
 	}
 	id = ctem_cj_sget(d, res, "ruleId");
 	if (id == NULL)
-		id = ctem_cj_str(d, ctem_cj_path(d, res, "rule.id"));
+		id = ctem_nonempty(ctem_cj_str(d, ctem_cj_path(d, res, "rule.id")));
 	/* the rule lives in DOC_MID: look it up there */
 	rule = -1;
 	{

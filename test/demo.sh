@@ -2,8 +2,9 @@
 # test/demo.sh: the main job, on a fresh Debian 12 machine, as root.
 #
 #   bash test/demo.sh         build, install, start a throwaway cluster in
-#                             /tmp/ctem-demo, load a sample estate with
-#                             scanner-shaped findings, print the work queue
+#                             /tmp/ctem-demo, load an inventory, threat intel
+#                             and real-format scanner reports, print the
+#                             prioritised work queue and an explanation
 #   bash test/demo.sh stop    stop the cluster and delete /tmp/ctem-demo
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -21,28 +22,79 @@ cd "$CTEM_ROOT"
 ctem_packages
 ctem_build
 ctem_start "$D"
-PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1"
+PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -P pager=off"
+DATA=$CTEM_ROOT/test/data/demo
 $PSQL -d postgres -c 'DROP DATABASE IF EXISTS ctem_demo' -c 'CREATE DATABASE ctem_demo'
 $PSQL -d ctem_demo -c 'CREATE EXTENSION ctem'
-$PSQL -d ctem_demo -f test/data/demo.sql
 
 echo
-echo "== the estate"
-$PSQL -d ctem_demo -P pager=off -c "
-SELECT a.kind, a.natural_key AS asset, a.business_service AS service, a.criticality AS crit,
-       a.internet_facing AS internet, a.crown_jewel AS jewel, count(e.id) AS exposures
-FROM ctem.asset a LEFT JOIN ctem.exposure e ON e.tenant_id = a.tenant_id AND e.asset_id = a.id
-GROUP BY a.tenant_id, a.id ORDER BY a.business_service, a.id"
+echo "== 1. Scoping: the inventory (a CMDB export) and a compensating control"
+$PSQL -d ctem_demo -f test/data/demo.sql
+$PSQL -d ctem_demo -c "
+SELECT kind, natural_key AS asset, business_service AS service, criticality AS crit,
+       internet_facing AS internet, crown_jewel AS jewel
+FROM ctem.asset ORDER BY business_service, id"
 
-echo "== the work queue, most urgent first"
-$PSQL -d ctem_demo -P pager=off -c "
-SELECT priority, risk_score AS score, severity, rule_id, left(title, 48) AS title,
-       asset, owner
-FROM ctem.work_queue LIMIT 15"
+echo "== 2. Discovery: threat intel, then scanner reports (Trivy, Grype, nuclei, Prowler, CodeQL)"
+$PSQL -d ctem_demo <<SQL
+\\set kev \`cat $DATA/kev_sample.json\`
+\\set epss \`cat $DATA/epss_sample.csv\`
+SELECT 'KEV' AS feed, catalog_version AS version, entries FROM ctem.load_kev(:'kev')
+UNION ALL
+SELECT 'EPSS', model_version, rows_read FROM ctem.load_epss(:'epss');
+\\set frontend \`cat $DATA/trivy_frontend.json\`
+\\set payments_trivy \`cat $DATA/trivy_payments.json\`
+\\set payments_grype \`cat $DATA/grype_payments.json\`
+\\set nuclei \`cat $DATA/nuclei.jsonl\`
+\\set prowler \`cat $DATA/prowler.ocsf.json\`
+\\set codeql \`cat $DATA/codeql.sarif\`
+SELECT 'trivy_frontend.json' AS report, r.* FROM ctem.ingest(:'frontend') r
+UNION ALL SELECT 'trivy_payments.json', r.* FROM ctem.ingest(:'payments_trivy') r
+UNION ALL SELECT 'grype_payments.json', r.* FROM ctem.ingest(:'payments_grype') r
+UNION ALL SELECT 'nuclei.jsonl', r.* FROM ctem.ingest(:'nuclei') r
+UNION ALL SELECT 'prowler.ocsf.json', r.* FROM ctem.ingest(:'prowler') r
+UNION ALL SELECT 'codeql.sarif', r.* FROM ctem.ingest(:'codeql', 'sarif',
+	(SELECT id FROM ctem.asset WHERE natural_key = 'https://github.com/acme/shop-backend')) r;
+SQL
+
+echo "== 3. Validation: a pentest exploited Log4Shell; the WAF blocked the path traversal in a BAS run"
+$PSQL -d ctem_demo -c "
+INSERT INTO ctem.validation_result (exposure_id, outcome, source, tool)
+SELECT id, 'exploitable', 'pentest', 'external pentest 2026-Q4' FROM ctem.exposure WHERE rule_id = 'CVE-2021-44228'
+UNION ALL
+SELECT id, 'blocked', 'bas', 'bas-nightly' FROM ctem.exposure WHERE rule_id = 'CVE-2021-41773'"
+
+echo "== 4. Prioritization: the work queue, most urgent first"
+$PSQL -d ctem_demo -c "
+SELECT priority AS prio, risk_score AS score, rule_id, left(title, 42) AS title, asset,
+       sources, owner, sla_due::date AS due
+FROM ctem.work_queue"
+
+echo "== why is the first one first? ctem.explain (factors with their sources)"
+$PSQL -d ctem_demo -At -c "
+SELECT format('%s on %s: score %s, %s%s', e.rule_id, a.natural_key, x->>'score', x->>'priority',
+              CASE WHEN x->'floors_applied' <> '[]' THEN ' (floor: ' || (x->'floors_applied'->>0) || ')' ELSE '' END)
+       || E'\n' || string_agg(format('  %s = %-5s %s', f, x->'factors'->f->>'value', x->'factors'->f->>'source'), E'\n' ORDER BY f)
+FROM (SELECT exposure_id FROM ctem.work_queue LIMIT 1) q
+JOIN ctem.exposure e ON e.id = q.exposure_id JOIN ctem.asset a ON a.id = e.asset_id,
+     LATERAL ctem.explain(e.id) x, unnest(ARRAY['S','L','A','X','C','V']) f
+GROUP BY e.rule_id, a.natural_key, x"
+
+echo
+echo "== 5. Mobilization: the next frontend scan no longer finds the Go stdlib issue"
+$PSQL -d ctem_demo <<SQL
+\\set frontend \`cat $DATA/trivy_frontend.json\`
+SELECT r.* FROM ctem.ingest((:'frontend'::jsonb #- '{Results,1}')::text) r;
+SELECT e.rule_id, v.event, v.old_status, v.new_status, v.old_priority, v.new_priority, v.note
+FROM ctem.exposure_event v JOIN ctem.exposure e ON e.tenant_id = v.tenant_id AND e.id = v.exposure_id
+ORDER BY v.id;
+SELECT business_service, priority, count(*) AS open_exposures
+FROM ctem.work_queue GROUP BY 1, 2 ORDER BY 1, 2;
+SQL
 
 cat <<MSG
-
 Explore it:   psql -h $D -p 5432 -U postgres ctem_demo
-              (try: SELECT * FROM ctem.work_queue; SELECT * FROM ctem.exposure_summary;)
+              SELECT * FROM ctem.work_queue;   SELECT ctem.explain(1);
+              SELECT * FROM ctem.exposure_event;
 Stop it:      bash test/demo.sh stop
 MSG

@@ -3,7 +3,8 @@
 # ctem_packages   installs the Debian packages ctem needs (apt-get, as root)
 # ctem_build      builds and installs the extension into PostgreSQL 15
 # ctem_start DIR  initdb + start a throwaway cluster in DIR as user postgres,
-#                 socket in DIR, TCP off; exports PGHOST PGPORT PGUSER
+#                 socket in DIR, TCP off; exports PGHOST PGPORT PGUSER;
+#                 $CTEM_PG_OPTS adds server options ("-c name=value ...")
 # ctem_stop DIR   stops it
 
 CTEM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,7 +49,7 @@ ctem_start() {
 	fi
 	if ! runuser -u postgres -- $PGBIN/pg_ctl -D "$d/data" status >/dev/null 2>&1; then
 		runuser -u postgres -- $PGBIN/pg_ctl -D "$d/data" -l "$d/server.log" -w \
-		-o "-c listen_addresses='' -k $d -p 5432 -c fsync=off" start >/dev/null \
+		-o "-c listen_addresses='' -k $d -p 5432 -c fsync=off ${CTEM_PG_OPTS:-}" start >/dev/null \
 		|| { cat "$d/server.log"; return 1; }
 	fi
 	export PGHOST=$d PGPORT=5432 PGUSER=postgres

@@ -7,6 +7,8 @@ ctem_require_root
 BENCH_DIR=${BENCH_DIR:-/tmp/ctem-bench}
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_DB=ctem_bench
+# a server sized like a real one (the same for both sides of every ratio)
+export CTEM_PG_OPTS=${CTEM_PG_OPTS:--c shared_buffers=2GB -c max_wal_size=16GB -c checkpoint_timeout=1h}
 
 bench_setup() {
 	cd "$CTEM_ROOT"
