@@ -221,6 +221,10 @@ COMMENT ON TRIGGER exposure_before_row ON ctem.exposure IS
 COMMENT ON FUNCTION ctem.exposure_before_row() IS
 	'BEFORE INSERT OR UPDATE row trigger of ctem.exposure: canonicalises rule_id, computes fingerprint, keeps resolved_at consistent with status; merges a re-detection into the existing exposure; fills kev, epss and controls_effectiveness from ctem.vuln_intel and ctem.control and computes risk_score, priority, sla_due and score_explain with the active policy';
 
+-- "has any KEV catalog been loaded?", asked once per scoring statement
+CREATE INDEX vuln_intel_kev_idx ON ctem.vuln_intel (cve_id) WHERE kev;
+COMMENT ON INDEX ctem.vuln_intel_kev_idx IS 'The CVEs listed in CISA KEV';
+
 /* ------------------------------------------------------------------------
  * Functions
  * ------------------------------------------------------------------------ */

@@ -27,7 +27,7 @@
 	"ELSE ctem.array_union(e.sources, " n ".sources) END, " \
 	"aliases = CASE WHEN " n ".aliases OPERATOR(pg_catalog.<@) e.aliases THEN e.aliases " \
 	"ELSE ctem.array_union(e.aliases, " n ".aliases) END, " \
-	"title = COALESCE(" n ".title, e.title), " \
+	"title = COALESCE(e.title, " n ".title), " \
 	"severity = CASE WHEN " n ".severity OPERATOR(pg_catalog.=) 'unknown' THEN e.severity ELSE " n ".severity END, " \
 	"cvss = COALESCE(" n ".cvss, e.cvss), " \
 	"component_version = COALESCE(" n ".component_version, e.component_version), " \

@@ -74,6 +74,9 @@ typedef struct ExposureAtts
 	/* merged on re-detection, in the order of MERGE_SQL's $3..$11 */
 	int			merge[9];
 	CtemScoreCache *score;		/* scoring context of this statement */
+	int			nlabels;		/* enum labels seen in this statement */
+	Oid			label_oid[32];
+	char		label[32][NAMEDATALEN];
 } ExposureAtts;
 
 static const char *const merge_columns[9] = {
@@ -213,6 +216,7 @@ exposure_atts(FunctionCallInfo fcinfo, Relation rel)
 	if (atts == NULL)
 		atts = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ExposureAtts));
 	atts->score = NULL;
+	atts->nlabels = 0;
 	atts->relid = RelationGetRelid(rel);
 	atts->natts = tupdesc->natts;
 	atts->fp_index = get_relname_relid("exposure_fingerprint_unique",
@@ -335,6 +339,28 @@ merge_into(Relation rel, ExposureAtts *atts, HeapTuple tuple, Datum tenant,
 	SPI_finish();
 }
 
+/* label of an enum value, cached for the statement */
+static const char *
+att_label(ExposureAtts *atts, Datum value)
+{
+	Oid			oid = DatumGetObjectId(value);
+	char	   *label;
+
+	for (int i = 0; i < atts->nlabels; i++)
+		if (atts->label_oid[i] == oid)
+			return atts->label[i];
+	label = ctem_enum_label(value);
+	if (atts->nlabels < lengthof(atts->label_oid))
+	{
+		int			i = atts->nlabels++;
+
+		atts->label_oid[i] = oid;
+		strlcpy(atts->label[i], label, NAMEDATALEN);
+		return atts->label[i];
+	}
+	return label;
+}
+
 static bool
 trigger_has_arg(const Trigger *trigger, const char *arg)
 {
@@ -360,9 +386,9 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	Datum		status;
 	text	   *rule_id;
 	Datum		fp;
-	int			cols[3];
-	Datum		values[3];
-	bool		nulls[3];
+	int			cols[3 + CTEM_SCORE_COLS];
+	Datum		values[3 + CTEM_SCORE_COLS];
+	bool		nulls[3 + CTEM_SCORE_COLS];
 	int			ncols = 0;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
@@ -392,7 +418,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	nulls[ncols++] = false;
 
 	fp = UUIDPGetDatum(ctem_fingerprint(DatumGetInt64(asset_id),
-								   ctem_enum_label(kind),
+								   att_label(atts, kind),
 								   rule_id,
 								   ctem_nonempty_or_null(getattr_text(tuple, tupdesc, atts->component)),
 								   ctem_nonempty_or_null(getattr_text(tuple, tupdesc, atts->location))));
@@ -422,7 +448,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	status = heap_getattr(tuple, atts->status, tupdesc, &isnull);
 	if (!isnull)
 	{
-		bool		closed = status_is_closed(ctem_enum_label(status));
+		bool		closed = status_is_closed(att_label(atts, status));
 		bool		resolved_null;
 
 		(void) heap_getattr(tuple, atts->resolved_at, tupdesc, &resolved_null);
@@ -440,10 +466,13 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 		}
 	}
 
-	tuple = heap_modify_tuple_by_cols(tuple, tupdesc, ncols, cols, values, nulls);
-
 	if (trigger_has_arg(trigdata->tg_trigger, "score"))
-		tuple = ctem_score_exposure_tuple(&atts->score, fcinfo->flinfo->fn_mcxt,
-										  trigdata->tg_relation, tuple);
+		ncols += ctem_score_exposure_cols(&atts->score, fcinfo->flinfo->fn_mcxt,
+										  trigdata->tg_relation, tuple,
+										  text_to_cstring(rule_id),
+										  cols + ncols, values + ncols,
+										  nulls + ncols);
+
+	tuple = heap_modify_tuple_by_cols(tuple, tupdesc, ncols, cols, values, nulls);
 	return PointerGetDatum(tuple);
 }

@@ -70,11 +70,33 @@ typedef struct LabelEntry
 	char		label[NAMEDATALEN];
 } LabelEntry;
 
+/*
+ * What the short explanation is made of (the policy is fixed for the
+ * statement); the sources are the core's static strings, so comparing the
+ * pointers is comparing the texts.
+ */
+typedef struct ExplainKey
+{
+	double		score,
+				s,
+				l,
+				a,
+				x,
+				c,
+				v;
+	const char *src[6];
+	int			priority,
+				priority_by_score,
+				sla_days,
+				ssvc;
+	unsigned	floors,
+				defaults,
+				invalid;
+} ExplainKey;
+
 typedef struct ExplainEntry
 {
-	uint64		hash;			/* hash key: of the explain text */
-	int			len;
-	char	   *text;
+	ExplainKey	key;			/* hash key */
 	Datum		jsonb;
 } ExplainEntry;
 
@@ -472,7 +494,7 @@ score_cache_create(MemoryContext parent, Relation rel)
 	c->labels = hash_create("ctem score labels", 64, &ctl,
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint64);
+	ctl.keysize = sizeof(ExplainKey);
 	ctl.entrysize = sizeof(ExplainEntry);
 	ctl.hcxt = cxt;
 	c->explains = hash_create("ctem score explains", 256, &ctl,
@@ -767,46 +789,67 @@ enum_label_or_null(CtemScoreCache *c, HeapTuple tup, TupleDesc td, int attnum)
 
 /*
  * The short explanation stored on the row (ctem_score_explain_compact) as
- * jsonb, shared by the rows of a statement whose explanation is equal.
+ * jsonb.  Rows with the same result share it: it is formatted and parsed
+ * once per distinct result in a statement, not once per row.
  */
 static Datum
-cached_explain(CtemScoreCache *c, const CtemScoreInput *in, const CtemScoreResult *r)
+cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
 {
-	char		buf[CTEM_EXPLAIN_MAX];
-	size_t		len = ctem_score_explain_compact(&c->policy, r, buf, sizeof(buf));
-	uint64		h;
+	ExplainKey	key;
 	bool		found;
 	ExplainEntry *e;
+	char		buf[CTEM_EXPLAIN_MAX];
 
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
-	h = hash_bytes_extended((const unsigned char *) buf, (int) len, 0);
-	e = hash_search(c->explains, &h, HASH_FIND, NULL);
-	if (e != NULL && e->len == (int) len && memcmp(e->text, buf, len) == 0)
+	memset(&key, 0, sizeof(key));	/* padding too: the key is hashed as bytes */
+	key.score = r->score;
+	key.s = r->s;
+	key.l = r->l;
+	key.a = r->a;
+	key.x = r->x;
+	key.c = r->c;
+	key.v = r->v;
+	key.src[0] = r->s_source;
+	key.src[1] = r->l_source;
+	key.src[2] = r->a_source;
+	key.src[3] = r->x_source;
+	key.src[4] = r->c_source;
+	key.src[5] = r->v_source;
+	key.priority = r->priority;
+	key.priority_by_score = r->priority_by_score;
+	key.sla_days = r->sla_days;
+	key.ssvc = r->ssvc;
+	key.floors = r->floors;
+	key.defaults = r->defaults;
+	key.invalid = r->invalid;
+
+	e = hash_search(c->explains, &key, HASH_FIND, NULL);
+	if (e != NULL)
 		return e->jsonb;
-	if (e == NULL && hash_get_num_entries(c->explains) < CTEM_EXPLAIN_CACHE_MAX)
+	ctem_score_explain_compact(&c->policy, r, buf, sizeof(buf));
+	if (hash_get_num_entries(c->explains) < CTEM_EXPLAIN_CACHE_MAX)
 	{
 		MemoryContext old = MemoryContextSwitchTo(c->cxt);
-		Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf)));
+		Datum		j = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
 
-		e = hash_search(c->explains, &h, HASH_ENTER, &found);
-		e->len = (int) len;
-		e->text = pnstrdup(buf, len);
-		e->jsonb = PointerGetDatum(j);
+		e = hash_search(c->explains, &key, HASH_ENTER, &found);
+		e->jsonb = j;
 		MemoryContextSwitchTo(old);
-		return e->jsonb;
+		return j;
 	}
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
 }
 
 /*
- * Score the exposure row "tuple" (after the trigger's other changes): fill
- * kev, epss, controls_effectiveness from the context and risk_score,
- * priority, sla_due, score_explain from the model.  Returns the new tuple.
+ * Score the exposure row "tuple", whose canonical rule id is rule_id: append
+ * to cols/values/nulls the new kev, epss, controls_effectiveness (from the
+ * context) and risk_score, priority, sla_due, score_explain (from the
+ * model); returns how many columns it appended (0 when an identity column
+ * is NULL and the constraints will reject the row anyway).
  */
-HeapTuple
-ctem_score_exposure_tuple(CtemScoreCache **cachep, MemoryContext cxt,
-						  Relation rel, HeapTuple tuple)
+int
+ctem_score_exposure_cols(CtemScoreCache **cachep, MemoryContext cxt,
+						 Relation rel, HeapTuple tuple, const char *rule,
+						 int *cols, Datum *values, bool *nulls)
 {
 	CtemScoreCache *c = *cachep;
 	TupleDesc	td = rel->rd_att;
@@ -817,12 +860,8 @@ ctem_score_exposure_tuple(CtemScoreCache **cachep, MemoryContext cxt,
 	Datum		d;
 	int32		tenant;
 	int64		asset_id;
-	char	   *rule;
 	AssetCtx   *a;
 	IntelCtx   *intel;
-	int			cols[7];
-	Datum		values[7];
-	bool		nulls[7];
 	double		effs[64];
 	int			neff = 0;
 
@@ -831,16 +870,12 @@ ctem_score_exposure_tuple(CtemScoreCache **cachep, MemoryContext cxt,
 
 	d = heap_getattr(tuple, c->att_tenant, td, &isnull);
 	if (isnull)
-		return tuple;
+		return 0;
 	tenant = DatumGetInt32(d);
 	d = heap_getattr(tuple, c->att_asset, td, &isnull);
 	if (isnull)
-		return tuple;
+		return 0;
 	asset_id = DatumGetInt64(d);
-	d = heap_getattr(tuple, c->att_rule, td, &isnull);
-	if (isnull)
-		return tuple;
-	rule = TextDatumGetCString(d);
 
 	memset(&r, 0, sizeof(r));
 	d = heap_getattr(tuple, c->att_cvss, td, &isnull);
@@ -898,9 +933,8 @@ ctem_score_exposure_tuple(CtemScoreCache **cachep, MemoryContext cxt,
 		TimestampTzGetDatum(DatumGetTimestampTz(d) + (TimestampTz) res.sla_days * USECS_PER_DAY);
 	cols[6] = c->att_explain;
 	nulls[6] = false;
-	values[6] = cached_explain(c, &in, &res);
-
-	return heap_modify_tuple_by_cols(tuple, td, 7, cols, values, nulls);
+	values[6] = cached_explain(c, &res);
+	return 7;
 }
 
 /* ------------------------------------------------------------------------

@@ -18,11 +18,15 @@
 typedef struct CtemScoreCache CtemScoreCache;
 
 /*
- * Score an exposure row; *cache is created in cxt on first use and reused
- * for the rest of the statement.  Returns the modified tuple.
+ * Score an exposure row whose canonical rule id is rule: append the scored
+ * columns to cols/values/nulls (room for CTEM_SCORE_COLS) and return how
+ * many; *cache is created in cxt on first use and reused for the rest of
+ * the statement.
  */
-extern HeapTuple ctem_score_exposure_tuple(CtemScoreCache **cache,
-										   MemoryContext cxt, Relation rel,
-										   HeapTuple tuple);
+#define CTEM_SCORE_COLS 7
+extern int	ctem_score_exposure_cols(CtemScoreCache **cache, MemoryContext cxt,
+									 Relation rel, HeapTuple tuple,
+									 const char *rule, int *cols,
+									 Datum *values, bool *nulls);
 
 #endif							/* CTEM_SCORE_H */

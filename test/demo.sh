@@ -60,9 +60,9 @@ SQL
 echo "== 3. Validation: a pentest exploited Log4Shell; the WAF blocked the path traversal in a BAS run"
 $PSQL -d ctem_demo -c "
 INSERT INTO ctem.validation_result (exposure_id, outcome, source, tool)
-SELECT id, 'exploitable', 'pentest', 'external pentest 2026-Q4' FROM ctem.exposure WHERE rule_id = 'CVE-2021-44228'
+SELECT id, 'exploitable'::ctem.validation_outcome, 'pentest', 'external pentest 2026-Q4' FROM ctem.exposure WHERE rule_id = 'CVE-2021-44228'
 UNION ALL
-SELECT id, 'blocked', 'bas', 'bas-nightly' FROM ctem.exposure WHERE rule_id = 'CVE-2021-41773'"
+SELECT id, 'blocked'::ctem.validation_outcome, 'bas', 'bas-nightly' FROM ctem.exposure WHERE rule_id = 'CVE-2021-41773'"
 
 echo "== 4. Prioritization: the work queue, most urgent first"
 $PSQL -d ctem_demo -c "

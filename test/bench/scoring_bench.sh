@@ -34,8 +34,8 @@ SQL
 chown postgres: "$W/epss_full.csv"
 bench_sql -c "SELECT * FROM ctem.load_epss(pg_read_file('$W/epss_full.csv'))" >/dev/null
 bench_sql <<SQL
-INSERT INTO ctem.exposure (asset_id, rule_id, severity, cvss, exploit_maturity)
-SELECT 1 + g % 10000, 'CVE-2020-' || (10000 + g % $CVES),
+INSERT INTO ctem.exposure (asset_id, rule_id, component, severity, cvss, exploit_maturity)
+SELECT 1 + g % 10000, 'CVE-2020-' || (10000 + g % $CVES), 'pkg' || (g / 10000),
        (ARRAY['low','medium','high','critical','unknown'])[1 + g % 5]::ctem.severity,
        CASE WHEN g % 3 = 0 THEN NULL
             ELSE ('CVSS:3.1/AV:' || (ARRAY['N','A','L','P'])[1 + g % 4] || '/AC:L/PR:N/UI:N/S:U/C:'
