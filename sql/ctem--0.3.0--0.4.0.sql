@@ -426,3 +426,14 @@ COMMENT ON TRIGGER policy_rescore ON ctem.policy IS 'Re-scores everything when p
 
 -- score what is already there
 SELECT ctem.rescore();
+
+/* ------------------------------------------------------------------------
+ * Comments on the indexes of earlier versions
+ * ------------------------------------------------------------------------ */
+COMMENT ON INDEX ctem.asset_tenant_service_idx IS 'Assets of a business service';
+COMMENT ON INDEX ctem.asset_tenant_ip_idx IS 'Hosts by IP address or network (inet operators such as <<)';
+COMMENT ON INDEX ctem.exposure_asset_idx IS 'Exposures of an asset';
+COMMENT ON INDEX ctem.exposure_queue_idx IS 'The work queue: active exposures by priority and score';
+COMMENT ON INDEX ctem.exposure_event_exposure_idx IS 'History of an exposure in time order';
+COMMENT ON INDEX ctem.control_asset_idx IS 'Controls of an asset';
+COMMENT ON INDEX ctem.validation_result_exposure_idx IS 'Validation results of an exposure in time order';

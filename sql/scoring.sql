@@ -59,6 +59,12 @@ FROM ctem.exposure e JOIN before b USING (id)
 WHERE (e.risk_score, e.priority) IS DISTINCT FROM (b.risk_score, b.priority) ORDER BY e.id;
 -- floors: KEV on an internet-facing asset is P1 whatever the score
 SELECT ctem.explain(2)->'floors_applied' AS floors, ctem.explain(2)->>'priority_by_score' AS by_score;
+-- floors: KEV on an internal asset is at least P2 (the internal build host)
+INSERT INTO ctem.exposure (asset_id, rule_id, severity, first_seen) VALUES (3, 'CVE-2099-0002', 'low', '2026-01-01');
+SELECT id, rule_id, risk_score, score_explain->>'priority_by_score' AS by_score, priority,
+       score_explain->'floors_applied' AS floors
+FROM ctem.exposure WHERE asset_id = 3 AND rule_id = 'CVE-2099-0002';
+DELETE FROM ctem.exposure WHERE asset_id = 3 AND rule_id = 'CVE-2099-0002';
 -- the history records the priority change
 SELECT exposure_id, event, old_priority, new_priority FROM ctem.exposure_event ORDER BY id;
 

@@ -22,6 +22,17 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'ctem' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
   AND col_description(c.oid, a.attnum) IS NULL
 ORDER BY 1, 2;
+-- indexes that are not constraints, and triggers, are commented too
+SELECT c.relname AS uncommented_index FROM pg_class c
+WHERE c.relnamespace = 'ctem'::regnamespace AND c.relkind = 'i'
+  AND obj_description(c.oid, 'pg_class') IS NULL
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)
+ORDER BY 1;
+SELECT t.tgname AS uncommented_trigger FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+WHERE c.relnamespace = 'ctem'::regnamespace AND NOT t.tgisinternal
+  AND obj_description(t.oid, 'pg_trigger') IS NULL
+ORDER BY 1;
 -- every table's data is kept by pg_dump
 SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'ctem' ORDER BY 1;
 -- every primary, unique and foreign key of a tenant table starts with tenant_id

@@ -44,6 +44,7 @@
 #include "cvss_core.h"
 #include "keys_core.h"
 #include "report.h"
+#include "score.h"
 
 PG_FUNCTION_INFO_V1(ctem_ingest);
 PG_FUNCTION_INFO_V1(ctem_report_formats);
@@ -502,6 +503,62 @@ split_known(IngestState *st, pg_uuid_t **fps, int **known, int *nknown,
 	}
 }
 
+static int64 first_int8(int col);
+
+/* findings per statement of the re-detection and insert steps */
+#define INGEST_BATCH 5000
+
+/*
+ * Run sql once per batch of at most INGEST_BATCH findings: $1 the tenant,
+ * $2 ids[b..] (bigint[]), $3.. the text columns cols[] of findings idx[b..].
+ * Small batches keep the arrays and the unnest tuplestore small and their
+ * memory reused.  Returns the sum of the first column of the results.
+ */
+static int64
+exec_batched(const char *sql, int32 tenant, const int64 *ids, const int *idx,
+			 int n, IngestState *st, const int *cols, int ncols)
+{
+	Oid			types[2 + NCOLS];
+	Datum		vals[2 + NCOLS];
+	SPIPlanPtr	plan;
+	MemoryContext bcxt;
+	int64		total = 0;
+
+	types[0] = INT4OID;
+	types[1] = INT8ARRAYOID;
+	for (int c = 0; c < ncols; c++)
+		types[2 + c] = TEXTARRAYOID;
+	plan = SPI_prepare(sql, 2 + ncols, types);
+	if (plan == NULL)
+		elog(ERROR, "ctem.ingest: could not prepare (%s): %s",
+			 SPI_result_code_string(SPI_result), sql);
+	bcxt = AllocSetContextCreate(CurrentMemoryContext, "ctem ingest batch",
+								 ALLOCSET_DEFAULT_SIZES);
+	for (int b = 0; b < n; b += INGEST_BATCH)
+	{
+		int			m = Min(INGEST_BATCH, n - b);
+		MemoryContext old = MemoryContextSwitchTo(bcxt);
+		int			rc;
+
+		vals[0] = Int32GetDatum(tenant);
+		vals[1] = int8_array(ids + b, m);
+		for (int c = 0; c < ncols; c++)
+			vals[2 + c] = text_array(st->cols[cols[c]], m, idx + b);
+		MemoryContextSwitchTo(old);
+		rc = SPI_execute_plan(plan, vals, NULL, false, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "ctem.ingest: statement failed (%s): %s",
+				 SPI_result_code_string(rc), sql);
+		total += first_int8(1);
+		SPI_freetuptable(SPI_tuptable);
+		MemoryContextReset(bcxt);
+		CHECK_FOR_INTERRUPTS();
+	}
+	MemoryContextDelete(bcxt);
+	SPI_freeplan(plan);
+	return total;
+}
+
 /* run a prepared-once statement with the given parameters */
 static void
 exec_params(const char *sql, int nargs, Oid *types, Datum *values, int expected)
@@ -800,6 +857,9 @@ ctem_ingest(PG_FUNCTION_ARGS)
 		split_known(&st, fps, &known, &nknown, &known_ids, &fresh, &nfresh, &reopened);
 		matched = nknown;
 
+		/* the batches below score with one shared context */
+		ctem_score_share_begin(st.cxt);
+
 		/* 3a. re-detections, set-based, through the same merge as the trigger's */
 		snprintf(note, sizeof(note), "re-detected by a %s report", format_name);
 		set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
@@ -811,14 +871,8 @@ ctem_ingest(PG_FUNCTION_ARGS)
 				C_FIXED_VERSION, C_DETAILS
 			};
 
-			types[1] = INT8ARRAYOID;
-			vals[1] = int8_array(known_ids, nknown);
-			for (int c = 0; c < 8; c++)
-			{
-				types[2 + c] = TEXTARRAYOID;
-				vals[2 + c] = text_array(st.cols[ucols[c]], nknown, known);
-			}
-			exec_params(REDETECT_SQL, 10, types, vals, SPI_OK_SELECT);
+			exec_batched(REDETECT_SQL, tenant, known_ids, known, nknown, &st,
+						 ucols, lengthof(ucols));
 		}
 
 		/*
@@ -831,16 +885,11 @@ ctem_ingest(PG_FUNCTION_ARGS)
 
 			for (int k = 0; k < nfresh; k++)
 				fresh_assets[k] = asset_ids[fresh[k]];
-			types[1] = INT8ARRAYOID;
-			vals[1] = int8_array(fresh_assets, nfresh);
-			for (int c = 0; c < 13; c++)
-			{
-				types[2 + c] = TEXTARRAYOID;
-				vals[2 + c] = text_array(st.cols[cols[c]], nfresh, fresh);
-			}
-			exec_params(INSERT_SQL, 15, types, vals, SPI_OK_SELECT);
-			inserted = first_int8(1);
+			inserted = exec_batched(INSERT_SQL, tenant, fresh_assets, fresh, nfresh,
+									&st, cols, lengthof(cols));
 		}
+
+		ctem_score_share_end();
 
 		/* 4. what a full scan no longer reports */
 		if (full_scan)

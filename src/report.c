@@ -1577,3 +1577,28 @@ ctem_report_parse(const char *report, size_t len, CtemReportFormat fmt,
 		*nfindings = st.nfindings;
 	return ok;
 }
+
+size_t
+ctem_stream_array(CtemCtx *c, size_t off, const char *key, CtemItemFn fn,
+				  void *arg)
+{
+	CjIter		it;
+	size_t		p0 = ctem_path_key(c, key);
+
+	if (!ctem_require_container(c, off, '[', key))
+	{
+		ctem_path_set(c, p0);
+		return ctem_cj_skip(c, off);
+	}
+	ctem_cj_iter_begin(c, off, '[', &it);
+	while (ctem_cj_iter_next(c, &it))
+	{
+		size_t		p1 = ctem_path_index(c, it.index);
+		int			root = ctem_item_parse(c, &it, NULL);
+
+		fn(c, &c->docs[CTEM_DOC_ITEM], root, arg);
+		ctem_path_set(c, p1);
+	}
+	ctem_path_set(c, p0);
+	return it.pos;
+}

@@ -505,13 +505,17 @@ gitlab_vuln(CtemCtx *c, const CjDoc *d, int v, const GlState *st)
 	ctem_emit(c, &dr);
 }
 
+static void
+gitlab_item(CtemCtx *c, const CjDoc *d, int root, void *arg)
+{
+	gitlab_vuln(c, d, root, (const GlState *) arg);
+}
+
 static size_t
 stream_gitlab(CtemCtx *c, size_t off, void *arg)
 {
 	GlState    *st = arg;
 	CjDoc	   *t = &c->docs[CTEM_DOC_TOP];
-	CjIter		it;
-	size_t		p0 = ctem_path_key(c, "vulnerabilities");
 	const char *id = ctem_cj_str(t, ctem_cj_path(t, st->root, "scan.scanner.id"));
 	const char *type = ctem_cj_str(t, ctem_cj_path(t, st->root, "scan.type"));
 
@@ -524,22 +528,7 @@ stream_gitlab(CtemCtx *c, size_t off, void *arg)
 		st->kind = CTEM_KIND_CODE_WEAKNESS;
 	else if (type && strcmp(type, "secret_detection") == 0)
 		st->kind = CTEM_KIND_SECRET;
-	if (!ctem_require_container(c, off, '[', "vulnerabilities"))
-	{
-		ctem_path_set(c, p0);
-		return ctem_cj_skip(c, off);
-	}
-	ctem_cj_iter_begin(c, off, '[', &it);
-	while (ctem_cj_iter_next(c, &it))
-	{
-		size_t		p1 = ctem_path_index(c, it.index);
-		int			root = ctem_item_parse(c, &it, NULL);
-
-		gitlab_vuln(c, &c->docs[CTEM_DOC_ITEM], root, st);
-		ctem_path_set(c, p1);
-	}
-	ctem_path_set(c, p0);
-	return it.pos;
+	return ctem_stream_array(c, off, "vulnerabilities", gitlab_item, st);
 }
 
 size_t

@@ -270,4 +270,15 @@ extern bool ctem_require_container(CtemCtx *c, size_t pos, char open,
 								   const char *what);
 extern int	ctem_item_parse(CtemCtx *c, CjIter *it, const char *const *ignore);
 
+/*
+ * Stream the array at off, the value of key: parse each element as one item
+ * (CTEM_DOC_ITEM) and hand it to fn, keeping the JSON path for errors.  A
+ * value that is not an array is reported and skipped.  Returns the position
+ * after the value.
+ */
+typedef void (*CtemItemFn) (struct CtemCtx *c, const CjDoc *d, int root,
+							void *arg);
+extern size_t ctem_stream_array(struct CtemCtx *c, size_t off, const char *key,
+								CtemItemFn fn, void *arg);
+
 #endif							/* CTEM_REPORT_INT_H */

@@ -338,31 +338,20 @@ cdx_vuln(CtemCtx *c, const CjDoc *d, int v, CdxState *st)
 	}
 }
 
+static void
+cdx_item(CtemCtx *c, const CjDoc *d, int root, void *arg)
+{
+	cdx_vuln(c, d, root, (CdxState *) arg);
+}
+
 static size_t
 stream_cdx_vulns(CtemCtx *c, size_t off, void *arg)
 {
 	CdxState   *st = arg;
-	CjIter		it;
-	size_t		p0 = ctem_path_key(c, "vulnerabilities");
 
 	if (!st->prepared)
 		cdx_prepare(c, st);
-	if (!ctem_require_container(c, off, '[', "vulnerabilities"))
-	{
-		ctem_path_set(c, p0);
-		return ctem_cj_skip(c, off);
-	}
-	ctem_cj_iter_begin(c, off, '[', &it);
-	while (ctem_cj_iter_next(c, &it))
-	{
-		size_t		p1 = ctem_path_index(c, it.index);
-		int			root = ctem_item_parse(c, &it, NULL);
-
-		cdx_vuln(c, &c->docs[CTEM_DOC_ITEM], root, st);
-		ctem_path_set(c, p1);
-	}
-	ctem_path_set(c, p0);
-	return it.pos;
+	return ctem_stream_array(c, off, "vulnerabilities", cdx_item, st);
 }
 
 size_t
@@ -574,33 +563,22 @@ osv_package(CtemCtx *c, const CjDoc *d, int p, const char *location)
 	}
 }
 
+static void
+osv_item(CtemCtx *c, const CjDoc *d, int root, void *arg)
+{
+	osv_package(c, d, root, (const char *) arg);
+}
+
 static size_t
 stream_osv_packages(CtemCtx *c, size_t off, void *arg)
 {
 	OsvResult  *r = arg;
-	CjIter		it;
-	size_t		p0 = ctem_path_key(c, "packages");
 	const char *loc = ctem_cj_str(&c->docs[CTEM_DOC_MID],
 								  ctem_cj_path(&c->docs[CTEM_DOC_MID], r->root,
 											   "source.path"));
 
 	loc = loc ? ctem_arena_strndup(c, &c->keep, loc, strlen(loc)) : NULL;
-	if (!ctem_require_container(c, off, '[', "packages"))
-	{
-		ctem_path_set(c, p0);
-		return ctem_cj_skip(c, off);
-	}
-	ctem_cj_iter_begin(c, off, '[', &it);
-	while (ctem_cj_iter_next(c, &it))
-	{
-		size_t		p1 = ctem_path_index(c, it.index);
-		int			root = ctem_item_parse(c, &it, NULL);
-
-		osv_package(c, &c->docs[CTEM_DOC_ITEM], root, loc);
-		ctem_path_set(c, p1);
-	}
-	ctem_path_set(c, p0);
-	return it.pos;
+	return ctem_stream_array(c, off, "packages", osv_item, (void *) loc);
 }
 
 static size_t

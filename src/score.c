@@ -40,6 +40,7 @@
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 #include "ctem.h"
 #include "cvss_core.h"
@@ -518,6 +519,43 @@ score_cache_create(MemoryContext parent, Relation rel)
 }
 
 static SPIPlanPtr asset_plan = NULL;
+
+/*
+ * A scoring context shared by several statements (the batches of one
+ * ctem.ingest call, whose assets and intel do not change meanwhile), so
+ * that the policy, the assets and the CVEs are read once for the call.
+ */
+static MemoryContext share_cxt = NULL;
+static CtemScoreCache *shared_cache = NULL;
+
+static void
+share_reset(void *arg)
+{
+	share_cxt = NULL;
+	shared_cache = NULL;
+}
+
+void
+ctem_score_share_begin(MemoryContext parent)
+{
+	MemoryContextCallback *cb;
+
+	if (share_cxt != NULL)
+		return;
+	share_cxt = AllocSetContextCreate(parent, "ctem shared score cache",
+									  ALLOCSET_SMALL_SIZES);
+	cb = MemoryContextAlloc(share_cxt, sizeof(MemoryContextCallback));
+	cb->func = share_reset;
+	cb->arg = NULL;
+	MemoryContextRegisterResetCallback(share_cxt, cb);
+}
+
+void
+ctem_score_share_end(void)
+{
+	if (share_cxt != NULL)
+		MemoryContextDelete(share_cxt);	/* the callback clears the statics */
+}
 static SPIPlanPtr intel_plan = NULL;
 
 #define ASSET_COLUMNS_SQL \
@@ -866,7 +904,17 @@ ctem_score_exposure_cols(CtemScoreCache **cachep, MemoryContext cxt,
 	int			neff = 0;
 
 	if (c == NULL)
-		c = *cachep = score_cache_create(cxt, rel);
+	{
+		if (share_cxt != NULL)
+		{
+			if (shared_cache == NULL)
+				shared_cache = score_cache_create(share_cxt, rel);
+			c = shared_cache;
+		}
+		else
+			c = score_cache_create(cxt, rel);
+		*cachep = c;
+	}
 
 	d = heap_getattr(tuple, c->att_tenant, td, &isnull);
 	if (isnull)
@@ -941,10 +989,40 @@ ctem_score_exposure_cols(CtemScoreCache **cachep, MemoryContext cxt,
  * ctem.risk_score(e, a) and ctem.risk_explain(e, a)
  * ------------------------------------------------------------------------ */
 
+/*
+ * What ctem.risk_score(e, a) and ctem.risk_explain(e, a) keep for the
+ * query: the active policy, the attribute numbers of the columns they read
+ * in the two row types, and the labels of the enum values seen.
+ */
+enum
+{
+	E_CVSS, E_SEVERITY, E_MATURITY, E_VALIDATION, E_KEV, E_EPSS, E_CONTROLS, E_NATTS
+};
+enum
+{
+	A_CRITICALITY, A_INTERNET_FACING, A_CROWN_JEWEL, A_NATTS
+};
+static const char *const e_names[E_NATTS] = {
+	"cvss", "severity", "exploit_maturity", "validation", "kev", "epss",
+	"controls_effectiveness"
+};
+static const char *const a_names[A_NATTS] = {
+	"criticality", "internet_facing", "crown_jewel"
+};
+
 typedef struct FnPolicy
 {
 	CtemPolicy	policy;
 	bool		active;
+	Oid			e_type,
+				a_type;
+	TupleDesc	e_desc,
+				a_desc;
+	int			e_att[E_NATTS];
+	int			a_att[A_NATTS];
+	int			nlabels;
+	Oid			label_oid[32];
+	char		label[32][NAMEDATALEN];
 } FnPolicy;
 
 static FnPolicy *
@@ -961,40 +1039,104 @@ fn_policy(FunctionCallInfo fcinfo)
 	return p;
 }
 
-static Datum
-composite_attr(HeapTupleHeader row, const char *name, bool *isnull)
+/* descriptor and attribute numbers of a row type, looked up once */
+static TupleDesc
+row_desc(FunctionCallInfo fcinfo, HeapTupleHeader row, Oid *cached_type,
+		 TupleDesc *cached_desc, int *atts, const char *const *names, int n)
 {
-	return GetAttributeByName(row, name, isnull);
+	Oid			type = HeapTupleHeaderGetTypeId(row);
+
+	if (*cached_desc == NULL || *cached_type != type)
+	{
+		TupleDesc	td = lookup_rowtype_tupdesc(type, HeapTupleHeaderGetTypMod(row));
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		*cached_desc = CreateTupleDescCopy(td);
+		MemoryContextSwitchTo(old);
+		ReleaseTupleDesc(td);
+		*cached_type = type;
+		for (int i = 0; i < n; i++)
+		{
+			atts[i] = SPI_fnumber(*cached_desc, names[i]);
+			if (atts[i] <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("row type %s has no column \"%s\"",
+								format_type_be(type), names[i]),
+						 errhint("Pass rows of ctem.exposure and ctem.asset.")));
+		}
+	}
+	return *cached_desc;
+}
+
+/* all columns of a row at once (one pass, not one walk per column) */
+static void
+row_deform(HeapTupleHeader row, TupleDesc td, Datum *values, bool *nulls)
+{
+	HeapTupleData tup;
+
+	tup.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tup.t_self);
+	tup.t_tableOid = InvalidOid;
+	tup.t_data = row;
+	heap_deform_tuple(&tup, td, values, nulls);
+}
+
+static const char *
+fn_label(FnPolicy *p, Datum value)
+{
+	Oid			oid = DatumGetObjectId(value);
+	char	   *label;
+
+	for (int i = 0; i < p->nlabels; i++)
+		if (p->label_oid[i] == oid)
+			return p->label[i];
+	label = ctem_enum_label(value);
+	if (p->nlabels < lengthof(p->label_oid))
+	{
+		int			i = p->nlabels++;
+
+		p->label_oid[i] = oid;
+		strlcpy(p->label[i], label, NAMEDATALEN);
+		return p->label[i];
+	}
+	return label;
 }
 
 static void
-inputs_from_rows(HeapTupleHeader e, HeapTupleHeader a, RowInputs *r)
+inputs_from_rows(FunctionCallInfo fcinfo, FnPolicy *p, HeapTupleHeader e,
+				 HeapTupleHeader a, RowInputs *r)
 {
-	bool		isnull;
-	Datum		d;
+	TupleDesc	ed = row_desc(fcinfo, e, &p->e_type, &p->e_desc, p->e_att, e_names, E_NATTS);
+	TupleDesc	ad = row_desc(fcinfo, a, &p->a_type, &p->a_desc, p->a_att, a_names, A_NATTS);
+	Datum	   *ev = palloc(sizeof(Datum) * ed->natts);
+	bool	   *en = palloc(sizeof(bool) * ed->natts);
+	Datum	   *av = palloc(sizeof(Datum) * ad->natts);
+	bool	   *an = palloc(sizeof(bool) * ad->natts);
 
+#define EV(i) ev[p->e_att[i] - 1]
+#define EN(i) en[p->e_att[i] - 1]
+#define AV(i) av[p->a_att[i] - 1]
+#define AN(i) an[p->a_att[i] - 1]
+	row_deform(e, ed, ev, en);
+	row_deform(a, ad, av, an);
 	memset(r, 0, sizeof(*r));
-	d = composite_attr(e, "cvss", &isnull);
-	r->cvss = isnull ? NULL : (CtemCvss *) DatumGetPointer(d);
-	d = composite_attr(e, "severity", &isnull);
-	r->severity = isnull ? "unknown" : ctem_enum_label(d);
-	d = composite_attr(e, "exploit_maturity", &isnull);
-	r->maturity = isnull ? "unknown" : ctem_enum_label(d);
-	d = composite_attr(e, "validation", &isnull);
-	r->validation = isnull ? NULL : ctem_enum_label(d);
-	d = composite_attr(e, "kev", &isnull);
-	r->kev = isnull ? CTEM_UNKNOWN : (DatumGetBool(d) ? 1 : 0);
-	d = composite_attr(e, "epss", &isnull);
-	r->epss = isnull ? NAN : DatumGetFloat8(d);
-	d = composite_attr(e, "controls_effectiveness", &isnull);
-	r->controls = isnull ? 0.0 : DatumGetFloat8(d);
+	r->cvss = EN(E_CVSS) ? NULL : (CtemCvss *) DatumGetPointer(EV(E_CVSS));
+	r->severity = EN(E_SEVERITY) ? "unknown" : fn_label(p, EV(E_SEVERITY));
+	r->maturity = EN(E_MATURITY) ? "unknown" : fn_label(p, EV(E_MATURITY));
+	r->validation = EN(E_VALIDATION) ? NULL : fn_label(p, EV(E_VALIDATION));
+	r->kev = EN(E_KEV) ? CTEM_UNKNOWN : (DatumGetBool(EV(E_KEV)) ? 1 : 0);
+	r->epss = EN(E_EPSS) ? NAN : DatumGetFloat8(EV(E_EPSS));
+	r->controls = EN(E_CONTROLS) ? 0.0 : DatumGetFloat8(EV(E_CONTROLS));
 	r->ncontrols = r->controls > 0 ? 1 : 0;
-	d = composite_attr(a, "criticality", &isnull);
-	r->criticality = isnull ? 0 : DatumGetInt16(d);
-	d = composite_attr(a, "internet_facing", &isnull);
-	r->internet_facing = isnull ? CTEM_UNKNOWN : (DatumGetBool(d) ? 1 : 0);
-	d = composite_attr(a, "crown_jewel", &isnull);
-	r->crown_jewel = !isnull && DatumGetBool(d);
+	r->criticality = AN(A_CRITICALITY) ? 0 : DatumGetInt16(AV(A_CRITICALITY));
+	r->internet_facing = AN(A_INTERNET_FACING) ? CTEM_UNKNOWN :
+		(DatumGetBool(AV(A_INTERNET_FACING)) ? 1 : 0);
+	r->crown_jewel = !AN(A_CROWN_JEWEL) && DatumGetBool(AV(A_CROWN_JEWEL));
+#undef EV
+#undef EN
+#undef AV
+#undef AN
 }
 
 Datum
@@ -1005,7 +1147,7 @@ ctem_risk_score(PG_FUNCTION_ARGS)
 	CtemScoreInput in;
 	CtemScoreResult res;
 
-	inputs_from_rows(PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
+	inputs_from_rows(fcinfo, p, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
 	make_input(&r, &in);
 	ctem_score_compute(&p->policy, &in, &res);
 	PG_RETURN_DATUM(score_numeric(res.score));
@@ -1019,7 +1161,7 @@ ctem_risk_explain(PG_FUNCTION_ARGS)
 	CtemScoreInput in;
 	CtemScoreResult res;
 
-	inputs_from_rows(PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
+	inputs_from_rows(fcinfo, p, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
 	make_input(&r, &in);
 	ctem_score_compute(&p->policy, &in, &res);
 	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res, p->active));

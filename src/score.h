@@ -29,4 +29,12 @@ extern int	ctem_score_exposure_cols(CtemScoreCache **cache, MemoryContext cxt,
 									 const char *rule, int *cols,
 									 Datum *values, bool *nulls);
 
+/*
+ * Between begin and end, every statement's scoring shares one context
+ * (created under parent, gone with it on error): for the batches of one
+ * ctem.ingest call.
+ */
+extern void ctem_score_share_begin(MemoryContext parent);
+extern void ctem_score_share_end(void);
+
 #endif							/* CTEM_SCORE_H */
