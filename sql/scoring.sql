@@ -129,3 +129,26 @@ SELECT version FROM ctem.policy WHERE name = 'ssvc';
 SELECT DISTINCT (score_explain->>'policy_version')::int AS explained_version FROM ctem.exposure;
 UPDATE ctem.policy SET active = (name = 'default');
 SELECT id, priority FROM ctem.exposure ORDER BY id;
+
+-- a statement touching more than 256 assets and CVEs switches to one bulk
+-- read of each: the context found is the same as row by row
+INSERT INTO ctem.asset (kind, natural_key, criticality, internet_facing)
+SELECT 'host', 'bulk-' || g || '.example.com', 1 + g % 5, g % 2 = 0 FROM generate_series(1, 300) g;
+INSERT INTO ctem.control (asset_id, kind, effectiveness)
+SELECT id, 'edr', 0.2 FROM ctem.asset WHERE natural_key LIKE 'bulk-%' AND id % 3 = 0;
+INSERT INTO ctem.vuln_intel (cve_id, kev, epss)
+SELECT 'CVE-2098-' || (1000 + g), g % 50 = 0, g / 300.0 FROM generate_series(1, 300) g;
+INSERT INTO ctem.exposure (asset_id, rule_id, severity)
+SELECT a.id, 'CVE-2098-' || (1000 + row_number() OVER (ORDER BY a.id)), 'high'
+FROM ctem.asset a WHERE a.natural_key LIKE 'bulk-%';
+SELECT count(*) AS exposures,
+       count(*) FILTER (WHERE e.epss IS NOT NULL) AS with_epss,
+       count(*) FILTER (WHERE e.kev) AS kev,
+       count(*) FILTER (WHERE e.controls_effectiveness > 0) AS with_controls,
+       count(*) FILTER (WHERE a.id % 3 = 0) AS assets_with_controls,
+       bool_and(e.risk_score = ctem.risk_score(e, a)) AS same_scores,
+       bool_and(e.epss = i.epss) AS epss_matches
+FROM ctem.exposure e
+JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+JOIN ctem.vuln_intel i ON i.cve_id = e.rule_id
+WHERE a.natural_key LIKE 'bulk-%';

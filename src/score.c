@@ -420,12 +420,11 @@ score_numeric(double score)
 
 static Datum
 explain_jsonb(const CtemPolicy *p, const CtemScoreInput *in,
-			  const CtemScoreResult *r, bool policy_active)
+			  const CtemScoreResult *r)
 {
 	char		buf[CTEM_EXPLAIN_MAX];
 
 	ctem_score_explain(p, in, r, buf, sizeof(buf));
-	(void) policy_active;
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
 }
 
@@ -558,18 +557,19 @@ ctem_score_share_end(void)
 }
 static SPIPlanPtr intel_plan = NULL;
 
+/*
+ * An asset's scoring context: its row and the effectiveness and rule of
+ * its unexpired controls (arrays in the same order; NULL when none).
+ */
 #define ASSET_COLUMNS_SQL \
-	"a.criticality::int4, a.internet_facing, a.crown_jewel, " \
-	"ARRAY(SELECT c.effectiveness FROM ctem.control c " \
-	" WHERE c.tenant_id OPERATOR(pg_catalog.=) a.tenant_id " \
-	" AND c.asset_id OPERATOR(pg_catalog.=) a.id " \
-	" AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()) " \
-	" ORDER BY c.id), " \
-	"ARRAY(SELECT c.rule_id FROM ctem.control c " \
-	" WHERE c.tenant_id OPERATOR(pg_catalog.=) a.tenant_id " \
-	" AND c.asset_id OPERATOR(pg_catalog.=) a.id " \
-	" AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()) " \
-	" ORDER BY c.id) "
+	"a.criticality::int4, a.internet_facing, a.crown_jewel, ctl.effs, ctl.rules "
+#define ASSET_FROM_SQL \
+	"FROM ctem.asset a LEFT JOIN LATERAL (" \
+	"SELECT pg_catalog.array_agg(c.effectiveness ORDER BY c.id) AS effs, " \
+	"pg_catalog.array_agg(c.rule_id ORDER BY c.id) AS rules FROM ctem.control c " \
+	"WHERE c.tenant_id OPERATOR(pg_catalog.=) a.tenant_id " \
+	"AND c.asset_id OPERATOR(pg_catalog.=) a.id " \
+	"AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now())) ctl ON true "
 
 /* fill a from columns first..first+4 of an ASSET_COLUMNS_SQL row */
 static void
@@ -634,8 +634,8 @@ assets_bulk_load(CtemScoreCache *c, int32 tenant)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT a.id, " ASSET_COLUMNS_SQL
-							  "FROM ctem.asset a WHERE a.tenant_id OPERATOR(pg_catalog.=) $1",
+	if (SPI_execute_with_args("SELECT a.id, " ASSET_COLUMNS_SQL ASSET_FROM_SQL
+							  "WHERE a.tenant_id OPERATOR(pg_catalog.=) $1",
 							  1, &type, &val, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "asset bulk lookup failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -684,8 +684,8 @@ asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
 	if (asset_plan == NULL)
 	{
 		Oid			types[2] = {INT4OID, INT8OID};
-		SPIPlanPtr	plan = SPI_prepare("SELECT " ASSET_COLUMNS_SQL
-									   "FROM ctem.asset a WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
+		SPIPlanPtr	plan = SPI_prepare("SELECT " ASSET_COLUMNS_SQL ASSET_FROM_SQL
+									   "WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
 									   "AND a.id OPERATOR(pg_catalog.=) $2", 2, types);
 
 		if (plan == NULL)
@@ -1164,7 +1164,7 @@ ctem_risk_explain(PG_FUNCTION_ARGS)
 	inputs_from_rows(fcinfo, p, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
 	make_input(&r, &in);
 	ctem_score_compute(&p->policy, &in, &res);
-	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res, p->active));
+	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res));
 }
 
 /* ------------------------------------------------------------------------
