@@ -23,6 +23,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
@@ -527,6 +528,8 @@ static SPIPlanPtr asset_plan = NULL;
 static MemoryContext share_cxt = NULL;
 static CtemScoreCache *shared_cache = NULL;
 
+static bool share_callbacks_registered = false;
+
 static void
 share_reset(void *arg)
 {
@@ -534,11 +537,36 @@ share_reset(void *arg)
 	shared_cache = NULL;
 }
 
+/*
+ * An error between begin and end frees the context with the (sub)transaction;
+ * forget it then too, whatever order the cleanup runs in.
+ */
+static void
+share_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		share_reset(NULL);
+}
+
+static void
+share_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		share_reset(NULL);
+}
+
 void
 ctem_score_share_begin(MemoryContext parent)
 {
 	MemoryContextCallback *cb;
 
+	if (!share_callbacks_registered)
+	{
+		RegisterXactCallback(share_xact_callback, NULL);
+		RegisterSubXactCallback(share_subxact_callback, NULL);
+		share_callbacks_registered = true;
+	}
 	if (share_cxt != NULL)
 		return;
 	share_cxt = AllocSetContextCreate(parent, "ctem shared score cache",
