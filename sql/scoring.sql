@@ -82,8 +82,8 @@ INSERT INTO ctem.control (asset_id, kind, effectiveness, description)
 VALUES (1, 'waf', 0.3, 'Managed WAF ruleset'), (1, 'ips', 0.3, 'Inline IPS');
 SELECT id, controls_effectiveness, risk_score, ctem.explain(id)->'factors'->'C' AS c
 FROM ctem.exposure WHERE asset_id = 1 ORDER BY id;
--- a control for one CVE only
-INSERT INTO ctem.control (asset_id, kind, rule_id, effectiveness) VALUES (2, 'virtual_patch', 'CVE-2099-0003', 0.25);
+-- a control for one CVE only (rule ids compare in canonical form)
+INSERT INTO ctem.control (asset_id, kind, rule_id, effectiveness) VALUES (2, 'virtual_patch', 'cve-2099-0003', 0.25);
 SELECT id, rule_id, controls_effectiveness FROM ctem.exposure WHERE asset_id = 2;
 DELETE FROM ctem.control;
 SELECT id, controls_effectiveness, risk_score FROM ctem.exposure WHERE asset_id IN (1, 2) ORDER BY id;
@@ -118,11 +118,16 @@ DELETE FROM ctem.policy WHERE name = 'default';
 INSERT INTO ctem.policy (name, p1_min, p2_min) VALUES ('bad', 50, 60);
 INSERT INTO ctem.policy (name, a_by_criticality) VALUES ('bad', '{0.6,0.7}');
 INSERT INTO ctem.policy (name, x_internet) VALUES ('bad', 1.5);
+INSERT INTO ctem.policy (name, sla_override) VALUES ('bad', '{{0,0,0,0,0},{0,0,0,0,0},{0,0,0,0,0},{0,0,0,0,0}}');
+INSERT INTO ctem.policy (name, sla_days) VALUES ('bad', '{{3,14},{60,180}}');
+INSERT INTO ctem.policy (name, builtin) VALUES ('bad', true);
 INSERT INTO ctem.policy (name, description, use_ssvc) VALUES ('ssvc', 'SSVC decides', true);
 UPDATE ctem.policy SET active = (name = 'ssvc');
 SELECT name, version, active FROM ctem.policy ORDER BY name;
 SELECT id, rule_id, risk_score, priority, score_explain->>'ssvc' AS ssvc
 FROM ctem.exposure ORDER BY id;
+-- a policy of one's own cannot become builtin (it would leave pg_dump)
+UPDATE ctem.policy SET builtin = true WHERE name = 'ssvc';
 -- changing the weights of a policy raises its version, reported in explanations
 UPDATE ctem.policy SET sla_days = '{2,10,45,120}' WHERE name = 'ssvc';
 SELECT version FROM ctem.policy WHERE name = 'ssvc';

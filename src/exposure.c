@@ -32,6 +32,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/cryptohash.h"
@@ -290,8 +291,12 @@ find_by_fingerprint(Relation rel, ExposureAtts *atts, Datum tenant, Datum fp)
 	return id;
 }
 
-/* merge the new row into exposure "id" (see MERGE_SQL) */
-static void
+/*
+ * Merge the new row into exposure "id" (see MERGE_SQL).  Returns false when
+ * the UPDATE found no row: the probe (SnapshotSelf) saw a row the statement's
+ * snapshot does not, or one deleted meanwhile.
+ */
+static bool
 merge_into(Relation rel, ExposureAtts *atts, HeapTuple tuple, Datum tenant,
 		   int64 id)
 {
@@ -299,6 +304,7 @@ merge_into(Relation rel, ExposureAtts *atts, HeapTuple tuple, Datum tenant,
 	Datum		values[11];
 	char		nulls[11];
 	int			rc;
+	bool		merged;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -336,7 +342,9 @@ merge_into(Relation rel, ExposureAtts *atts, HeapTuple tuple, Datum tenant,
 	rc = SPI_execute_plan(merge_plan, values, nulls, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "exposure merge failed: %s", SPI_result_code_string(rc));
+	merged = SPI_processed > 0;
 	SPI_finish();
+	return merged;
 }
 
 /* label of an enum value, cached for the statement */
@@ -438,8 +446,21 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 			existing = find_by_fingerprint(trigdata->tg_relation, atts, tenant, fp);
 			if (existing != 0)
 			{
-				merge_into(trigdata->tg_relation, atts, tuple, tenant, existing);
-				return PointerGetDatum(NULL);
+				if (merge_into(trigdata->tg_relation, atts, tuple, tenant, existing))
+					return PointerGetDatum(NULL);
+
+				/*
+				 * The row the probe saw is not visible to this statement:
+				 * committed after a repeatable-read snapshot (report it as
+				 * the serialization failure it is), or deleted meanwhile
+				 * (insert the row; the unique index judges any new race).
+				 */
+				if (IsolationUsesXactSnapshot())
+					ereport(ERROR,
+							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+							 errmsg("could not serialize access due to concurrent update of an exposure"),
+							 errdetail("Another transaction recorded the same exposure after this transaction's snapshot was taken."),
+							 errhint("Retry the transaction.")));
 			}
 		}
 	}

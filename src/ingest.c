@@ -500,6 +500,15 @@ split_known(IngestState *st, pg_uuid_t **fps, int **known, int *nknown,
 			(*known_ids)[*nknown] = e->id;
 			(*known)[(*nknown)++] = i;
 		}
+		else
+		{
+			/*
+			 * The report names a known problem again (another SARIF run,
+			 * another target): the insert path merges it, so its tool and
+			 * aliases are not lost.
+			 */
+			(*fresh)[(*nfresh)++] = i;
+		}
 	}
 }
 
@@ -844,6 +853,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 		int64	   *known_ids;
 		int			nknown;
 		int			nfresh;
+		bool		share_created;
 
 		/*
 		 * 2. which findings are known exposures (one update each, from the
@@ -858,7 +868,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 		matched = nknown;
 
 		/* the batches below score with one shared context */
-		ctem_score_share_begin(st.cxt);
+		share_created = ctem_score_share_begin(st.cxt);
 
 		/* 3a. re-detections, set-based, through the same merge as the trigger's */
 		snprintf(note, sizeof(note), "re-detected by a %s report", format_name);
@@ -889,7 +899,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 									&st, cols, lengthof(cols));
 		}
 
-		ctem_score_share_end();
+		ctem_score_share_end(share_created);
 
 		/* 4. what a full scan no longer reports */
 		if (full_scan)

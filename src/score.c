@@ -169,7 +169,7 @@ attr_float8(HeapTuple tup, TupleDesc td, const char *name, double dflt)
 /* elements of a float8[] or int4[] column into out (up to max), count back */
 static int
 attr_array(HeapTuple tup, TupleDesc td, const char *name, Oid elemtype,
-		   double *out, int max, int *ndims_out)
+		   double *out, int max, int *ndims_out, int *dims_out)
 {
 	int			att = SPI_fnumber(td, name);
 	bool		isnull;
@@ -192,6 +192,15 @@ attr_array(HeapTuple tup, TupleDesc td, const char *name, Oid elemtype,
 	arr = DatumGetArrayTypeP(d);
 	if (ndims_out)
 		*ndims_out = ARR_NDIM(arr);
+	else if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("policy column \"%s\" must be a one-dimensional array", name)));
+	if (ARR_NDIM(arr) == 2 && dims_out)
+	{
+		dims_out[0] = ARR_DIMS(arr)[0];
+		dims_out[1] = ARR_DIMS(arr)[1];
+	}
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
 	for (int i = 0; i < n && i < max; i++)
@@ -216,7 +225,8 @@ policy_from_tuple(HeapTuple tup, TupleDesc td, CtemPolicy *p)
 	double		ovr[21];
 	int			n,
 				m,
-				ndims;
+				ndims,
+				dims[2] = {0, 0};
 	bool		isnull;
 	Datum		v;
 
@@ -251,8 +261,8 @@ policy_from_tuple(HeapTuple tup, TupleDesc td, CtemPolicy *p)
 	F(p3_min);
 #undef F
 
-	n = attr_array(tup, td, "epss_thresholds", FLOAT8OID, buf, CTEM_EPSS_BANDS_MAX + 1, NULL);
-	m = attr_array(tup, td, "epss_values", FLOAT8OID, p->epss_value, CTEM_EPSS_BANDS_MAX, NULL);
+	n = attr_array(tup, td, "epss_thresholds", FLOAT8OID, buf, CTEM_EPSS_BANDS_MAX + 1, NULL, NULL);
+	m = attr_array(tup, td, "epss_values", FLOAT8OID, p->epss_value, CTEM_EPSS_BANDS_MAX, NULL, NULL);
 	if (n != m || n > CTEM_EPSS_BANDS_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -263,22 +273,22 @@ policy_from_tuple(HeapTuple tup, TupleDesc td, CtemPolicy *p)
 	for (int i = 0; i < n; i++)
 		p->epss_threshold[i] = buf[i];
 
-	if (attr_array(tup, td, "a_by_criticality", FLOAT8OID, crit, 6, NULL) != 5)
+	if (attr_array(tup, td, "a_by_criticality", FLOAT8OID, crit, 6, NULL, NULL) != 5)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid policy: \"a_by_criticality\" must have 5 elements, for criticality 1 to 5")));
 	for (int i = 0; i < 5; i++)
 		p->a_by_criticality[i] = crit[i];
 
-	if (attr_array(tup, td, "sla_days", INT4OID, sla, 5, NULL) != 4)
+	if (attr_array(tup, td, "sla_days", INT4OID, sla, 5, NULL, NULL) != 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid policy: \"sla_days\" must have 4 elements, for P1 to P4")));
 	for (int i = 0; i < 4; i++)
 		p->sla_days[i] = (int) sla[i];
 
-	n = attr_array(tup, td, "sla_override", INT4OID, ovr, 21, &ndims);
-	if (n != 20 || ndims != 2)
+	n = attr_array(tup, td, "sla_override", INT4OID, ovr, 21, &ndims, dims);
+	if (n != 20 || ndims != 2 || dims[0] != 5 || dims[1] != 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid policy: \"sla_override\" must be a 5 x 4 array (criticality 1..5 by P1..P4)")));
@@ -533,6 +543,9 @@ static bool share_callbacks_registered = false;
 static void
 share_reset(void *arg)
 {
+	/* a context callback clears only its own share; aborts clear any */
+	if (arg != NULL && arg != (void *) share_cxt)
+		return;
 	share_cxt = NULL;
 	shared_cache = NULL;
 }
@@ -556,7 +569,7 @@ share_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		share_reset(NULL);
 }
 
-void
+bool
 ctem_score_share_begin(MemoryContext parent)
 {
 	MemoryContextCallback *cb;
@@ -568,19 +581,20 @@ ctem_score_share_begin(MemoryContext parent)
 		share_callbacks_registered = true;
 	}
 	if (share_cxt != NULL)
-		return;
+		return false;			/* nested: the outer caller owns the share */
 	share_cxt = AllocSetContextCreate(parent, "ctem shared score cache",
 									  ALLOCSET_SMALL_SIZES);
 	cb = MemoryContextAlloc(share_cxt, sizeof(MemoryContextCallback));
 	cb->func = share_reset;
-	cb->arg = NULL;
+	cb->arg = share_cxt;
 	MemoryContextRegisterResetCallback(share_cxt, cb);
+	return true;
 }
 
 void
-ctem_score_share_end(void)
+ctem_score_share_end(bool created)
 {
-	if (share_cxt != NULL)
+	if (created && share_cxt != NULL)
 		MemoryContextDelete(share_cxt);	/* the callback clears the statics */
 }
 static SPIPlanPtr intel_plan = NULL;
@@ -637,8 +651,14 @@ asset_from_row(CtemScoreCache *c, AssetCtx *a, HeapTuple tup, TupleDesc td,
 		for (int i = 0; i < ne; i++)
 		{
 			a->effectiveness[i] = DatumGetFloat8(e[i]);
-			a->control_rule[i] = (i < nr && !rn[i]) ?
-				MemoryContextStrdup(c->cxt, TextDatumGetCString(r[i])) : NULL;
+			a->control_rule[i] = NULL;
+			if (i < nr && !rn[i])
+			{
+				/* compared with the exposure's canonical rule id */
+				text	   *t = ctem_canonical_rule_id_text(DatumGetTextPP(r[i]));
+
+				a->control_rule[i] = MemoryContextStrdup(c->cxt, text_to_cstring(t));
+			}
 		}
 	}
 }
@@ -664,7 +684,7 @@ assets_bulk_load(CtemScoreCache *c, int32 tenant)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args("SELECT a.id, " ASSET_COLUMNS_SQL ASSET_FROM_SQL
 							  "WHERE a.tenant_id OPERATOR(pg_catalog.=) $1",
-							  1, &type, &val, NULL, true, 0) != SPI_OK_SELECT)
+							  1, &type, &val, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "asset bulk lookup failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -723,7 +743,8 @@ asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
 	}
 	vals[0] = Int32GetDatum(tenant);
 	vals[1] = Int64GetDatum(asset_id);
-	if (SPI_execute_plan(asset_plan, vals, NULL, true, 1) != SPI_OK_SELECT)
+	/* read_only = false: a fresh snapshot sees rows this statement wrote */
+	if (SPI_execute_plan(asset_plan, vals, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "asset lookup failed");
 	if (SPI_processed > 0)
 		asset_from_row(c, a, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -737,7 +758,7 @@ intel_bulk_load(CtemScoreCache *c)
 {
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT cve_id, kev, epss FROM ctem.vuln_intel", true, 0) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT cve_id, kev, epss FROM ctem.vuln_intel", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "intel bulk lookup failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -812,7 +833,7 @@ intel_ctx(CtemScoreCache *c, const char *rule)
 		intel_plan = plan;
 	}
 	val = CStringGetTextDatum(rule);
-	if (SPI_execute_plan(intel_plan, &val, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(intel_plan, &val, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "intel lookup failed");
 	if (SPI_processed > 0)
 	{
@@ -894,13 +915,14 @@ cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
 	ctem_score_explain_compact(&c->policy, r, buf, sizeof(buf));
 	if (hash_get_num_entries(c->explains) < CTEM_EXPLAIN_CACHE_MAX)
 	{
-		MemoryContext old = MemoryContextSwitchTo(c->cxt);
 		Datum		j = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
+		MemoryContext old = MemoryContextSwitchTo(c->cxt);
 
+		/* only the result goes in the cache, not the parser's scratch */
 		e = hash_search(c->explains, &key, HASH_ENTER, &found);
-		e->jsonb = j;
+		e->jsonb = datumCopy(j, false, -1);
 		MemoryContextSwitchTo(old);
-		return j;
+		return e->jsonb;
 	}
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
 }
@@ -1005,8 +1027,11 @@ ctem_score_exposure_cols(CtemScoreCache **cachep, MemoryContext cxt,
 	cols[5] = c->att_sla_due;
 	d = heap_getattr(tuple, c->att_first_seen, td, &isnull);
 	nulls[5] = isnull;
-	values[5] = isnull ? (Datum) 0 :
-		TimestampTzGetDatum(DatumGetTimestampTz(d) + (TimestampTz) res.sla_days * USECS_PER_DAY);
+	if (!isnull && TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d)))
+		values[5] = d;			/* infinity + days is infinity */
+	else
+		values[5] = isnull ? (Datum) 0 :
+			TimestampTzGetDatum(DatumGetTimestampTz(d) + (TimestampTz) res.sla_days * USECS_PER_DAY);
 	cols[6] = c->att_explain;
 	nulls[6] = false;
 	values[6] = cached_explain(c, &res);
@@ -1302,6 +1327,17 @@ ctem_policy_before_row(PG_FUNCTION_ARGS)
 		bool		nulls[2] = {false, false};
 		Datum		oldver;
 
+		if (!creating_extension && (isnull || !DatumGetBool(b)))
+		{
+			bool		newnull;
+			Datum		nb = heap_getattr(newtup, builtin_att, td, &newnull);
+
+			if (!newnull && DatumGetBool(nb))
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only the extension creates builtin policies"),
+						 errhint("Leave builtin = false on your policies.")));
+		}
 		if (!isnull && DatumGetBool(b) && !same && !creating_extension)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -32,9 +32,10 @@ extern int	ctem_score_exposure_cols(CtemScoreCache **cache, MemoryContext cxt,
 /*
  * Between begin and end, every statement's scoring shares one context
  * (created under parent, gone with it on error): for the batches of one
- * ctem.ingest call.
+ * ctem.ingest call.  begin returns whether it created the share (false
+ * when nested in another one); pass that to end.
  */
-extern void ctem_score_share_begin(MemoryContext parent);
-extern void ctem_score_share_end(void);
+extern bool ctem_score_share_begin(MemoryContext parent);
+extern void ctem_score_share_end(bool created);
 
 #endif							/* CTEM_SCORE_H */
