@@ -1602,3 +1602,36 @@ ctem_stream_array(CtemCtx *c, size_t off, const char *key, CtemItemFn fn,
 	ctem_path_set(c, p0);
 	return it.pos;
 }
+
+size_t
+ctem_parse_object_or_array(CtemCtx *c, size_t pos, const char *what,
+						   const char *const *ignore, CtemItemFn fn, void *arg)
+{
+	CjIter		it;
+	int			root;
+
+	pos = ctem_cj_ws(c, pos);
+	if (c->buf[pos] == '{')
+	{
+		/* one finding (a JSONL line) */
+		it.valoff = pos;
+		it.pending = true;
+		root = ctem_item_parse(c, &it, ignore);
+		fn(c, &c->docs[CTEM_DOC_ITEM], root, arg);
+		return it.pos;
+	}
+	if (!ctem_require_container(c, pos, '[', what))
+		return ctem_cj_skip(c, pos);
+	ctem_cj_iter_begin(c, pos, '[', &it);
+	while (ctem_cj_iter_next(c, &it))
+	{
+		size_t		p1 = ctem_path_index(c, it.index);
+
+		root = ctem_item_parse(c, &it, ignore);
+		if (ctem_cj_type(&c->docs[CTEM_DOC_ITEM], root) != CJ_NULL)
+			fn(c, &c->docs[CTEM_DOC_ITEM], root, arg);
+		ctem_path_set(c, p1);
+	}
+	ctem_path_set(c, 0);
+	return it.pos;
+}

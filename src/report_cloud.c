@@ -383,33 +383,15 @@ ocsf_finding(CtemCtx *c, const CjDoc *d, int f)
 
 static const char *const ocsf_ignore[] = {"unmapped.compliance", "raw_data", NULL};
 
+static void
+ocsf_finding_item(CtemCtx *c, const CjDoc *d, int root, void *arg)
+{
+	(void) arg;
+	ocsf_finding(c, d, root);
+}
+
 size_t
 ctem_parse_ocsf(CtemCtx *c, size_t pos)
 {
-	CjIter		it;
-	int			root;
-
-	pos = ctem_cj_ws(c, pos);
-	if (c->buf[pos] == '{')
-	{
-		it.valoff = pos;
-		it.pending = true;
-		root = ctem_item_parse(c, &it, ocsf_ignore);
-		ocsf_finding(c, &c->docs[CTEM_DOC_ITEM], root);
-		return it.pos;
-	}
-	if (!ctem_require_container(c, pos, '[', "An OCSF report"))
-		return ctem_cj_skip(c, pos);
-	ctem_cj_iter_begin(c, pos, '[', &it);
-	while (ctem_cj_iter_next(c, &it))
-	{
-		size_t		p1 = ctem_path_index(c, it.index);
-
-		root = ctem_item_parse(c, &it, ocsf_ignore);
-		if (ctem_cj_type(&c->docs[CTEM_DOC_ITEM], root) != CJ_NULL)
-			ocsf_finding(c, &c->docs[CTEM_DOC_ITEM], root);
-		ctem_path_set(c, p1);
-	}
-	ctem_path_set(c, 0);
-	return it.pos;
+	return ctem_parse_object_or_array(c, pos, "An OCSF report", ocsf_ignore, ocsf_finding_item, NULL);
 }

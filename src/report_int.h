@@ -281,4 +281,14 @@ typedef void (*CtemItemFn) (struct CtemCtx *c, const CjDoc *d, int root,
 extern size_t ctem_stream_array(struct CtemCtx *c, size_t off, const char *key,
 								CtemItemFn fn, void *arg);
 
+/*
+ * A report that is one finding object or an array of them (nuclei, OCSF):
+ * each object, parsed with the keys in ignore left out, goes to fn; null
+ * elements are skipped.  "what" names the report in errors.
+ */
+extern size_t ctem_parse_object_or_array(struct CtemCtx *c, size_t pos,
+										 const char *what,
+										 const char *const *ignore,
+										 CtemItemFn fn, void *arg);
+
 #endif							/* CTEM_REPORT_INT_H */

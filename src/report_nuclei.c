@@ -215,33 +215,15 @@ nuclei_finding(CtemCtx *c, const CjDoc *d, int f)
 	ctem_emit(c, &dr);
 }
 
+static void
+nuclei_finding_item(CtemCtx *c, const CjDoc *d, int root, void *arg)
+{
+	(void) arg;
+	nuclei_finding(c, d, root);
+}
+
 size_t
 ctem_parse_nuclei(CtemCtx *c, size_t pos)
 {
-	CjIter		it;
-	int			root;
-
-	pos = ctem_cj_ws(c, pos);
-	if (c->buf[pos] == '{')
-	{
-		/* one finding (a JSONL line) */
-		it.valoff = pos;
-		it.pending = true;
-		root = ctem_item_parse(c, &it, nuclei_ignore);
-		nuclei_finding(c, &c->docs[CTEM_DOC_ITEM], root);
-		return it.pos;
-	}
-	if (!ctem_require_container(c, pos, '[', "A nuclei report"))
-		return ctem_cj_skip(c, pos);
-	ctem_cj_iter_begin(c, pos, '[', &it);
-	while (ctem_cj_iter_next(c, &it))
-	{
-		size_t		p1 = ctem_path_index(c, it.index);
-
-		root = ctem_item_parse(c, &it, nuclei_ignore);
-		nuclei_finding(c, &c->docs[CTEM_DOC_ITEM], root);
-		ctem_path_set(c, p1);
-	}
-	ctem_path_set(c, 0);
-	return it.pos;
+	return ctem_parse_object_or_array(c, pos, "A nuclei report", nuclei_ignore, nuclei_finding_item, NULL);
 }

@@ -453,6 +453,19 @@ att(TupleDesc td, const char *name)
 	return a;
 }
 
+static HTAB *
+cache_hash(const char *name, long nelem, Size keysize, Size entrysize,
+		   int keyflag, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, nelem, &ctl, HASH_ELEM | keyflag | HASH_CONTEXT);
+}
+
 static CtemScoreCache *
 score_cache_create(MemoryContext parent, Relation rel)
 {
@@ -460,7 +473,6 @@ score_cache_create(MemoryContext parent, Relation rel)
 											  ALLOCSET_SMALL_SIZES);
 	CtemScoreCache *c = MemoryContextAllocZero(cxt, sizeof(CtemScoreCache));
 	TupleDesc	td = rel->rd_att;
-	HASHCTL		ctl;
 	Oid			prio_type;
 	static const char *const labels[4] = {"P1", "P2", "P3", "P4"};
 
@@ -486,30 +498,14 @@ score_cache_create(MemoryContext parent, Relation rel)
 																   CStringGetDatum(labels[i]),
 																   ObjectIdGetDatum(prio_type)));
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(int64) * 2;
-	ctl.entrysize = sizeof(AssetCtx);
-	ctl.hcxt = cxt;
-	c->assets = hash_create("ctem score assets", 64, &ctl,
-							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(((IntelCtx *) 0)->cve);
-	ctl.entrysize = sizeof(IntelCtx);
-	ctl.hcxt = cxt;
-	c->intel = hash_create("ctem score intel", 256, &ctl,
-						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(LabelEntry);
-	ctl.hcxt = cxt;
-	c->labels = hash_create("ctem score labels", 64, &ctl,
-							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(ExplainKey);
-	ctl.entrysize = sizeof(ExplainEntry);
-	ctl.hcxt = cxt;
-	c->explains = hash_create("ctem score explains", 256, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	c->assets = cache_hash("ctem score assets", 64, sizeof(int64) * 2,
+						   sizeof(AssetCtx), HASH_BLOBS, cxt);
+	c->intel = cache_hash("ctem score intel", 256, sizeof(((IntelCtx *) 0)->cve),
+						  sizeof(IntelCtx), HASH_STRINGS, cxt);
+	c->labels = cache_hash("ctem score labels", 64, sizeof(Oid),
+						   sizeof(LabelEntry), HASH_BLOBS, cxt);
+	c->explains = cache_hash("ctem score explains", 256, sizeof(ExplainKey),
+							 sizeof(ExplainEntry), HASH_BLOBS, cxt);
 	c->assets_complete_tenant = 0;
 
 	c->policy_active = load_active_policy(&c->policy);
