@@ -1579,8 +1579,8 @@ ctem_report_parse(const char *report, size_t len, CtemReportFormat fmt,
 }
 
 size_t
-ctem_stream_array(CtemCtx *c, size_t off, const char *key, CtemItemFn fn,
-				  void *arg)
+ctem_stream_array(CtemCtx *c, size_t off, const char *key,
+				  const char *const *ignore, CtemItemFn fn, void *arg)
 {
 	CjIter		it;
 	size_t		p0 = ctem_path_key(c, key);
@@ -1594,7 +1594,7 @@ ctem_stream_array(CtemCtx *c, size_t off, const char *key, CtemItemFn fn,
 	while (ctem_cj_iter_next(c, &it))
 	{
 		size_t		p1 = ctem_path_index(c, it.index);
-		int			root = ctem_item_parse(c, &it, NULL);
+		int			root = ctem_item_parse(c, &it, ignore);
 
 		fn(c, &c->docs[CTEM_DOC_ITEM], root, arg);
 		ctem_path_set(c, p1);

@@ -528,7 +528,7 @@ stream_gitlab(CtemCtx *c, size_t off, void *arg)
 		st->kind = CTEM_KIND_CODE_WEAKNESS;
 	else if (type && strcmp(type, "secret_detection") == 0)
 		st->kind = CTEM_KIND_SECRET;
-	return ctem_stream_array(c, off, "vulnerabilities", gitlab_item, st);
+	return ctem_stream_array(c, off, "vulnerabilities", NULL, gitlab_item, st);
 }
 
 size_t

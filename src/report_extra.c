@@ -213,30 +213,19 @@ semgrep_result(CtemCtx *c, const CjDoc *d, int r)
 	ctem_emit(c, &dr);
 }
 
+static void
+semgrep_item(CtemCtx *c, const CjDoc *d, int root, void *arg)
+{
+	(void) arg;
+	semgrep_result(c, d, root);
+}
+
 static size_t
 stream_semgrep(CtemCtx *c, size_t off, void *arg)
 {
 	static const char *const ignore[] = {"dataflow_trace", NULL};
-	CjIter		it;
-	size_t		p0 = ctem_path_key(c, "results");
 
-	(void) arg;
-	if (!ctem_require_container(c, off, '[', "results"))
-	{
-		ctem_path_set(c, p0);
-		return ctem_cj_skip(c, off);
-	}
-	ctem_cj_iter_begin(c, off, '[', &it);
-	while (ctem_cj_iter_next(c, &it))
-	{
-		size_t		p1 = ctem_path_index(c, it.index);
-		int			root = ctem_item_parse(c, &it, ignore);
-
-		semgrep_result(c, &c->docs[CTEM_DOC_ITEM], root);
-		ctem_path_set(c, p1);
-	}
-	ctem_path_set(c, p0);
-	return it.pos;
+	return ctem_stream_array(c, off, "results", ignore, semgrep_item, arg);
 }
 
 size_t

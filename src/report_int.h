@@ -272,14 +272,15 @@ extern int	ctem_item_parse(CtemCtx *c, CjIter *it, const char *const *ignore);
 
 /*
  * Stream the array at off, the value of key: parse each element as one item
- * (CTEM_DOC_ITEM) and hand it to fn, keeping the JSON path for errors.  A
- * value that is not an array is reported and skipped.  Returns the position
- * after the value.
+ * (CTEM_DOC_ITEM, the keys in ignore left out; ignore may be NULL) and hand
+ * it to fn, keeping the JSON path for errors.  A value that is not an array
+ * is reported and skipped.  Returns the position after the value.
  */
 typedef void (*CtemItemFn) (struct CtemCtx *c, const CjDoc *d, int root,
 							void *arg);
 extern size_t ctem_stream_array(struct CtemCtx *c, size_t off, const char *key,
-								CtemItemFn fn, void *arg);
+								const char *const *ignore, CtemItemFn fn,
+								void *arg);
 
 /*
  * A report that is one finding object or an array of them (nuclei, OCSF):

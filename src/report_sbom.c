@@ -351,7 +351,7 @@ stream_cdx_vulns(CtemCtx *c, size_t off, void *arg)
 
 	if (!st->prepared)
 		cdx_prepare(c, st);
-	return ctem_stream_array(c, off, "vulnerabilities", cdx_item, st);
+	return ctem_stream_array(c, off, "vulnerabilities", NULL, cdx_item, st);
 }
 
 size_t
@@ -578,7 +578,7 @@ stream_osv_packages(CtemCtx *c, size_t off, void *arg)
 											   "source.path"));
 
 	loc = loc ? ctem_arena_strndup(c, &c->keep, loc, strlen(loc)) : NULL;
-	return ctem_stream_array(c, off, "packages", osv_item, (void *) loc);
+	return ctem_stream_array(c, off, "packages", NULL, osv_item, (void *) loc);
 }
 
 static size_t
