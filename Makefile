@@ -7,6 +7,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 OBJS = \
 	src/ctem.o \
 	src/asset.o \
+	src/asset_ref.o \
 	src/cvss.o \
 	src/cvss_core.o \
 	src/exposure.o \
@@ -27,7 +28,7 @@ SHLIB_LINK = $(shell pkg-config --libs jansson)
 REGRESS = store asset_key cvss intel ingest scoring upgrade
 REGRESS_OPTS = --load-extension=ctem
 
-ISOLATION = ensure_asset concurrent_ingest
+ISOLATION = ensure_asset concurrent_ingest asset_reference
 ISOLATION_OPTS = --inputdir=test --load-extension=ctem
 
 PROVE_TESTS = test/t/*.pl

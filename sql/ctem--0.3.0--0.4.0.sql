@@ -215,11 +215,41 @@ COMMENT ON INDEX ctem.exposure_rule_idx IS 'Finds the exposures of a rule id (CV
 DROP TRIGGER exposure_before_row ON ctem.exposure;
 CREATE TRIGGER exposure_before_row
 	BEFORE INSERT OR UPDATE ON ctem.exposure
-	FOR EACH ROW EXECUTE FUNCTION ctem.exposure_before_row('merge', 'score');
+	FOR EACH ROW EXECUTE FUNCTION ctem.exposure_before_row('merge', 'score', 'asset');
 COMMENT ON TRIGGER exposure_before_row ON ctem.exposure IS
-	'Canonicalises rule_id, computes fingerprint, merges a re-detected problem into its existing row, and scores the row (ctem.exposure_before_row)';
+	'Canonicalises rule_id, computes fingerprint, merges a re-detected problem into its existing row, checks and locks the asset it references, and scores the row (ctem.exposure_before_row)';
+
+-- The exposure -> asset reference is enforced by ctem's triggers from here
+-- on, with the semantics of the foreign key it replaces (ON DELETE CASCADE,
+-- NO ACTION on key changes, FOR KEY SHARE locking, RI's snapshot rules):
+-- the foreign key checked every inserted row with one query, the trigger
+-- checks and locks each asset once per statement.  See src/asset_ref.c.
+ALTER TABLE ctem.exposure DROP CONSTRAINT exposure_asset_fk;
+COMMENT ON COLUMN ctem.exposure.asset_id IS
+	'The asset the exposure is on: ctem.asset.id of the same tenant (checked by the trigger exposure_before_row; deleting the asset deletes its exposures)';
+
+CREATE FUNCTION ctem.asset_reference() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'ctem_asset_reference';
+COMMENT ON FUNCTION ctem.asset_reference() IS
+	'Trigger of ctem.asset for the exposure -> asset reference: deleting an asset deletes its exposures, changing the tenant_id or id of a referenced asset is an error, TRUNCATE of ctem.asset alone is refused while exposures exist';
+CREATE TRIGGER asset_exposures_delete
+	AFTER DELETE ON ctem.asset
+	FOR EACH ROW EXECUTE FUNCTION ctem.asset_reference();
+COMMENT ON TRIGGER asset_exposures_delete ON ctem.asset IS
+	'Deletes the exposures of a deleted asset (ON DELETE CASCADE of the exposure -> asset reference)';
+CREATE TRIGGER asset_exposures_key
+	AFTER UPDATE OF tenant_id, id ON ctem.asset
+	FOR EACH ROW WHEN (OLD.tenant_id IS DISTINCT FROM NEW.tenant_id OR OLD.id IS DISTINCT FROM NEW.id)
+	EXECUTE FUNCTION ctem.asset_reference();
+COMMENT ON TRIGGER asset_exposures_key ON ctem.asset IS
+	'Refuses to change the tenant_id or id of an asset that exposures reference';
+CREATE TRIGGER asset_exposures_truncate
+	AFTER TRUNCATE ON ctem.asset
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.asset_reference();
+COMMENT ON TRIGGER asset_exposures_truncate ON ctem.asset IS
+	'Refuses TRUNCATE of ctem.asset while ctem.exposure has rows (truncate both together)';
 COMMENT ON FUNCTION ctem.exposure_before_row() IS
-	'BEFORE INSERT OR UPDATE row trigger of ctem.exposure: canonicalises rule_id, computes fingerprint, keeps resolved_at consistent with status; merges a re-detection into the existing exposure; fills kev, epss and controls_effectiveness from ctem.vuln_intel and ctem.control and computes risk_score, priority, sla_due and score_explain with the active policy';
+	'BEFORE INSERT OR UPDATE row trigger of ctem.exposure: canonicalises rule_id, computes fingerprint, keeps resolved_at consistent with status; merges a re-detection into the existing exposure; checks that the referenced asset exists and locks it FOR KEY SHARE (once per statement and asset); fills kev, epss and controls_effectiveness from ctem.vuln_intel and ctem.control and computes risk_score, priority, sla_due and score_explain with the active policy';
 
 -- "has any KEV catalog been loaded?", asked once per scoring statement
 CREATE INDEX vuln_intel_kev_idx ON ctem.vuln_intel (cve_id) WHERE kev;

@@ -40,8 +40,11 @@ SELECT bool_and(x.ok) AS explain_matches, bool_and(x.score_ok) AS score_matches
 FROM (SELECT e.risk_score = ctem.risk_score(e, a) AS score_ok,
              (e.score_explain->>'score') = (fx->>'score')
              AND (e.score_explain->>'priority') = (fx->>'priority')
-             AND (e.score_explain->'floors_applied') = (fx->'floors_applied')
-             AND (e.score_explain->'defaults_used') = (fx->'defaults_used')
+             AND COALESCE(e.score_explain->'floors_applied', '[]') = (fx->'floors_applied')
+             AND COALESCE(e.score_explain->'defaults_used', '[]') = (fx->'defaults_used')
+             AND COALESCE(e.score_explain->'inputs_ignored', '[]') = (fx->'inputs_ignored')
+             AND COALESCE(e.score_explain->>'priority_by_score', e.score_explain->>'priority') = (fx->>'priority_by_score')
+             AND COALESCE(e.score_explain->>'mode', 'score') = (fx->>'mode')
              AND (e.score_explain->>'policy_version') = (fx->>'policy_version')
              AND (SELECT bool_and(e.score_explain->'factors'->f->>0 = fx->'factors'->f->>'value'
                                   AND e.score_explain->'factors'->f->>1 = fx->'factors'->f->>'source')

@@ -120,7 +120,7 @@ SELECT pg_temp.try($$INSERT INTO ctem.exposure (asset_id, rule_id) VALUES (1, ''
 INSERT INTO ctem.exposure (asset_id, rule_id, severity) VALUES (1, 'X-1', 'severe');
 INSERT INTO ctem.exposure (asset_id, rule_id, status) VALUES (1, 'X-1', 'done');
 SELECT pg_temp.try($$INSERT INTO ctem.exposure (asset_id, rule_id, details) VALUES (1, 'X-1', '"text"')$$);
--- an asset of another tenant is not visible to the foreign key
+-- an asset of another tenant is not visible to the asset reference
 INSERT INTO ctem.exposure (tenant_id, asset_id, rule_id) VALUES (2, 1, 'CVE-2024-0001');
 
 -- status drives resolved_at
@@ -138,9 +138,76 @@ SELECT exposure_id, severity, rule_id, asset, owner, business_service FROM ctem.
 SELECT business_service, status, severity, exposures, assets FROM ctem.exposure_summary
 ORDER BY 1, 2, 3;
 
--- deleting an asset deletes its exposures
+-- the exposure -> asset reference (enforced by triggers, like a foreign key)
+-- moving an exposure to a missing asset fails; to an existing one works
+UPDATE ctem.exposure SET asset_id = 999 WHERE id = 2;
+BEGIN;
+UPDATE ctem.exposure SET asset_id = 3 WHERE id = 2;
+SELECT asset_id, fingerprint = ctem.exposure_fingerprint(3, kind, rule_id, component, location) AS refingerprinted
+FROM ctem.exposure WHERE id = 2;
+ROLLBACK;
+-- one statement referencing the same asset many times locks it once and
+-- fails on the first missing one, inserting nothing
+INSERT INTO ctem.exposure (asset_id, rule_id)
+SELECT CASE WHEN g = 50 THEN 998 ELSE 1 END, 'CVE-2024-' || (1000 + g) FROM generate_series(1, 60) g;
+SELECT count(*) FROM ctem.exposure WHERE rule_id LIKE 'CVE-2024-1%';
+-- a new asset's findings in one statement skip the merge probe, yet
+-- repeats still merge (the first 64 through a list, then a Bloom filter)
+SELECT ctem.ensure_asset('host', 'fresh.example.com') AS fresh_id \gset
+INSERT INTO ctem.exposure (asset_id, rule_id, component, sources)
+SELECT :fresh_id, 'CVE-2024-' || (2000 + g % 150), 'pkg', ARRAY['tool' || (g / 150)]
+FROM generate_series(0, 449) g;
+SELECT count(*) AS exposures, min(cardinality(sources)) AS min_sources,
+       max(cardinality(sources)) AS max_sources
+FROM ctem.exposure WHERE asset_id = :fresh_id;
+-- the asset is not fresh any more: the next statement merges through the index
+INSERT INTO ctem.exposure (asset_id, rule_id, component, sources)
+SELECT :fresh_id, 'CVE-2024-' || (2000 + g), 'pkg', '{tool9}' FROM generate_series(0, 199) g;
+SELECT count(*) AS exposures, count(*) FILTER (WHERE 'tool9' = ANY (sources)) AS seen_by_tool9
+FROM ctem.exposure WHERE asset_id = :fresh_id;
+DELETE FROM ctem.asset WHERE id = :fresh_id;
+-- the inserting transaction holds a key-share lock on the asset
+BEGIN;
+INSERT INTO ctem.exposure (asset_id, rule_id) VALUES (5, 'CVE-2024-7777');
+SELECT xmax::text::bigint = pg_current_xact_id()::text::bigint AS locked_by_this_xact
+FROM ctem.asset WHERE id = 5;
+ROLLBACK;
+-- the key of a referenced asset cannot change; of an unreferenced one it can
+SELECT id FROM ctem.asset WHERE id NOT IN (SELECT asset_id FROM ctem.exposure) ORDER BY id LIMIT 1 \gset free_
+UPDATE ctem.asset SET id = 1000 WHERE id = 1;
+BEGIN;
+UPDATE ctem.asset SET id = 1000 WHERE id = :free_id;
+ROLLBACK;
+-- TRUNCATE of the assets alone is refused while exposures exist
+BEGIN;
+TRUNCATE ctem.asset CASCADE;
+ROLLBACK;
+BEGIN;
+TRUNCATE ctem.asset, ctem.exposure CASCADE;
+SELECT count(*) FROM ctem.asset;
+ROLLBACK;
+
+-- deleting an asset deletes its exposures and their history
+INSERT INTO ctem.exposure_event (exposure_id, event, note)
+SELECT id, 'status_changed', 'before the asset goes' FROM ctem.exposure WHERE asset_id = 6;
+SELECT count(*) AS events FROM ctem.exposure_event e JOIN ctem.exposure x ON x.id = e.exposure_id WHERE x.asset_id = 6;
 DELETE FROM ctem.asset WHERE id = 6;
 SELECT count(*) FROM ctem.exposure WHERE asset_id = 6;
+SELECT count(*) AS orphan_events FROM ctem.exposure_event e
+WHERE NOT EXISTS (SELECT 1 FROM ctem.exposure x WHERE x.tenant_id = e.tenant_id AND x.id = e.exposure_id);
+-- a role that may delete assets cascades without the right to delete
+-- exposures (it needs UPDATE on them for the control re-score trigger)
+CREATE ROLE ctem_store_inventory;
+GRANT USAGE ON SCHEMA ctem TO ctem_store_inventory;
+GRANT SELECT, DELETE ON ctem.asset TO ctem_store_inventory;
+GRANT SELECT, UPDATE ON ctem.exposure TO ctem_store_inventory;
+SELECT count(*) AS before FROM ctem.exposure WHERE asset_id = 5;
+SET ROLE ctem_store_inventory;
+DELETE FROM ctem.asset WHERE id = 5;
+RESET ROLE;
+SELECT count(*) AS after FROM ctem.exposure WHERE asset_id = 5;
+DROP OWNED BY ctem_store_inventory;
+DROP ROLE ctem_store_inventory;
 
 -- DROP EXTENSION leaves nothing behind; CREATE EXTENSION works again
 DROP EXTENSION ctem;

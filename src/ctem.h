@@ -47,4 +47,9 @@ extern pg_uuid_t *ctem_fingerprint(int64 asset_id, const char *kind,
 								   text *rule_id, text *component,
 								   text *location);
 
+/* asset_ref.c: the exposure -> asset reference (per-statement state) */
+typedef struct CtemAssetRefs CtemAssetRefs;
+extern bool ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
+								 int32 tenant, int64 asset_id);
+
 #endif							/* CTEM_H */

@@ -37,6 +37,7 @@
 #include "commands/trigger.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
+#include "lib/bloomfilter.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -55,6 +56,15 @@ PG_FUNCTION_INFO_V1(ctem_exposure_fingerprint);
 PG_FUNCTION_INFO_V1(ctem_exposure_before_row);
 
 #define FIELD_SEP '\x1f'
+
+/*
+ * Fingerprints inserted on fresh assets: the first FRESH_SMALL in an array,
+ * then in a Bloom filter of FRESH_BLOOM_KB (false positives below 1% up to
+ * FRESH_BLOOM_ELEMS fingerprints, and only a cost beyond: they mean a probe).
+ */
+#define FRESH_SMALL 64
+#define FRESH_BLOOM_ELEMS 2000000
+#define FRESH_BLOOM_KB 4096
 
 /* attribute numbers of ctem.exposure, looked up once per statement */
 typedef struct ExposureAtts
@@ -75,6 +85,11 @@ typedef struct ExposureAtts
 	/* merged on re-detection, in the order of MERGE_SQL's $3..$11 */
 	int			merge[9];
 	CtemScoreCache *score;		/* scoring context of this statement */
+	CtemAssetRefs *refs;		/* assets checked and locked in this statement */
+	/* fingerprints this statement inserted on fresh assets (see below) */
+	int			nfresh;
+	pg_uuid_t	fresh_small[FRESH_SMALL];
+	bloom_filter *fresh_bloom;
 	int			nlabels;		/* enum labels seen in this statement */
 	Oid			label_oid[32];
 	char		label[32][NAMEDATALEN];
@@ -217,6 +232,9 @@ exposure_atts(FunctionCallInfo fcinfo, Relation rel)
 	if (atts == NULL)
 		atts = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ExposureAtts));
 	atts->score = NULL;
+	atts->refs = NULL;
+	atts->nfresh = 0;
+	atts->fresh_bloom = NULL;
 	atts->nlabels = 0;
 	atts->relid = RelationGetRelid(rel);
 	atts->natts = tupdesc->natts;
@@ -369,6 +387,39 @@ att_label(ExposureAtts *atts, Datum value)
 	return label;
 }
 
+/*
+ * Could this statement have inserted fingerprint fp (of a fresh asset)
+ * already?  false means certainly not, and records fp; true means maybe:
+ * the caller probes the index as for any asset.
+ */
+static bool
+fresh_fingerprint_seen(ExposureAtts *atts, MemoryContext cxt, const pg_uuid_t *fp)
+{
+	if (atts->fresh_bloom == NULL)
+	{
+		MemoryContext old;
+
+		for (int i = 0; i < atts->nfresh; i++)
+			if (memcmp(atts->fresh_small[i].data, fp->data, UUID_LEN) == 0)
+				return true;
+		if (atts->nfresh < FRESH_SMALL)
+		{
+			atts->fresh_small[atts->nfresh++] = *fp;
+			return false;
+		}
+		old = MemoryContextSwitchTo(cxt);
+		atts->fresh_bloom = bloom_create(FRESH_BLOOM_ELEMS, FRESH_BLOOM_KB, 0);
+		MemoryContextSwitchTo(old);
+		for (int i = 0; i < atts->nfresh; i++)
+			bloom_add_element(atts->fresh_bloom, (unsigned char *) atts->fresh_small[i].data,
+							  UUID_LEN);
+	}
+	if (!bloom_lacks_element(atts->fresh_bloom, (unsigned char *) fp->data, UUID_LEN))
+		return true;
+	bloom_add_element(atts->fresh_bloom, (unsigned char *) fp->data, UUID_LEN);
+	return false;
+}
+
 static bool
 trigger_has_arg(const Trigger *trigger, const char *arg)
 {
@@ -394,6 +445,10 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	Datum		status;
 	text	   *rule_id;
 	Datum		fp;
+	Datum		tenant;
+	bool		tenant_null;
+	bool		check_asset;
+	bool		fresh = false;
 	int			cols[3 + CTEM_SCORE_COLS];
 	Datum		values[3 + CTEM_SCORE_COLS];
 	bool		nulls[3 + CTEM_SCORE_COLS];
@@ -434,34 +489,66 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	values[ncols] = fp;
 	nulls[ncols++] = false;
 
-	/* re-detection of a known problem: merge into it, skip the insert */
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
-		trigger_has_arg(trigdata->tg_trigger, "merge"))
+	tenant = heap_getattr(tuple, atts->tenant_id, tupdesc, &tenant_null);
+	check_asset = !tenant_null && trigger_has_arg(trigdata->tg_trigger, "asset");
+
+	/*
+	 * The row references its asset (from 0.4.0 on, instead of a foreign
+	 * key): checked and locked once per statement and asset, on insert and
+	 * when an update moves the row to another asset.  An asset that had no
+	 * exposure when the statement first met it is "fresh".
+	 */
+	if (check_asset && TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		fresh = ctem_asset_ref_check(&atts->refs, fcinfo->flinfo->fn_mcxt,
+									 DatumGetInt32(tenant), DatumGetInt64(asset_id));
+	else if (check_asset)
 	{
-		Datum		tenant = heap_getattr(tuple, atts->tenant_id, tupdesc, &isnull);
-		int64		existing;
+		HeapTuple	oldtup = trigdata->tg_trigtuple;
+		bool		n1,
+					n2;
+		Datum		ot = heap_getattr(oldtup, atts->tenant_id, tupdesc, &n1);
+		Datum		oa = heap_getattr(oldtup, atts->asset_id, tupdesc, &n2);
 
-		if (!isnull)
+		if (n1 || n2 || DatumGetInt32(ot) != DatumGetInt32(tenant) ||
+			DatumGetInt64(oa) != DatumGetInt64(asset_id))
+			(void) ctem_asset_ref_check(&atts->refs, fcinfo->flinfo->fn_mcxt,
+										DatumGetInt32(tenant), DatumGetInt64(asset_id));
+	}
+
+	/*
+	 * Re-detection of a known problem: merge into it, skip the insert.  On a
+	 * fresh asset a fingerprint can only exist if this statement inserted it
+	 * (the asset is locked, so it cannot be deleted and re-created
+	 * meanwhile), so the index probe is needed only for a fingerprint the
+	 * statement may have inserted already.  (A concurrent transaction
+	 * inserting the same fingerprint on the same new asset makes one of the
+	 * two fail on the unique index, as an uncommitted one always did.)
+	 */
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !tenant_null &&
+		trigger_has_arg(trigdata->tg_trigger, "merge") &&
+		(!fresh || fresh_fingerprint_seen(atts, fcinfo->flinfo->fn_mcxt,
+										  DatumGetUUIDP(fp))))
+	{
+		int64		existing = find_by_fingerprint(trigdata->tg_relation, atts,
+												   tenant, fp);
+
+		if (existing != 0)
 		{
-			existing = find_by_fingerprint(trigdata->tg_relation, atts, tenant, fp);
-			if (existing != 0)
-			{
-				if (merge_into(trigdata->tg_relation, atts, tuple, tenant, existing))
-					return PointerGetDatum(NULL);
+			if (merge_into(trigdata->tg_relation, atts, tuple, tenant, existing))
+				return PointerGetDatum(NULL);
 
-				/*
-				 * The row the probe saw is not visible to this statement:
-				 * committed after a repeatable-read snapshot (report it as
-				 * the serialization failure it is), or deleted meanwhile
-				 * (insert the row; the unique index judges any new race).
-				 */
-				if (IsolationUsesXactSnapshot())
-					ereport(ERROR,
-							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-							 errmsg("could not serialize access due to concurrent update of an exposure"),
-							 errdetail("Another transaction recorded the same exposure after this transaction's snapshot was taken."),
-							 errhint("Retry the transaction.")));
-			}
+			/*
+			 * The row the probe saw is not visible to this statement:
+			 * committed after a repeatable-read snapshot (report it as the
+			 * serialization failure it is), or deleted meanwhile (insert the
+			 * row; the unique index judges any new race).
+			 */
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update of an exposure"),
+						 errdetail("Another transaction recorded the same exposure after this transaction's snapshot was taken."),
+						 errhint("Retry the transaction.")));
 		}
 	}
 

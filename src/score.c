@@ -66,11 +66,8 @@ typedef struct AssetCtx
 	char	  **control_rule;	/* NULL = applies to every exposure */
 } AssetCtx;
 
-typedef struct LabelEntry
-{
-	Oid			oid;
-	char		label[NAMEDATALEN];
-} LabelEntry;
+/* enum labels seen in a statement: few (severity, maturity, validation) */
+#define CTEM_LABELS_MAX 32
 
 /*
  * What the short explanation is made of (the policy is fixed for the
@@ -124,7 +121,9 @@ struct CtemScoreCache
 	bool		kev_loaded;		/* some KEV catalog was loaded */
 	HTAB	   *assets;
 	HTAB	   *intel;
-	HTAB	   *labels;			/* enum value oid -> label */
+	int			nlabels;		/* enum value oid -> label, a short list */
+	Oid			label_oid[CTEM_LABELS_MAX];
+	char		label[CTEM_LABELS_MAX][NAMEDATALEN];
 	HTAB	   *explains;		/* explain text -> jsonb, shared by rows */
 	int			intel_misses;
 	bool		intel_complete; /* all of ctem.vuln_intel is in "intel" */
@@ -502,8 +501,6 @@ score_cache_create(MemoryContext parent, Relation rel)
 						   sizeof(AssetCtx), HASH_BLOBS, cxt);
 	c->intel = cache_hash("ctem score intel", 256, sizeof(((IntelCtx *) 0)->cve),
 						  sizeof(IntelCtx), HASH_STRINGS, cxt);
-	c->labels = cache_hash("ctem score labels", 64, sizeof(Oid),
-						   sizeof(LabelEntry), HASH_BLOBS, cxt);
 	c->explains = cache_hash("ctem score explains", 256, sizeof(ExplainKey),
 							 sizeof(ExplainEntry), HASH_BLOBS, cxt);
 	c->assets_complete_tenant = 0;
@@ -853,21 +850,25 @@ enum_label_or_null(CtemScoreCache *c, HeapTuple tup, TupleDesc td, int attnum)
 	bool		isnull;
 	Datum		d = heap_getattr(tup, attnum, td, &isnull);
 	Oid			oid;
-	bool		found;
-	LabelEntry *e;
+	char	   *label;
 
 	if (isnull)
 		return NULL;
 	oid = DatumGetObjectId(d);
-	e = hash_search(c->labels, &oid, HASH_ENTER, &found);
-	if (!found)
+	for (int i = 0; i < c->nlabels; i++)
+		if (c->label_oid[i] == oid)
+			return c->label[i];
+	label = ctem_enum_label(d);
+	if (c->nlabels < CTEM_LABELS_MAX)
 	{
-		char	   *label = ctem_enum_label(d);
+		int			i = c->nlabels++;
 
-		strlcpy(e->label, label, NAMEDATALEN);
+		c->label_oid[i] = oid;
+		strlcpy(c->label[i], label, NAMEDATALEN);
 		pfree(label);
+		return c->label[i];
 	}
-	return e->label;
+	return label;
 }
 
 /*

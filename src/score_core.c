@@ -1549,7 +1549,10 @@ out_compact_factor(JsonOut *o, const char *name, double value,
  * The short explanation stored on every exposure row: score, priority,
  * SLA, policy version, each factor as [value, source], floors, defaults
  * and ignored inputs; the same key names as ctem_score_explain, without
- * inputs, evidence and formula (ctem.explain() gives those).  Short, so
+ * inputs, evidence and formula (ctem.explain() gives those).  Members at
+ * their obvious value are left out: priority_by_score when it is the
+ * priority, mode when it is "score", floors_applied, defaults_used and
+ * inputs_ignored when empty, ssvc when there is no decision.  Short, so
  * that a million rows do not carry a kilobyte each.
  */
 size_t
@@ -1569,15 +1572,20 @@ ctem_score_explain_compact(const CtemPolicy *p, const CtemScoreResult *r,
 		out_num(&o, r->score);
 		out_str(&o, ",\"priority\":\"");
 		out_str(&o, ctem_priority_name(r->priority));
-		out_str(&o, "\",\"priority_by_score\":\"");
-		out_str(&o, ctem_priority_name(r->priority_by_score));
-		out_str(&o, "\",\"sla_days\":");
+		out_str(&o, "\"");
+		if (r->priority_by_score != r->priority)
+		{
+			out_str(&o, ",\"priority_by_score\":\"");
+			out_str(&o, ctem_priority_name(r->priority_by_score));
+			out_str(&o, "\"");
+		}
+		out_str(&o, ",\"sla_days\":");
 		out_int(&o, r->sla_days);
 		out_str(&o, ",\"policy_version\":");
 		out_int(&o, p->version);
-		out_str(&o, ",\"mode\":\"");
-		out_str(&o, p->use_ssvc ? "ssvc" : "score");
-		out_str(&o, "\",\"factors\":{");
+		if (p->use_ssvc)
+			out_str(&o, ",\"mode\":\"ssvc\"");
+		out_str(&o, ",\"factors\":{");
 		out_compact_factor(&o, "S", r->s, r->s_source);
 		out_str(&o, ",");
 		out_compact_factor(&o, "L", r->l, r->l_source);
@@ -1589,21 +1597,28 @@ ctem_score_explain_compact(const CtemPolicy *p, const CtemScoreResult *r,
 		out_compact_factor(&o, "C", r->c, r->c_source);
 		out_str(&o, ",");
 		out_compact_factor(&o, "V", r->v, r->v_source);
-		out_str(&o, "},\"floors_applied\":");
-		out_flag_list(&o, r->floors, floor_flags, floor_names, 2);
-		out_str(&o, ",\"defaults_used\":");
-		out_flag_list(&o, r->defaults, default_flags, default_names, 9);
-		out_str(&o, ",\"inputs_ignored\":");
-		out_flag_list(&o, r->invalid, invalid_flags, invalid_names, 14);
-		out_str(&o, ",\"ssvc\":");
+		out_str(&o, "}");
+		if (r->floors != 0)
+		{
+			out_str(&o, ",\"floors_applied\":");
+			out_flag_list(&o, r->floors, floor_flags, floor_names, 2);
+		}
+		if (r->defaults != 0)
+		{
+			out_str(&o, ",\"defaults_used\":");
+			out_flag_list(&o, r->defaults, default_flags, default_names, 9);
+		}
+		if (r->invalid != 0)
+		{
+			out_str(&o, ",\"inputs_ignored\":");
+			out_flag_list(&o, r->invalid, invalid_flags, invalid_names, 14);
+		}
 		if (r->ssvc >= 0)
 		{
-			out_str(&o, "\"");
+			out_str(&o, ",\"ssvc\":\"");
 			out_str(&o, ctem_ssvc_decision_name((CtemSsvcDecision) r->ssvc));
 			out_str(&o, "\"");
 		}
-		else
-			out_str(&o, "null");
 		out_str(&o, "}");
 	}
 	if (o.cap > 0)

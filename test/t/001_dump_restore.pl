@@ -39,6 +39,10 @@ cmp_ok($tables, '>=', 2, 'ctem has tables to dump');
 my $fp_before = $node->safe_psql('src',
 	'SELECT md5(string_agg(tenant_id || fingerprint::text || status::text, \',\' ORDER BY tenant_id, id)) FROM ctem.exposure');
 
+my $score_sql = q{SELECT md5(string_agg(concat_ws('|', tenant_id, id, risk_score, priority, sla_due, kev, epss,
+	controls_effectiveness, validation, score_explain), ',' ORDER BY tenant_id, id)) FROM ctem.exposure};
+my $scores_before = $node->safe_psql('src', $score_sql);
+
 my $dump = $node->basedir . '/ctem.dump';
 $node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('src'), '-f', $dump ], 'pg_dump');
 $node->safe_psql('postgres', 'CREATE DATABASE dst');
@@ -49,6 +53,8 @@ is($after, $before, 'identical row counts in every ctem table after restore');
 my $fp_after = $node->safe_psql('dst',
 	'SELECT md5(string_agg(tenant_id || fingerprint::text || status::text, \',\' ORDER BY tenant_id, id)) FROM ctem.exposure');
 is($fp_after, $fp_before, 'exposure identities and statuses survive restore');
+is($node->safe_psql('dst', $score_sql), $scores_before,
+	'scores, their context and explanations are the same after restore');
 
 # the restored database keeps working: new rows get fresh ids
 my $next = $node->safe_psql('dst', q{
