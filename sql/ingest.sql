@@ -87,3 +87,20 @@ SELECT * FROM ctem.ingest(:'trivy', NULL, 999999);
 SELECT * FROM ctem.ingest('{"error": {"code": "ENOAUDIT", "summary": "Your configured registry does not support audit requests."}}');
 SELECT * FROM ctem.ingest(NULL);
 SELECT count(*) = :exposures_before AS nothing_inserted FROM ctem.exposure;
+
+-- a new asset's report larger than one insert batch (5000 findings), with
+-- repeats in a later batch of findings of the first: the batches share what
+-- they inserted, so the repeats merge (6100 findings, 6000 problems)
+SELECT jsonb_build_object('SchemaVersion', 2, 'ArtifactName', 'big.example.com',
+  'ArtifactType', 'filesystem', 'Results', jsonb_build_array(jsonb_build_object(
+    'Target', 'x', 'Class', 'os-pkgs', 'Type', 'debian', 'Vulnerabilities',
+    (SELECT jsonb_agg(jsonb_build_object('VulnerabilityID', 'CVE-2024-' || (10000 + g % 6000),
+                                         'PkgName', 'p' || (g % 6000), 'InstalledVersion', '1',
+                                         'Severity', 'HIGH') ORDER BY g)
+     FROM generate_series(0, 6099) g))))::text AS big \gset
+SELECT format, assets_created, findings, inserted, updated FROM ctem.ingest(:'big', 'trivy');
+SELECT count(*) AS exposures, count(DISTINCT fingerprint) AS distinct_problems
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE a.natural_key = 'big.example.com';
+-- the same report again: re-detection only
+SELECT format, assets_created, findings, inserted, updated FROM ctem.ingest(:'big', 'trivy');

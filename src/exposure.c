@@ -21,6 +21,11 @@
  * seen; the unique index then makes the later transaction fail (ingest
  * callers should serialise per asset).
  *
+ * With the argument 'asset' (from 0.4.0 on) it also enforces the reference
+ * to ctem.asset (asset_ref.c), once per statement and asset; an asset that
+ * had no exposure when the statement met it is "fresh", and its rows are
+ * probed only when this statement may have inserted their fingerprint.
+ *
  * src/exposure.c
  *
  *-------------------------------------------------------------------------
@@ -66,6 +71,21 @@ PG_FUNCTION_INFO_V1(ctem_exposure_before_row);
 #define FRESH_BLOOM_ELEMS 2000000
 #define FRESH_BLOOM_KB 4096
 
+/*
+ * What the trigger remembers of the rows it wrote: the assets it checked and
+ * locked, and the fingerprints it inserted on fresh assets.  Per statement,
+ * or per ctem.ingest call (its batches share it, see score.h): the locks and
+ * the rows last for the transaction, and the share goes with any abort.
+ */
+typedef struct ExposureWrites
+{
+	MemoryContext cxt;
+	CtemAssetRefs *refs;
+	int			nfresh;
+	pg_uuid_t	fresh_small[FRESH_SMALL];
+	bloom_filter *fresh_bloom;
+} ExposureWrites;
+
 /* attribute numbers of ctem.exposure, looked up once per statement */
 typedef struct ExposureAtts
 {
@@ -85,11 +105,7 @@ typedef struct ExposureAtts
 	/* merged on re-detection, in the order of MERGE_SQL's $3..$11 */
 	int			merge[9];
 	CtemScoreCache *score;		/* scoring context of this statement */
-	CtemAssetRefs *refs;		/* assets checked and locked in this statement */
-	/* fingerprints this statement inserted on fresh assets (see below) */
-	int			nfresh;
-	pg_uuid_t	fresh_small[FRESH_SMALL];
-	bloom_filter *fresh_bloom;
+	ExposureWrites *writes;		/* of this statement, unless shared */
 	int			nlabels;		/* enum labels seen in this statement */
 	Oid			label_oid[32];
 	char		label[32][NAMEDATALEN];
@@ -232,9 +248,7 @@ exposure_atts(FunctionCallInfo fcinfo, Relation rel)
 	if (atts == NULL)
 		atts = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ExposureAtts));
 	atts->score = NULL;
-	atts->refs = NULL;
-	atts->nfresh = 0;
-	atts->fresh_bloom = NULL;
+	atts->writes = NULL;
 	atts->nlabels = 0;
 	atts->relid = RelationGetRelid(rel);
 	atts->natts = tupdesc->natts;
@@ -392,9 +406,35 @@ att_label(ExposureAtts *atts, Datum value)
  * already?  false means certainly not, and records fp; true means maybe:
  * the caller probes the index as for any asset.
  */
-static bool
-fresh_fingerprint_seen(ExposureAtts *atts, MemoryContext cxt, const pg_uuid_t *fp)
+static ExposureWrites *
+exposure_writes(ExposureAtts *atts, MemoryContext stmt_cxt)
 {
+	MemoryContext share = ctem_score_share_context();
+	ExposureWrites **slot;
+
+	if (share != NULL)
+	{
+		slot = (ExposureWrites **) ctem_score_share_slot();
+		if (*slot == NULL)
+		{
+			*slot = MemoryContextAllocZero(share, sizeof(ExposureWrites));
+			(*slot)->cxt = share;
+		}
+		return *slot;
+	}
+	if (atts->writes == NULL)
+	{
+		atts->writes = MemoryContextAllocZero(stmt_cxt, sizeof(ExposureWrites));
+		atts->writes->cxt = stmt_cxt;
+	}
+	return atts->writes;
+}
+
+static bool
+fresh_fingerprint_seen(ExposureWrites *atts, const pg_uuid_t *fp)
+{
+	MemoryContext cxt = atts->cxt;
+
 	if (atts->fresh_bloom == NULL)
 	{
 		MemoryContext old;
@@ -449,6 +489,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	bool		tenant_null;
 	bool		check_asset;
 	bool		fresh = false;
+	ExposureWrites *writes = NULL;
 	int			cols[3 + CTEM_SCORE_COLS];
 	Datum		values[3 + CTEM_SCORE_COLS];
 	bool		nulls[3 + CTEM_SCORE_COLS];
@@ -498,8 +539,10 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	 * when an update moves the row to another asset.  An asset that had no
 	 * exposure when the statement first met it is "fresh".
 	 */
+	if (check_asset)
+		writes = exposure_writes(atts, fcinfo->flinfo->fn_mcxt);
 	if (check_asset && TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		fresh = ctem_asset_ref_check(&atts->refs, fcinfo->flinfo->fn_mcxt,
+		fresh = ctem_asset_ref_check(&writes->refs, writes->cxt,
 									 DatumGetInt32(tenant), DatumGetInt64(asset_id));
 	else if (check_asset)
 	{
@@ -511,7 +554,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 
 		if (n1 || n2 || DatumGetInt32(ot) != DatumGetInt32(tenant) ||
 			DatumGetInt64(oa) != DatumGetInt64(asset_id))
-			(void) ctem_asset_ref_check(&atts->refs, fcinfo->flinfo->fn_mcxt,
+			(void) ctem_asset_ref_check(&writes->refs, writes->cxt,
 										DatumGetInt32(tenant), DatumGetInt64(asset_id));
 	}
 
@@ -526,8 +569,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	 */
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !tenant_null &&
 		trigger_has_arg(trigdata->tg_trigger, "merge") &&
-		(!fresh || fresh_fingerprint_seen(atts, fcinfo->flinfo->fn_mcxt,
-										  DatumGetUUIDP(fp))))
+		(!fresh || fresh_fingerprint_seen(writes, DatumGetUUIDP(fp))))
 	{
 		int64		existing = find_by_fingerprint(trigdata->tg_relation, atts,
 												   tenant, fp);

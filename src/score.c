@@ -530,6 +530,7 @@ static SPIPlanPtr asset_plan = NULL;
  */
 static MemoryContext share_cxt = NULL;
 static CtemScoreCache *shared_cache = NULL;
+static void *shared_exposure_state = NULL;
 
 static bool share_callbacks_registered = false;
 
@@ -541,6 +542,7 @@ share_reset(void *arg)
 		return;
 	share_cxt = NULL;
 	shared_cache = NULL;
+	shared_exposure_state = NULL;
 }
 
 /*
@@ -589,6 +591,18 @@ ctem_score_share_end(bool created)
 {
 	if (created && share_cxt != NULL)
 		MemoryContextDelete(share_cxt);	/* the callback clears the statics */
+}
+
+MemoryContext
+ctem_score_share_context(void)
+{
+	return share_cxt;
+}
+
+void	  **
+ctem_score_share_slot(void)
+{
+	return &shared_exposure_state;
 }
 static SPIPlanPtr intel_plan = NULL;
 

@@ -38,4 +38,13 @@ extern int	ctem_score_exposure_cols(CtemScoreCache **cache, MemoryContext cxt,
 extern bool ctem_score_share_begin(MemoryContext parent);
 extern void ctem_score_share_end(bool created);
 
+/*
+ * The share's memory context (NULL when no share is active) and a slot in
+ * which the exposure trigger keeps its own per-call state (the assets it
+ * checked, the fingerprints it inserted on fresh assets); the slot is
+ * cleared whenever the share goes away.
+ */
+extern MemoryContext ctem_score_share_context(void);
+extern void **ctem_score_share_slot(void);
+
 #endif							/* CTEM_SCORE_H */
