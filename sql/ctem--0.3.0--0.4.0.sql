@@ -273,6 +273,30 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ctem.risk_explain(ctem.exposure, ctem.asset) IS
 	'The explanation of ctem.risk_score(e, a): each factor with value and source, floors applied, defaults used, policy version';
 
+CREATE FUNCTION ctem.risk_score_inputs(cvss ctem.cvss DEFAULT NULL,
+	severity ctem.severity DEFAULT NULL, kev boolean DEFAULT NULL,
+	epss double precision DEFAULT NULL, exploit_maturity ctem.exploit_maturity DEFAULT NULL,
+	validation ctem.validation_outcome DEFAULT NULL, criticality smallint DEFAULT NULL,
+	internet_facing boolean DEFAULT NULL, crown_jewel boolean DEFAULT NULL,
+	controls_effectiveness double precision DEFAULT NULL)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ctem_risk_score_inputs'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.risk_score_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision) IS
+	'Risk score 0-100 with the active policy from inputs given as arguments, NULL meaning unknown (the model''s stated defaults apply): a what-if calculator, and the scorer for data that is not in ctem.exposure; ctem.risk_score(e, a) on the same values gives the same score';
+
+CREATE FUNCTION ctem.risk_explain_inputs(cvss ctem.cvss DEFAULT NULL,
+	severity ctem.severity DEFAULT NULL, kev boolean DEFAULT NULL,
+	epss double precision DEFAULT NULL, exploit_maturity ctem.exploit_maturity DEFAULT NULL,
+	validation ctem.validation_outcome DEFAULT NULL, criticality smallint DEFAULT NULL,
+	internet_facing boolean DEFAULT NULL, crown_jewel boolean DEFAULT NULL,
+	controls_effectiveness double precision DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ctem_risk_explain_inputs'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.risk_explain_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision) IS
+	'The explanation of ctem.risk_score_inputs() with the same arguments: each factor with value and source, floors applied, defaults used, policy version';
+
 CREATE FUNCTION ctem.explain(exposure_id bigint, tenant_id integer DEFAULT 1)
 RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE

@@ -53,6 +53,23 @@ FROM (SELECT e.risk_score = ctem.risk_score(e, a) AS score_ok,
       JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id,
       LATERAL ctem.explain(e.id) fx) x;
 SELECT ctem.explain(424242) IS NULL AS no_such_exposure;
+-- the same inputs as arguments give the same score and explanation
+SELECT bool_and(ctem.risk_score_inputs(e.cvss, e.severity, e.kev, e.epss, e.exploit_maturity,
+                    e.validation, a.criticality, a.internet_facing, a.crown_jewel,
+                    e.controls_effectiveness) = e.risk_score) AS inputs_score_matches,
+       bool_and(ctem.risk_explain_inputs(e.cvss, e.severity, e.kev, e.epss, e.exploit_maturity,
+                    e.validation, a.criticality, a.internet_facing, a.crown_jewel,
+                    e.controls_effectiveness) = ctem.risk_explain(e, a)) AS inputs_explain_matches
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id;
+-- what-if: named arguments, everything else unknown (the stated defaults)
+SELECT ctem.risk_score_inputs() AS nothing_known,
+       ctem.risk_score_inputs(cvss => 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H') AS critical_vector,
+       ctem.risk_score_inputs(cvss => 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', kev => true,
+                              criticality => 5::smallint, internet_facing => true) AS worst_case,
+       ctem.risk_score_inputs(severity => 'low', epss => 0.001, criticality => 1::smallint,
+                              internet_facing => false, controls_effectiveness => 0.5) AS mild;
+SELECT ctem.risk_explain_inputs(severity => 'high', kev => true, internet_facing => true)
+       -> 'floors_applied' AS kev_internet_floor;
 
 -- KEV: loading a catalog that adds one CVE raises that CVE's open exposures, and only those
 CREATE TEMP TABLE before AS SELECT id, risk_score, priority FROM ctem.exposure;

@@ -37,14 +37,19 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -139,15 +144,47 @@ run_as_owner(SPIPlanPtr plan, Oid owner_of, int32 tenant, int64 asset,
 }
 
 /*
+ * Does any exposure of the asset exist (committed, or this transaction's)?
+ * One probe of exposure_asset_idx; done in C rather than in SQL because a
+ * plan prepared while ctem.exposure was empty would scan it sequentially,
+ * once per new asset, as a COPY fills it.
+ */
+static bool
+asset_has_exposure(Relation exposure_rel, int32 tenant, int64 asset_id)
+{
+	Oid			idxoid = get_relname_relid("exposure_asset_idx",
+										   RelationGetNamespace(exposure_rel));
+	Relation	idx;
+	IndexScanDesc scan;
+	ScanKeyData keys[2];
+	TupleTableSlot *slot;
+	bool		found;
+
+	if (!OidIsValid(idxoid))
+		return true;			/* no index: never claim freshness */
+	idx = index_open(idxoid, AccessShareLock);
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(tenant));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(asset_id));
+	slot = table_slot_create(exposure_rel, NULL);
+	scan = index_beginscan(exposure_rel, idx, SnapshotSelf, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	return found;
+}
+
+/*
  * The asset (tenant, asset_id) that an exposure row references must exist:
- * lock it FOR KEY SHARE, once per statement.  Returns whether the asset had
- * no exposure at all when this statement first checked it ("fresh"): the
- * exposure trigger then knows that a fingerprint of that asset can only
- * exist if this statement inserted it (see exposure.c).
+ * lock it FOR KEY SHARE, once per statement.  With exposure_rel, returns
+ * whether the asset had no exposure at all when this statement first
+ * checked it ("fresh"): the exposure trigger then knows that a fingerprint
+ * of that asset can only exist if this statement inserted it (exposure.c).
  */
 bool
 ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
-					 int32 tenant, int64 asset_id)
+					 Relation exposure_rel, int32 tenant, int64 asset_id)
 {
 	CtemAssetRefs *refs = *refsp;
 	AssetRefKey key;
@@ -177,7 +214,6 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 	if (e == NULL)
 	{
 		bool		fresh;
-		bool		isnull;
 
 		asset_rel = get_relname_relid("asset", get_namespace_oid("ctem", false));
 		if (!OidIsValid(asset_rel))
@@ -185,10 +221,7 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		keep_plan(&lock_plan,
-				  "SELECT NOT EXISTS (SELECT 1 FROM ONLY ctem.exposure e "
-				  "WHERE e.tenant_id OPERATOR(pg_catalog.=) x.tenant_id "
-				  "AND e.asset_id OPERATOR(pg_catalog.=) x.id) "
-				  "FROM ONLY ctem.asset x "
+				  "SELECT 1 FROM ONLY ctem.asset x "
 				  "WHERE x.tenant_id OPERATOR(pg_catalog.=) $1 "
 				  "AND x.id OPERATOR(pg_catalog.=) $2 FOR KEY SHARE OF x");
 		if (run_as_owner(lock_plan, asset_rel, tenant, asset_id, false, 1) == 0)
@@ -198,11 +231,10 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 							asset_id, tenant),
 					 errdetail("Every ctem.exposure row must reference a ctem.asset row with the same tenant_id (exposure.asset_id = asset.id)."),
 					 errhint("Create the asset first, for example with ctem.ensure_asset(kind, natural_key).")));
-		fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
 		SPI_finish();
+		fresh = exposure_rel != NULL && !asset_has_exposure(exposure_rel, tenant, asset_id);
 		e = hash_search(refs->checked, &key, HASH_ENTER, &found);
-		e->fresh = fresh && !isnull;
+		e->fresh = fresh;
 	}
 	refs->last = *e;
 	refs->have_last = true;

@@ -12,6 +12,7 @@
 
 #include "fmgr.h"
 
+#include "utils/relcache.h"
 #include "utils/uuid.h"
 
 /*
@@ -50,6 +51,7 @@ extern pg_uuid_t *ctem_fingerprint(int64 asset_id, const char *kind,
 /* asset_ref.c: the exposure -> asset reference (per-statement state) */
 typedef struct CtemAssetRefs CtemAssetRefs;
 extern bool ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
-								 int32 tenant, int64 asset_id);
+								 Relation exposure_rel, int32 tenant,
+								 int64 asset_id);
 
 #endif							/* CTEM_H */

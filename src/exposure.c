@@ -543,6 +543,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 		writes = exposure_writes(atts, fcinfo->flinfo->fn_mcxt);
 	if (check_asset && TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		fresh = ctem_asset_ref_check(&writes->refs, writes->cxt,
+									 trigdata->tg_relation,
 									 DatumGetInt32(tenant), DatumGetInt64(asset_id));
 	else if (check_asset)
 	{
@@ -554,7 +555,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 
 		if (n1 || n2 || DatumGetInt32(ot) != DatumGetInt32(tenant) ||
 			DatumGetInt64(oa) != DatumGetInt64(asset_id))
-			(void) ctem_asset_ref_check(&writes->refs, writes->cxt,
+			(void) ctem_asset_ref_check(&writes->refs, writes->cxt, NULL,
 										DatumGetInt32(tenant), DatumGetInt64(asset_id));
 	}
 

@@ -52,6 +52,8 @@ PG_FUNCTION_INFO_V1(ctem_risk_score);
 PG_FUNCTION_INFO_V1(ctem_risk_explain);
 PG_FUNCTION_INFO_V1(ctem_ssvc_decision_sql);
 PG_FUNCTION_INFO_V1(ctem_policy_before_row);
+PG_FUNCTION_INFO_V1(ctem_risk_score_inputs);
+PG_FUNCTION_INFO_V1(ctem_risk_explain_inputs);
 
 /* context of one asset: its row and its unexpired controls */
 typedef struct AssetCtx
@@ -1226,6 +1228,56 @@ ctem_risk_explain(PG_FUNCTION_ARGS)
 	CtemScoreResult res;
 
 	inputs_from_rows(fcinfo, p, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
+	make_input(&r, &in);
+	ctem_score_compute(&p->policy, &in, &res);
+	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res));
+}
+
+/*
+ * The inputs as arguments (ctem.risk_score_inputs, ctem.risk_explain_inputs):
+ * cvss, severity, kev, epss, exploit_maturity, validation, criticality,
+ * internet_facing, crown_jewel, controls_effectiveness; NULL = unknown.
+ */
+static void
+inputs_from_args(FunctionCallInfo fcinfo, FnPolicy *p, RowInputs *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->cvss = PG_ARGISNULL(0) ? NULL : (CtemCvss *) PG_GETARG_POINTER(0);
+	r->severity = PG_ARGISNULL(1) ? "unknown" : fn_label(p, PG_GETARG_DATUM(1));
+	r->kev = PG_ARGISNULL(2) ? CTEM_UNKNOWN : (PG_GETARG_BOOL(2) ? 1 : 0);
+	r->epss = PG_ARGISNULL(3) ? NAN : PG_GETARG_FLOAT8(3);
+	r->maturity = PG_ARGISNULL(4) ? "unknown" : fn_label(p, PG_GETARG_DATUM(4));
+	r->validation = PG_ARGISNULL(5) ? NULL : fn_label(p, PG_GETARG_DATUM(5));
+	r->criticality = PG_ARGISNULL(6) ? 0 : PG_GETARG_INT16(6);
+	r->internet_facing = PG_ARGISNULL(7) ? CTEM_UNKNOWN : (PG_GETARG_BOOL(7) ? 1 : 0);
+	r->crown_jewel = !PG_ARGISNULL(8) && PG_GETARG_BOOL(8);
+	r->controls = PG_ARGISNULL(9) ? 0.0 : PG_GETARG_FLOAT8(9);
+	r->ncontrols = r->controls > 0 ? 1 : 0;
+}
+
+Datum
+ctem_risk_score_inputs(PG_FUNCTION_ARGS)
+{
+	FnPolicy   *p = fn_policy(fcinfo);
+	RowInputs	r;
+	CtemScoreInput in;
+	CtemScoreResult res;
+
+	inputs_from_args(fcinfo, p, &r);
+	make_input(&r, &in);
+	ctem_score_compute(&p->policy, &in, &res);
+	PG_RETURN_DATUM(score_numeric(res.score));
+}
+
+Datum
+ctem_risk_explain_inputs(PG_FUNCTION_ARGS)
+{
+	FnPolicy   *p = fn_policy(fcinfo);
+	RowInputs	r;
+	CtemScoreInput in;
+	CtemScoreResult res;
+
+	inputs_from_args(fcinfo, p, &r);
 	make_input(&r, &in);
 	ctem_score_compute(&p->policy, &in, &res);
 	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res));
