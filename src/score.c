@@ -357,8 +357,12 @@ metric_is(const CtemCvss *c, const char *name, const char *value)
 	return strcmp(v, value) == 0 ? 1 : 0;
 }
 
+/*
+ * ssvc: derive the SSVC decision points from the vector; only SSVC mode
+ * reads them (no score or explanation in score mode depends on them).
+ */
 static void
-make_input(const RowInputs *r, CtemScoreInput *in)
+make_input(const RowInputs *r, CtemScoreInput *in, bool ssvc)
 {
 	ctem_score_input_init(in);
 	if (r->cvss != NULL && r->cvss->score10 >= 0)
@@ -380,7 +384,7 @@ make_input(const RowInputs *r, CtemScoreInput *in)
 	in->n_controls = r->ncontrols;
 
 	/* SSVC decision points the row can tell; the rest the core derives */
-	if (r->cvss != NULL)
+	if (ssvc && r->cvss != NULL)
 	{
 		const CtemCvss *c = r->cvss;
 
@@ -1019,7 +1023,7 @@ ctem_score_exposure_cols(CtemScoreCache **cachep, MemoryContext cxt,
 	/* as ctem.risk_explain sees it from the row, so both explain alike */
 	r.ncontrols = r.controls > 0 ? 1 : 0;
 
-	make_input(&r, &in);
+	make_input(&r, &in, c->policy.use_ssvc);
 	ctem_score_compute(&c->policy, &in, &res);
 
 	cols[0] = c->att_kev;
@@ -1214,7 +1218,7 @@ ctem_risk_score(PG_FUNCTION_ARGS)
 	CtemScoreResult res;
 
 	inputs_from_rows(fcinfo, p, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
-	make_input(&r, &in);
+	make_input(&r, &in, p->policy.use_ssvc);
 	ctem_score_compute(&p->policy, &in, &res);
 	PG_RETURN_DATUM(score_numeric(res.score));
 }
@@ -1228,7 +1232,7 @@ ctem_risk_explain(PG_FUNCTION_ARGS)
 	CtemScoreResult res;
 
 	inputs_from_rows(fcinfo, p, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
-	make_input(&r, &in);
+	make_input(&r, &in, p->policy.use_ssvc);
 	ctem_score_compute(&p->policy, &in, &res);
 	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res));
 }
@@ -1264,7 +1268,7 @@ ctem_risk_score_inputs(PG_FUNCTION_ARGS)
 	CtemScoreResult res;
 
 	inputs_from_args(fcinfo, p, &r);
-	make_input(&r, &in);
+	make_input(&r, &in, p->policy.use_ssvc);
 	ctem_score_compute(&p->policy, &in, &res);
 	PG_RETURN_DATUM(score_numeric(res.score));
 }
@@ -1278,7 +1282,7 @@ ctem_risk_explain_inputs(PG_FUNCTION_ARGS)
 	CtemScoreResult res;
 
 	inputs_from_args(fcinfo, p, &r);
-	make_input(&r, &in);
+	make_input(&r, &in, p->policy.use_ssvc);
 	ctem_score_compute(&p->policy, &in, &res);
 	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res));
 }
