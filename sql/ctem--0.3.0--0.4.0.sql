@@ -367,24 +367,39 @@ RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	kev_now bigint;
+	kev_before bigint;
 BEGIN
+	SELECT count(*) INTO kev_now FROM ctem.vuln_intel WHERE kev;
 	IF TG_OP = 'INSERT' THEN
 		UPDATE ctem.exposure e SET priority = e.priority
 		FROM new_intel n WHERE e.rule_id = n.cve_id;
+		kev_before := kev_now - (SELECT count(*) FROM new_intel WHERE kev);
 	ELSIF TG_OP = 'UPDATE' THEN
 		UPDATE ctem.exposure e SET priority = e.priority
 		FROM new_intel n JOIN old_intel o ON o.cve_id = n.cve_id
 		WHERE e.rule_id = n.cve_id
 		  AND (n.kev IS DISTINCT FROM o.kev OR n.epss IS DISTINCT FROM o.epss);
+		kev_before := kev_now - (SELECT count(*) FROM new_intel WHERE kev)
+		                      + (SELECT count(*) FROM old_intel WHERE kev);
 	ELSE
 		UPDATE ctem.exposure e SET priority = e.priority
 		FROM old_intel o WHERE e.rule_id = o.cve_id;
+		kev_before := kev_now + (SELECT count(*) FROM old_intel WHERE kev);
+	END IF;
+	-- the first KEV catalog makes every other CVE "not listed" (kev false
+	-- instead of unknown), and removing the last one makes them unknown
+	-- again: re-score the exposures whose kev says otherwise
+	IF (kev_before > 0) <> (kev_now > 0) THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		WHERE e.rule_id LIKE 'CVE-%' AND (e.kev IS NULL) = (kev_now > 0);
 	END IF;
 	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION ctem.vuln_intel_rescore() IS
-	'AFTER statement trigger of ctem.vuln_intel: re-scores only the exposures of the CVEs whose KEV membership or EPSS changed';
+	'AFTER statement trigger of ctem.vuln_intel: re-scores only the exposures of the CVEs whose KEV membership or EPSS changed, and, when the first KEV catalog arrives or the last one goes, the exposures of the other CVEs (not listed vs unknown)';
 CREATE TRIGGER vuln_intel_rescore_ins AFTER INSERT ON ctem.vuln_intel
 	REFERENCING NEW TABLE AS new_intel
 	FOR EACH STATEMENT EXECUTE FUNCTION ctem.vuln_intel_rescore();

@@ -6,7 +6,22 @@ TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control,
 
 \set kev '{"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2025.08.25", "dateReleased": "2025-08-25T17:04:19.9796Z", "count": 2, "vulnerabilities": [{"cveID": "CVE-2021-44228", "vendorProject": "Apache", "product": "Log4j2", "vulnerabilityName": "Apache Log4j2 Remote Code Execution Vulnerability", "dateAdded": "2021-12-10", "shortDescription": "Apache Log4j2 contains a vulnerability where JNDI features do not protect against attacker-controlled JNDI-related endpoints.", "requiredAction": "Apply updates per vendor instructions.", "dueDate": "2021-12-24", "knownRansomwareCampaignUse": "Known", "notes": "https://nvd.nist.gov/vuln/detail/CVE-2021-44228", "cwes": ["CWE-20", "CWE-400", "CWE-502"]}, {"cveID": "CVE-2023-44487", "vendorProject": "IETF", "product": "HTTP/2", "vulnerabilityName": "HTTP/2 Rapid Reset Attack Vulnerability", "dateAdded": "2023-10-10", "shortDescription": "HTTP/2 contains a rapid reset vulnerability that allows for a distributed denial-of-service attack (DDoS).", "requiredAction": "Apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.", "dueDate": "2023-10-31", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": ["CWE-400"]}]}'
 
+-- before any KEV catalog, KEV membership is unknown, even for a CVE that has
+-- EPSS; the first catalog makes every other CVE "not listed", the exposures
+-- already there included
+INSERT INTO ctem.asset (kind, natural_key) VALUES ('host', 'intel.example.com');
+SELECT * FROM ctem.load_epss(E'cve,epss,percentile\nCVE-1999-0001,0.01,0.5\n');
+INSERT INTO ctem.exposure (asset_id, rule_id) VALUES (1, 'CVE-2021-44228'), (1, 'CVE-1999-0001'), (1, 'CVE-2000-0002'), (1, 'NOT-A-CVE');
+SELECT rule_id, kev, score_explain->'defaults_used' ? 'kev' AS kev_default FROM ctem.exposure ORDER BY rule_id;
 SELECT * FROM ctem.load_kev(:'kev');
+SELECT rule_id, kev, score_explain->'defaults_used' ? 'kev' AS kev_default FROM ctem.exposure ORDER BY rule_id;
+-- and removing every KEV row makes them unknown again
+BEGIN;
+DELETE FROM ctem.vuln_intel WHERE kev;
+SELECT rule_id, kev FROM ctem.exposure ORDER BY rule_id;
+ROLLBACK;
+TRUNCATE ctem.asset, ctem.exposure RESTART IDENTITY CASCADE;
+DELETE FROM ctem.vuln_intel WHERE cve_id = 'CVE-1999-0001';
 SELECT cve_id, kev, kev_date_added, kev_due_date, kev_ransomware, kev_vendor, kev_product, kev_cwes, kev_catalog_version
 FROM ctem.vuln_intel ORDER BY cve_id;
 -- the same catalog again changes nothing

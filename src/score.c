@@ -1003,9 +1003,13 @@ ctem_score_exposure_cols(CtemScoreCache **cachep, MemoryContext cxt,
 	if (r.maturity == NULL)
 		r.maturity = "unknown";
 
+	/*
+	 * KEV: listed, or "not listed" once some KEV catalog was loaded, else
+	 * unknown (an EPSS-only row of ctem.vuln_intel says nothing of KEV).
+	 */
 	intel = intel_ctx(c, rule);
-	if (intel != NULL && intel->found)
-		r.kev = intel->kev ? 1 : 0;
+	if (intel != NULL && intel->found && intel->kev)
+		r.kev = 1;
 	else if (intel != NULL && c->kev_loaded)
 		r.kev = 0;
 	else
