@@ -24,6 +24,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
@@ -40,6 +41,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -101,8 +103,16 @@ typedef struct ExplainEntry
 	Datum		jsonb;
 } ExplainEntry;
 
-/* lookups one by one until this many misses, then one bulk load */
+/*
+ * Lookups one by one until this many misses, then one bulk load of the
+ * table; at least CTEM_BULK_AFTER, and one eighth of the table's estimated
+ * rows (a bulk load costs about what an eighth of its rows would cost looked
+ * up one by one: so a statement touching a few thousand CVEs does not read
+ * a quarter of a million EPSS rows, and one touching most of them pays at
+ * most twice the best choice).
+ */
 #define CTEM_BULK_AFTER 256
+#define CTEM_BULK_FRACTION 8
 /* explanations shared between rows of one statement, at most */
 #define CTEM_EXPLAIN_CACHE_MAX 4096
 
@@ -128,8 +138,10 @@ struct CtemScoreCache
 	char		label[CTEM_LABELS_MAX][NAMEDATALEN];
 	HTAB	   *explains;		/* explain text -> jsonb, shared by rows */
 	int			intel_misses;
+	double		intel_bulk_after;
 	bool		intel_complete; /* all of ctem.vuln_intel is in "intel" */
 	int			asset_misses;
+	double		asset_bulk_after;
 	int32		assets_complete_tenant; /* all assets of it are in "assets" */
 	/* attribute numbers of ctem.exposure */
 	int			att_tenant,
@@ -471,6 +483,26 @@ cache_hash(const char *name, long nelem, Size keysize, Size entrysize,
 	return hash_create(name, nelem, &ctl, HASH_ELEM | keyflag | HASH_CONTEXT);
 }
 
+/* misses before a bulk load of table relname (see CTEM_BULK_AFTER) */
+static double
+bulk_after(const char *relname, Oid nsp)
+{
+	Oid			relid = get_relname_relid(relname, nsp);
+	double		rows = 0;
+	HeapTuple	tup;
+
+	if (OidIsValid(relid))
+	{
+		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+		if (HeapTupleIsValid(tup))
+		{
+			rows = ((Form_pg_class) GETSTRUCT(tup))->reltuples;	/* -1: unknown */
+			ReleaseSysCache(tup);
+		}
+	}
+	return Max((double) CTEM_BULK_AFTER, rows / CTEM_BULK_FRACTION);
+}
+
 static CtemScoreCache *
 score_cache_create(MemoryContext parent, Relation rel)
 {
@@ -510,6 +542,8 @@ score_cache_create(MemoryContext parent, Relation rel)
 	c->explains = cache_hash("ctem score explains", 256, sizeof(ExplainKey),
 							 sizeof(ExplainEntry), HASH_BLOBS, cxt);
 	c->assets_complete_tenant = 0;
+	c->intel_bulk_after = bulk_after("vuln_intel", RelationGetNamespace(rel));
+	c->asset_bulk_after = bulk_after("asset", RelationGetNamespace(rel));
 
 	c->policy_active = load_active_policy(&c->policy);
 
@@ -728,7 +762,7 @@ asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
 	a = hash_search(c->assets, key, HASH_FIND, NULL);
 	if (a != NULL)
 		return a;
-	if (c->assets_complete_tenant != tenant && ++c->asset_misses > CTEM_BULK_AFTER)
+	if (c->assets_complete_tenant != tenant && ++c->asset_misses > c->asset_bulk_after)
 	{
 		assets_bulk_load(c, tenant);
 		a = hash_search(c->assets, key, HASH_FIND, NULL);
@@ -817,7 +851,7 @@ intel_ctx(CtemScoreCache *c, const char *rule)
 	e = hash_search(c->intel, key, HASH_FIND, NULL);
 	if (e != NULL)
 		return e;
-	if (!c->intel_complete && ++c->intel_misses > CTEM_BULK_AFTER)
+	if (!c->intel_complete && ++c->intel_misses > c->intel_bulk_after)
 	{
 		intel_bulk_load(c);
 		e = hash_search(c->intel, key, HASH_FIND, NULL);
