@@ -177,10 +177,12 @@ asset_has_exposure(Relation exposure_rel, int32 tenant, int64 asset_id)
 
 /*
  * The asset (tenant, asset_id) that an exposure row references must exist:
- * lock it FOR KEY SHARE, once per statement.  With exposure_rel, returns
- * whether the asset had no exposure at all when this statement first
- * checked it ("fresh"): the exposure trigger then knows that a fingerprint
- * of that asset can only exist if this statement inserted it (exposure.c).
+ * lock it FOR KEY SHARE, once per statement.  With exposure_rel (an insert),
+ * returns whether the asset had no exposure at all when this statement
+ * first checked it and no row was moved onto it since ("fresh"): the
+ * exposure trigger then knows that a fingerprint of that asset can only
+ * exist if this statement inserted it (exposure.c).  Without (an update
+ * moving a row onto the asset), returns false.
  */
 bool
 ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
@@ -208,7 +210,8 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		*refsp = refs;
 	}
-	if (refs->have_last && memcmp(&refs->last.key, &key, sizeof(key)) == 0)
+	if (exposure_rel != NULL && refs->have_last &&
+		memcmp(&refs->last.key, &key, sizeof(key)) == 0)
 		return refs->last.fresh;
 	e = hash_search(refs->checked, &key, HASH_FIND, NULL);
 	if (e == NULL)
@@ -236,6 +239,9 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 		e = hash_search(refs->checked, &key, HASH_ENTER, &found);
 		e->fresh = fresh;
 	}
+	/* an update moved a row onto the asset (a MERGE can): not fresh now */
+	if (exposure_rel == NULL)
+		e->fresh = false;
 	refs->last = *e;
 	refs->have_last = true;
 	return e->fresh;
