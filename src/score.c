@@ -1247,34 +1247,6 @@ inputs_from_rows(FunctionCallInfo fcinfo, FnPolicy *p, HeapTupleHeader e,
 #undef AN
 }
 
-Datum
-ctem_risk_score(PG_FUNCTION_ARGS)
-{
-	FnPolicy   *p = fn_policy(fcinfo);
-	RowInputs	r;
-	CtemScoreInput in;
-	CtemScoreResult res;
-
-	inputs_from_rows(fcinfo, p, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
-	make_input(&r, &in, p->policy.use_ssvc);
-	ctem_score_compute(&p->policy, &in, &res);
-	PG_RETURN_DATUM(score_numeric(res.score));
-}
-
-Datum
-ctem_risk_explain(PG_FUNCTION_ARGS)
-{
-	FnPolicy   *p = fn_policy(fcinfo);
-	RowInputs	r;
-	CtemScoreInput in;
-	CtemScoreResult res;
-
-	inputs_from_rows(fcinfo, p, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_HEAPTUPLEHEADER(1), &r);
-	make_input(&r, &in, p->policy.use_ssvc);
-	ctem_score_compute(&p->policy, &in, &res);
-	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res));
-}
-
 /*
  * The inputs as arguments (ctem.risk_score_inputs, ctem.risk_explain_inputs):
  * cvss, severity, kev, epss, exploit_maturity, validation, criticality,
@@ -1297,31 +1269,65 @@ inputs_from_args(FunctionCallInfo fcinfo, FnPolicy *p, RowInputs *r)
 	r->ncontrols = r->controls > 0 ? 1 : 0;
 }
 
-Datum
-ctem_risk_score_inputs(PG_FUNCTION_ARGS)
+/*
+ * Score the function's arguments with the active policy: two rows (e, a)
+ * or the ten inputs.  The four SQL functions differ only in that and in
+ * what they return.
+ */
+static FnPolicy *
+score_fn_args(FunctionCallInfo fcinfo, bool from_rows, CtemScoreInput *in,
+			  CtemScoreResult *res)
 {
 	FnPolicy   *p = fn_policy(fcinfo);
 	RowInputs	r;
+
+	if (from_rows)
+		inputs_from_rows(fcinfo, p, PG_GETARG_HEAPTUPLEHEADER(0),
+						 PG_GETARG_HEAPTUPLEHEADER(1), &r);
+	else
+		inputs_from_args(fcinfo, p, &r);
+	make_input(&r, in, p->policy.use_ssvc);
+	ctem_score_compute(&p->policy, in, res);
+	return p;
+}
+
+Datum
+ctem_risk_score(PG_FUNCTION_ARGS)
+{
 	CtemScoreInput in;
 	CtemScoreResult res;
 
-	inputs_from_args(fcinfo, p, &r);
-	make_input(&r, &in, p->policy.use_ssvc);
-	ctem_score_compute(&p->policy, &in, &res);
+	(void) score_fn_args(fcinfo, true, &in, &res);
+	PG_RETURN_DATUM(score_numeric(res.score));
+}
+
+Datum
+ctem_risk_explain(PG_FUNCTION_ARGS)
+{
+	CtemScoreInput in;
+	CtemScoreResult res;
+	FnPolicy   *p = score_fn_args(fcinfo, true, &in, &res);
+
+	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res));
+}
+
+Datum
+ctem_risk_score_inputs(PG_FUNCTION_ARGS)
+{
+	CtemScoreInput in;
+	CtemScoreResult res;
+
+	(void) score_fn_args(fcinfo, false, &in, &res);
 	PG_RETURN_DATUM(score_numeric(res.score));
 }
 
 Datum
 ctem_risk_explain_inputs(PG_FUNCTION_ARGS)
 {
-	FnPolicy   *p = fn_policy(fcinfo);
-	RowInputs	r;
 	CtemScoreInput in;
 	CtemScoreResult res;
+	FnPolicy   *p = score_fn_args(fcinfo, false, &in, &res);
 
-	inputs_from_args(fcinfo, p, &r);
-	make_input(&r, &in, p->policy.use_ssvc);
-	ctem_score_compute(&p->policy, &in, &res);
 	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res));
 }
 
