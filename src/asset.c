@@ -39,6 +39,28 @@ ctem_enum_label(Datum value)
 	return label;
 }
 
+const char *
+ctem_label(CtemLabels *labels, Datum value)
+{
+	Oid			oid = DatumGetObjectId(value);
+	char	   *label;
+
+	for (int i = 0; i < labels->n; i++)
+		if (labels->oid[i] == oid)
+			return labels->label[i];
+	label = ctem_enum_label(value);
+	if (labels->n < CTEM_LABELS_MAX)
+	{
+		int			i = labels->n++;
+
+		labels->oid[i] = oid;
+		strlcpy(labels->label[i], label, NAMEDATALEN);
+		pfree(label);
+		return labels->label[i];
+	}
+	return label;
+}
+
 /* normalise key for kind; returns a palloc'd text, *is_ip as the core says */
 static text *
 normalize_key(const char *kind, text *key, bool *is_ip)

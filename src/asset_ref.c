@@ -37,17 +37,13 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/stratnum.h"
-#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
-#include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -154,25 +150,11 @@ asset_has_exposure(Relation exposure_rel, int32 tenant, int64 asset_id)
 {
 	Oid			idxoid = get_relname_relid("exposure_asset_idx",
 										   RelationGetNamespace(exposure_rel));
-	Relation	idx;
-	IndexScanDesc scan;
-	ScanKeyData keys[2];
-	TupleTableSlot *slot;
-	bool		found;
 
 	if (!OidIsValid(idxoid))
 		return true;			/* no index: never claim freshness */
-	idx = index_open(idxoid, AccessShareLock);
-	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(tenant));
-	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(asset_id));
-	slot = table_slot_create(exposure_rel, NULL);
-	scan = index_beginscan(exposure_rel, idx, SnapshotSelf, 2, 0);
-	index_rescan(scan, keys, 2, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, AccessShareLock);
-	return found;
+	return ctem_index_probe2(exposure_rel, idxoid, F_INT4EQ, Int32GetDatum(tenant),
+							 F_INT8EQ, Int64GetDatum(asset_id), 0, NULL);
 }
 
 /*
@@ -247,17 +229,6 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 	return e->fresh;
 }
 
-static int
-attnum(Relation rel, const char *name)
-{
-	int			a = SPI_fnumber(rel->rd_att, name);
-
-	if (a <= 0)
-		elog(ERROR, "ctem_asset_reference: column \"%s\" not found; fired on a table that is not ctem.asset",
-			 name);
-	return a;
-}
-
 /*
  * AFTER DELETE / AFTER UPDATE OF tenant_id, id FOR EACH ROW and AFTER
  * TRUNCATE on ctem.asset: the other side of the reference.
@@ -302,10 +273,10 @@ ctem_asset_reference(PG_FUNCTION_ARGS)
 		elog(ERROR, "ctem_asset_reference: must be fired for each row on DELETE or UPDATE");
 
 	old = td->tg_trigtuple;
-	tenant = DatumGetInt32(heap_getattr(old, attnum(rel, "tenant_id"), rel->rd_att, &isnull));
+	tenant = DatumGetInt32(heap_getattr(old, ctem_attnum(rel, "tenant_id"), rel->rd_att, &isnull));
 	if (isnull)
 		return PointerGetDatum(NULL);
-	asset = DatumGetInt64(heap_getattr(old, attnum(rel, "id"), rel->rd_att, &isnull));
+	asset = DatumGetInt64(heap_getattr(old, ctem_attnum(rel, "id"), rel->rd_att, &isnull));
 	if (isnull)
 		return PointerGetDatum(NULL);
 
@@ -324,8 +295,8 @@ ctem_asset_reference(PG_FUNCTION_ARGS)
 		HeapTuple	new = td->tg_newtuple;
 		bool		n1,
 					n2;
-		Datum		nt = heap_getattr(new, attnum(rel, "tenant_id"), rel->rd_att, &n1);
-		Datum		na = heap_getattr(new, attnum(rel, "id"), rel->rd_att, &n2);
+		Datum		nt = heap_getattr(new, ctem_attnum(rel, "tenant_id"), rel->rd_att, &n1);
+		Datum		na = heap_getattr(new, ctem_attnum(rel, "id"), rel->rd_att, &n2);
 
 		if ((n1 || DatumGetInt32(nt) != tenant || n2 || DatumGetInt64(na) != asset))
 		{

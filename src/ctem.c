@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * ctem.c
- *		Module magic and initialisation of the ctem extension.
+ *		Module magic and initialisation of the ctem extension, and the
+ *		helpers the SQL glue files share.
  *
  * src/ctem.c
  *
@@ -10,6 +11,11 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "executor/spi.h"
+#include "utils/rel.h"
+
+#include "ctem.h"
+#include "report.h"
 
 PG_MODULE_MAGIC;
 
@@ -22,4 +28,47 @@ _PG_init(void)
 	 * Nothing to set up yet: ctem keeps its configuration in tables (a SET
 	 * would not reach the workers of a distributed cluster).
 	 */
+}
+
+/* palloc/pfree for the parsing cores and jansson; pfree must accept NULL */
+static void *
+core_alloc(size_t size)
+{
+	return palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+static void
+core_free(void *ptr)
+{
+	if (ptr != NULL)
+		pfree(ptr);
+}
+
+void
+ctem_core_use_palloc(bool on)
+{
+	if (on)
+		ctem_report_set_allocator(core_alloc, core_free);
+	else
+		ctem_report_set_allocator(NULL, NULL);
+}
+
+char *
+ctem_pstrdup_nonempty(const char *s)
+{
+	return (s != NULL && s[0] != '\0') ? pstrdup(s) : NULL;
+}
+
+int
+ctem_attnum(Relation rel, const char *name)
+{
+	int			a = SPI_fnumber(RelationGetDescr(rel), name);
+
+	if (a <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("table \"%s\" has no column \"%s\" that ctem needs",
+						RelationGetRelationName(rel), name),
+				 errhint("A ctem trigger was attached to another table, or the extension is older than its library: run ALTER EXTENSION ctem UPDATE.")));
+	return a;
 }

@@ -38,12 +38,41 @@
 	"THEN 'open'::ctem.exposure_status ELSE e.status END"
 #define CTEM_MERGE_SET_SQL CTEM_MERGE_SET("n")
 
+/*
+ * ctem.c: make the parsing cores (and jansson) allocate with palloc in the
+ * current memory context, or go back to malloc; call with false in a
+ * PG_FINALLY.  A palloc'd copy of s, or NULL when s is NULL or empty.
+ */
+extern void ctem_core_use_palloc(bool on);
+extern char *ctem_pstrdup_nonempty(const char *s);
+
+/* attribute number of column name of rel; an error when it has none */
+extern int	ctem_attnum(Relation rel, const char *name);
+
 /* label of an enum value, in the caller's memory context */
 extern char *ctem_enum_label(Datum value);
+
+/*
+ * The labels of the enum values one statement or function meets (a few:
+ * severity, status, maturity...), kept in a short list; zero it to start.
+ * A value past the list's room gets a label in the caller's context.
+ */
+#define CTEM_LABELS_MAX 32
+typedef struct CtemLabels
+{
+	int			n;
+	Oid			oid[CTEM_LABELS_MAX];
+	char		label[CTEM_LABELS_MAX][NAMEDATALEN];
+} CtemLabels;
+
+extern const char *ctem_label(CtemLabels *labels, Datum value);
 
 /* exposure.c: identity of an exposure */
 extern text *ctem_canonical_rule_id_text(text *t);
 extern text *ctem_nonempty_or_null(text *t);
+extern bool ctem_index_probe2(Relation rel, Oid indexoid, RegProcedure eq1,
+							  Datum k1, RegProcedure eq2, Datum k2,
+							  int out_att, Datum *out);
 extern pg_uuid_t *ctem_fingerprint(int64 asset_id, const char *kind,
 								   text *rule_id, text *component,
 								   text *location);

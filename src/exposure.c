@@ -106,9 +106,7 @@ typedef struct ExposureAtts
 	int			merge[9];
 	CtemScoreCache *score;		/* scoring context of this statement */
 	ExposureWrites *writes;		/* of this statement, unless shared */
-	int			nlabels;		/* enum labels seen in this statement */
-	Oid			label_oid[32];
-	char		label[32][NAMEDATALEN];
+	CtemLabels	labels;			/* enum labels seen in this statement */
 } ExposureAtts;
 
 static const char *const merge_columns[9] = {
@@ -224,17 +222,6 @@ ctem_exposure_fingerprint(PG_FUNCTION_ARGS)
 								 ctem_nonempty_or_null(PG_GETARG_TEXT_PP(4))));
 }
 
-static int
-required_att(TupleDesc tupdesc, const char *name)
-{
-	int			att = SPI_fnumber(tupdesc, name);
-
-	if (att <= 0)
-		elog(ERROR, "ctem_exposure_before_row: column \"%s\" not found; fired on a table that is not ctem.exposure",
-			 name);
-	return att;
-}
-
 static ExposureAtts *
 exposure_atts(FunctionCallInfo fcinfo, Relation rel)
 {
@@ -249,23 +236,23 @@ exposure_atts(FunctionCallInfo fcinfo, Relation rel)
 		atts = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ExposureAtts));
 	atts->score = NULL;
 	atts->writes = NULL;
-	atts->nlabels = 0;
+	atts->labels.n = 0;
 	atts->relid = RelationGetRelid(rel);
 	atts->natts = tupdesc->natts;
 	atts->fp_index = get_relname_relid("exposure_fingerprint_unique",
 									   RelationGetNamespace(rel));
-	atts->tenant_id = required_att(tupdesc, "tenant_id");
-	atts->id = required_att(tupdesc, "id");
+	atts->tenant_id = ctem_attnum(rel, "tenant_id");
+	atts->id = ctem_attnum(rel, "id");
 	for (int i = 0; i < lengthof(merge_columns); i++)
-		atts->merge[i] = required_att(tupdesc, merge_columns[i]);
-	atts->asset_id = required_att(tupdesc, "asset_id");
-	atts->kind = required_att(tupdesc, "kind");
-	atts->rule_id = required_att(tupdesc, "rule_id");
-	atts->component = required_att(tupdesc, "component");
-	atts->location = required_att(tupdesc, "location");
-	atts->fingerprint = required_att(tupdesc, "fingerprint");
-	atts->status = required_att(tupdesc, "status");
-	atts->resolved_at = required_att(tupdesc, "resolved_at");
+		atts->merge[i] = ctem_attnum(rel, merge_columns[i]);
+	atts->asset_id = ctem_attnum(rel, "asset_id");
+	atts->kind = ctem_attnum(rel, "kind");
+	atts->rule_id = ctem_attnum(rel, "rule_id");
+	atts->component = ctem_attnum(rel, "component");
+	atts->location = ctem_attnum(rel, "location");
+	atts->fingerprint = ctem_attnum(rel, "fingerprint");
+	atts->status = ctem_attnum(rel, "status");
+	atts->resolved_at = ctem_attnum(rel, "resolved_at");
 	fcinfo->flinfo->fn_extra = atts;
 	return atts;
 }
@@ -288,39 +275,56 @@ status_is_closed(const char *label)
 }
 
 /*
- * Id of the exposure of this tenant with this fingerprint, seen with
- * SnapshotSelf (committed rows and this transaction's, this statement's
- * included); 0 when there is none.
+ * Is there a row of rel that index indexoid finds for two equality keys
+ * (eq1/k1 on its first column, eq2/k2 on its second), seen with SnapshotSelf
+ * (committed rows and this transaction's, this statement's included)?  With
+ * out_att > 0, *out gets that column of the first one (0 when NULL).
  */
-static int64
-find_by_fingerprint(Relation rel, ExposureAtts *atts, Datum tenant, Datum fp)
+bool
+ctem_index_probe2(Relation rel, Oid indexoid, RegProcedure eq1, Datum k1,
+				  RegProcedure eq2, Datum k2, int out_att, Datum *out)
 {
 	Relation	idx;
 	IndexScanDesc scan;
 	ScanKeyData keys[2];
 	TupleTableSlot *slot;
-	int64		id = 0;
+	bool		found;
 
-	if (!OidIsValid(atts->fp_index))
-		elog(ERROR, "index \"exposure_fingerprint_unique\" of ctem.exposure not found");
-	idx = index_open(atts->fp_index, AccessShareLock);
-	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, tenant);
-	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_UUID_EQ, fp);
+	idx = index_open(indexoid, AccessShareLock);
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, eq1, k1);
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, eq2, k2);
 	slot = table_slot_create(rel, NULL);
 	scan = index_beginscan(rel, idx, SnapshotSelf, 2, 0);
 	index_rescan(scan, keys, 2, NULL, 0);
-	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found && out_att > 0)
 	{
 		bool		isnull;
-		Datum		d = slot_getattr(slot, atts->id, &isnull);
+		Datum		d = slot_getattr(slot, out_att, &isnull);
 
-		if (!isnull)
-			id = DatumGetInt64(d);
+		*out = isnull ? (Datum) 0 : d;
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, AccessShareLock);
-	return id;
+	return found;
+}
+
+/*
+ * Id of the exposure of this tenant with this fingerprint (seen as
+ * ctem_index_probe2 sees); 0 when there is none.
+ */
+static int64
+find_by_fingerprint(Relation rel, ExposureAtts *atts, Datum tenant, Datum fp)
+{
+	Datum		id = (Datum) 0;
+
+	if (!OidIsValid(atts->fp_index))
+		elog(ERROR, "index \"exposure_fingerprint_unique\" of ctem.exposure not found");
+	if (!ctem_index_probe2(rel, atts->fp_index, F_INT4EQ, tenant, F_UUID_EQ, fp,
+						   atts->id, &id))
+		return 0;
+	return DatumGetInt64(id);
 }
 
 /*
@@ -377,28 +381,6 @@ merge_into(Relation rel, ExposureAtts *atts, HeapTuple tuple, Datum tenant,
 	merged = SPI_processed > 0;
 	SPI_finish();
 	return merged;
-}
-
-/* label of an enum value, cached for the statement */
-static const char *
-att_label(ExposureAtts *atts, Datum value)
-{
-	Oid			oid = DatumGetObjectId(value);
-	char	   *label;
-
-	for (int i = 0; i < atts->nlabels; i++)
-		if (atts->label_oid[i] == oid)
-			return atts->label[i];
-	label = ctem_enum_label(value);
-	if (atts->nlabels < lengthof(atts->label_oid))
-	{
-		int			i = atts->nlabels++;
-
-		atts->label_oid[i] = oid;
-		strlcpy(atts->label[i], label, NAMEDATALEN);
-		return atts->label[i];
-	}
-	return label;
 }
 
 /*
@@ -522,7 +504,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	nulls[ncols++] = false;
 
 	fp = UUIDPGetDatum(ctem_fingerprint(DatumGetInt64(asset_id),
-								   att_label(atts, kind),
+								   ctem_label(&atts->labels, kind),
 								   rule_id,
 								   ctem_nonempty_or_null(getattr_text(tuple, tupdesc, atts->component)),
 								   ctem_nonempty_or_null(getattr_text(tuple, tupdesc, atts->location))));
@@ -599,7 +581,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	status = heap_getattr(tuple, atts->status, tupdesc, &isnull);
 	if (!isnull)
 	{
-		bool		closed = status_is_closed(att_label(atts, status));
+		bool		closed = status_is_closed(ctem_label(&atts->labels, status));
 		bool		resolved_null;
 
 		(void) heap_getattr(tuple, atts->resolved_at, tupdesc, &resolved_null);

@@ -82,26 +82,6 @@ typedef struct IngestState
 	StringInfoData buf;
 } IngestState;
 
-/* palloc/pfree for the parsing core and jansson; pfree must accept NULL */
-static void *
-core_alloc(size_t size)
-{
-	return palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-}
-
-static void
-core_free(void *ptr)
-{
-	if (ptr != NULL)
-		pfree(ptr);
-}
-
-static char *
-dup_or_null(const char *s)
-{
-	return (s != NULL && s[0] != '\0') ? pstrdup(s) : NULL;
-}
-
 static void
 json_field(StringInfo buf, bool *first, const char *key, const char *value)
 {
@@ -209,7 +189,7 @@ component_name(const CtemFinding *f)
 			return buf.data;
 		}
 	}
-	return dup_or_null(f->component);
+	return ctem_pstrdup_nonempty(f->component);
 }
 
 /* callback of the parsing core: one finding into the column arrays */
@@ -256,7 +236,7 @@ collect_finding(void *arg, const CtemFinding *f)
 			st->cols[C_ASSET_KEY][i] = key;
 		}
 		st->cols[C_ASSET_KIND][i] = pstrdup(f->asset_kind);
-		st->cols[C_ASSET_NAME][i] = dup_or_null(f->asset_name);
+		st->cols[C_ASSET_NAME][i] = ctem_pstrdup_nonempty(f->asset_name);
 	}
 	else
 	{
@@ -280,7 +260,7 @@ collect_finding(void *arg, const CtemFinding *f)
 	}
 	else
 		st->cols[C_ALIASES][i] = NULL;
-	st->cols[C_TITLE][i] = dup_or_null(f->title);
+	st->cols[C_TITLE][i] = ctem_pstrdup_nonempty(f->title);
 	st->cols[C_SEVERITY][i] = pstrdup(f->severity);
 
 	/* a vector that does not parse is kept in details, never fatal */
@@ -298,9 +278,9 @@ collect_finding(void *arg, const CtemFinding *f)
 	}
 	st->cols[C_CVSS][i] = cvss;
 	st->cols[C_COMPONENT][i] = component_name(f);
-	st->cols[C_COMPONENT_VERSION][i] = dup_or_null(f->component_version);
-	st->cols[C_LOCATION][i] = dup_or_null(f->location);
-	st->cols[C_FIXED_VERSION][i] = dup_or_null(f->fixed_version);
+	st->cols[C_COMPONENT_VERSION][i] = ctem_pstrdup_nonempty(f->component_version);
+	st->cols[C_LOCATION][i] = ctem_pstrdup_nonempty(f->location);
+	st->cols[C_FIXED_VERSION][i] = ctem_pstrdup_nonempty(f->fixed_version);
 	st->cols[C_TOOL][i] = pstrdup(f->tool);
 	st->cols[C_STATUS][i] = pstrdup(f->suppressed ? "false_positive" : "open");
 	st->cols[C_DETAILS][i] = finding_details(&st->buf, f, cvss_invalid,
@@ -429,7 +409,7 @@ parse_report(IngestState *st, text *report, CtemReportFormat fmt,
 {
 	CtemReportError err;
 
-	ctem_report_set_allocator(core_alloc, core_free);
+	ctem_core_use_palloc(true);
 	PG_TRY();
 	{
 		if (!ctem_report_parse_ex(VARDATA_ANY(report), VARSIZE_ANY_EXHDR(report),
@@ -440,7 +420,7 @@ parse_report(IngestState *st, text *report, CtemReportFormat fmt,
 	}
 	PG_FINALLY();
 	{
-		ctem_report_set_allocator(NULL, NULL);
+		ctem_core_use_palloc(false);
 	}
 	PG_END_TRY();
 }

@@ -27,6 +27,7 @@
 #include "utils/date.h"
 #include "utils/memutils.h"
 
+#include "ctem.h"
 #include "intel_core.h"
 #include "report.h"
 
@@ -105,25 +106,6 @@ float8_array(const double *vals, int n)
 											  FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return (s != NULL && s[0] != '\0') ? pstrdup(s) : NULL;
-}
-
-static void *
-core_alloc(size_t size)
-{
-	return palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-}
-
-static void
-core_free(void *ptr)
-{
-	if (ptr != NULL)
-		pfree(ptr);
-}
-
 static void
 intel_error(const CtemReportError *err, const char *what)
 {
@@ -164,15 +146,15 @@ collect_kev(void *arg, const CtemKevEntry *e)
 
 	CHECK_FOR_INTERRUPTS();
 	c->v[K_CVE][i] = pstrdup(e->cve_id);
-	c->v[K_VENDOR][i] = dup_or_null(e->vendor_project);
-	c->v[K_PRODUCT][i] = dup_or_null(e->product);
-	c->v[K_NAME][i] = dup_or_null(e->vulnerability_name);
-	c->v[K_ADDED][i] = dup_or_null(e->date_added);
-	c->v[K_ACTION][i] = dup_or_null(e->required_action);
-	c->v[K_DUE][i] = dup_or_null(e->due_date);
+	c->v[K_VENDOR][i] = ctem_pstrdup_nonempty(e->vendor_project);
+	c->v[K_PRODUCT][i] = ctem_pstrdup_nonempty(e->product);
+	c->v[K_NAME][i] = ctem_pstrdup_nonempty(e->vulnerability_name);
+	c->v[K_ADDED][i] = ctem_pstrdup_nonempty(e->date_added);
+	c->v[K_ACTION][i] = ctem_pstrdup_nonempty(e->required_action);
+	c->v[K_DUE][i] = ctem_pstrdup_nonempty(e->due_date);
 	c->v[K_RANSOM][i] = pstrdup(e->known_ransomware ? "t" : "f");
-	c->v[K_NOTES][i] = dup_or_null(e->notes);
-	c->v[K_CWES][i] = dup_or_null(e->cwes);
+	c->v[K_NOTES][i] = ctem_pstrdup_nonempty(e->notes);
+	c->v[K_CWES][i] = ctem_pstrdup_nonempty(e->cwes);
 	return 0;
 }
 
@@ -181,7 +163,7 @@ parse_kev(text *t, Cols *c, CtemKevInfo *info)
 {
 	CtemReportError err;
 
-	ctem_report_set_allocator(core_alloc, core_free);
+	ctem_core_use_palloc(true);
 	PG_TRY();
 	{
 		if (!ctem_kev_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), collect_kev, c, info, &err))
@@ -189,7 +171,7 @@ parse_kev(text *t, Cols *c, CtemKevInfo *info)
 	}
 	PG_FINALLY();
 	{
-		ctem_report_set_allocator(NULL, NULL);
+		ctem_core_use_palloc(false);
 	}
 	PG_END_TRY();
 }

@@ -217,30 +217,30 @@ static const char *const trivy_ignore[] = {
 	"PkgID", "Fingerprint", "Code", NULL
 };
 
+typedef void (*TrivyConv) (CtemCtx *, const CjDoc *, int, const TrivyResult *);
+
+typedef struct TrivyItemsArg
+{
+	const TrivyResult *r;
+	TrivyConv	conv;
+} TrivyItemsArg;
+
+static void
+trivy_item(CtemCtx *c, const CjDoc *d, int root, void *arg)
+{
+	const TrivyItemsArg *a = arg;
+
+	if (ctem_cj_type(d, root) != CJ_NULL)
+		a->conv(c, d, root, a->r);
+}
+
 static size_t
 trivy_items(CtemCtx *c, size_t off, const char *key, const TrivyResult *r,
-			void (*conv) (CtemCtx *, const CjDoc *, int, const TrivyResult *))
+			TrivyConv conv)
 {
-	size_t		p0 = ctem_path_key(c, key);
-	CjIter		it;
+	TrivyItemsArg a = {r, conv};
 
-	if (!ctem_require_container(c, off, '[', key))
-	{
-		ctem_path_set(c, p0);
-		return ctem_cj_skip(c, off);
-	}
-	ctem_cj_iter_begin(c, off, '[', &it);
-	while (ctem_cj_iter_next(c, &it))
-	{
-		size_t		p1 = ctem_path_index(c, it.index);
-		int			root = ctem_item_parse(c, &it, trivy_ignore);
-
-		if (ctem_cj_type(&c->docs[CTEM_DOC_ITEM], root) != CJ_NULL)
-			conv(c, &c->docs[CTEM_DOC_ITEM], root, r);
-		ctem_path_set(c, p1);
-	}
-	ctem_path_set(c, p0);
-	return it.pos;
+	return ctem_stream_array(c, off, key, trivy_ignore, trivy_item, &a);
 }
 
 /* state of one element of Results[] while its members are streamed */

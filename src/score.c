@@ -70,8 +70,6 @@ typedef struct AssetCtx
 	char	  **control_rule;	/* NULL = applies to every exposure */
 } AssetCtx;
 
-/* enum labels seen in a statement: few (severity, maturity, validation) */
-#define CTEM_LABELS_MAX 32
 
 /*
  * What the short explanation is made of (the policy is fixed for the
@@ -133,9 +131,7 @@ struct CtemScoreCache
 	bool		kev_loaded;		/* some KEV catalog was loaded */
 	HTAB	   *assets;
 	HTAB	   *intel;
-	int			nlabels;		/* enum value oid -> label, a short list */
-	Oid			label_oid[CTEM_LABELS_MAX];
-	char		label[CTEM_LABELS_MAX][NAMEDATALEN];
+	CtemLabels	labels;			/* severity, maturity, validation labels */
 	HTAB	   *explains;		/* explain text -> jsonb, shared by rows */
 	int			intel_misses;
 	double		intel_bulk_after;
@@ -460,16 +456,6 @@ explain_jsonb(const CtemPolicy *p, const CtemScoreInput *in,
  * the exposure trigger's part
  * ------------------------------------------------------------------------ */
 
-static int
-att(TupleDesc td, const char *name)
-{
-	int			a = SPI_fnumber(td, name);
-
-	if (a <= 0)
-		elog(ERROR, "ctem.exposure has no column \"%s\"; run ALTER EXTENSION ctem UPDATE", name);
-	return a;
-}
-
 static HTAB *
 cache_hash(const char *name, long nelem, Size keysize, Size entrysize,
 		   int keyflag, MemoryContext cxt)
@@ -514,21 +500,21 @@ score_cache_create(MemoryContext parent, Relation rel)
 	static const char *const labels[4] = {"P1", "P2", "P3", "P4"};
 
 	c->cxt = cxt;
-	c->att_tenant = att(td, "tenant_id");
-	c->att_asset = att(td, "asset_id");
-	c->att_rule = att(td, "rule_id");
-	c->att_severity = att(td, "severity");
-	c->att_cvss = att(td, "cvss");
-	c->att_maturity = att(td, "exploit_maturity");
-	c->att_validation = att(td, "validation");
-	c->att_first_seen = att(td, "first_seen");
-	c->att_kev = att(td, "kev");
-	c->att_epss = att(td, "epss");
-	c->att_controls = att(td, "controls_effectiveness");
-	c->att_score = att(td, "risk_score");
-	c->att_priority = att(td, "priority");
-	c->att_sla_due = att(td, "sla_due");
-	c->att_explain = att(td, "score_explain");
+	c->att_tenant = ctem_attnum(rel, "tenant_id");
+	c->att_asset = ctem_attnum(rel, "asset_id");
+	c->att_rule = ctem_attnum(rel, "rule_id");
+	c->att_severity = ctem_attnum(rel, "severity");
+	c->att_cvss = ctem_attnum(rel, "cvss");
+	c->att_maturity = ctem_attnum(rel, "exploit_maturity");
+	c->att_validation = ctem_attnum(rel, "validation");
+	c->att_first_seen = ctem_attnum(rel, "first_seen");
+	c->att_kev = ctem_attnum(rel, "kev");
+	c->att_epss = ctem_attnum(rel, "epss");
+	c->att_controls = ctem_attnum(rel, "controls_effectiveness");
+	c->att_score = ctem_attnum(rel, "risk_score");
+	c->att_priority = ctem_attnum(rel, "priority");
+	c->att_sla_due = ctem_attnum(rel, "sla_due");
+	c->att_explain = ctem_attnum(rel, "score_explain");
 	prio_type = TupleDescAttr(td, c->att_priority - 1)->atttypid;
 	for (int i = 0; i < 4; i++)
 		c->priority_oids[i] = DatumGetObjectId(DirectFunctionCall2(enum_in,
@@ -903,26 +889,10 @@ enum_label_or_null(CtemScoreCache *c, HeapTuple tup, TupleDesc td, int attnum)
 {
 	bool		isnull;
 	Datum		d = heap_getattr(tup, attnum, td, &isnull);
-	Oid			oid;
-	char	   *label;
 
 	if (isnull)
 		return NULL;
-	oid = DatumGetObjectId(d);
-	for (int i = 0; i < c->nlabels; i++)
-		if (c->label_oid[i] == oid)
-			return c->label[i];
-	label = ctem_enum_label(d);
-	if (c->nlabels < CTEM_LABELS_MAX)
-	{
-		int			i = c->nlabels++;
-
-		c->label_oid[i] = oid;
-		strlcpy(c->label[i], label, NAMEDATALEN);
-		pfree(label);
-		return c->label[i];
-	}
-	return label;
+	return ctem_label(&c->labels, d);
 }
 
 /*
@@ -1128,9 +1098,7 @@ typedef struct FnPolicy
 				a_desc;
 	int			e_att[E_NATTS];
 	int			a_att[A_NATTS];
-	int			nlabels;
-	Oid			label_oid[32];
-	char		label[32][NAMEDATALEN];
+	CtemLabels	labels;
 } FnPolicy;
 
 static FnPolicy *
@@ -1190,27 +1158,6 @@ row_deform(HeapTupleHeader row, TupleDesc td, Datum *values, bool *nulls)
 	heap_deform_tuple(&tup, td, values, nulls);
 }
 
-static const char *
-fn_label(FnPolicy *p, Datum value)
-{
-	Oid			oid = DatumGetObjectId(value);
-	char	   *label;
-
-	for (int i = 0; i < p->nlabels; i++)
-		if (p->label_oid[i] == oid)
-			return p->label[i];
-	label = ctem_enum_label(value);
-	if (p->nlabels < lengthof(p->label_oid))
-	{
-		int			i = p->nlabels++;
-
-		p->label_oid[i] = oid;
-		strlcpy(p->label[i], label, NAMEDATALEN);
-		return p->label[i];
-	}
-	return label;
-}
-
 static void
 inputs_from_rows(FunctionCallInfo fcinfo, FnPolicy *p, HeapTupleHeader e,
 				 HeapTupleHeader a, RowInputs *r)
@@ -1230,9 +1177,9 @@ inputs_from_rows(FunctionCallInfo fcinfo, FnPolicy *p, HeapTupleHeader e,
 	row_deform(a, ad, av, an);
 	memset(r, 0, sizeof(*r));
 	r->cvss = EN(E_CVSS) ? NULL : (CtemCvss *) DatumGetPointer(EV(E_CVSS));
-	r->severity = EN(E_SEVERITY) ? "unknown" : fn_label(p, EV(E_SEVERITY));
-	r->maturity = EN(E_MATURITY) ? "unknown" : fn_label(p, EV(E_MATURITY));
-	r->validation = EN(E_VALIDATION) ? NULL : fn_label(p, EV(E_VALIDATION));
+	r->severity = EN(E_SEVERITY) ? "unknown" : ctem_label(&p->labels, EV(E_SEVERITY));
+	r->maturity = EN(E_MATURITY) ? "unknown" : ctem_label(&p->labels, EV(E_MATURITY));
+	r->validation = EN(E_VALIDATION) ? NULL : ctem_label(&p->labels, EV(E_VALIDATION));
 	r->kev = EN(E_KEV) ? CTEM_UNKNOWN : (DatumGetBool(EV(E_KEV)) ? 1 : 0);
 	r->epss = EN(E_EPSS) ? NAN : DatumGetFloat8(EV(E_EPSS));
 	r->controls = EN(E_CONTROLS) ? 0.0 : DatumGetFloat8(EV(E_CONTROLS));
@@ -1257,11 +1204,11 @@ inputs_from_args(FunctionCallInfo fcinfo, FnPolicy *p, RowInputs *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->cvss = PG_ARGISNULL(0) ? NULL : (CtemCvss *) PG_GETARG_POINTER(0);
-	r->severity = PG_ARGISNULL(1) ? "unknown" : fn_label(p, PG_GETARG_DATUM(1));
+	r->severity = PG_ARGISNULL(1) ? "unknown" : ctem_label(&p->labels, PG_GETARG_DATUM(1));
 	r->kev = PG_ARGISNULL(2) ? CTEM_UNKNOWN : (PG_GETARG_BOOL(2) ? 1 : 0);
 	r->epss = PG_ARGISNULL(3) ? NAN : PG_GETARG_FLOAT8(3);
-	r->maturity = PG_ARGISNULL(4) ? "unknown" : fn_label(p, PG_GETARG_DATUM(4));
-	r->validation = PG_ARGISNULL(5) ? NULL : fn_label(p, PG_GETARG_DATUM(5));
+	r->maturity = PG_ARGISNULL(4) ? "unknown" : ctem_label(&p->labels, PG_GETARG_DATUM(4));
+	r->validation = PG_ARGISNULL(5) ? NULL : ctem_label(&p->labels, PG_GETARG_DATUM(5));
 	r->criticality = PG_ARGISNULL(6) ? 0 : PG_GETARG_INT16(6);
 	r->internet_facing = PG_ARGISNULL(7) ? CTEM_UNKNOWN : (PG_GETARG_BOOL(7) ? 1 : 0);
 	r->crown_jewel = !PG_ARGISNULL(8) && PG_GETARG_BOOL(8);
