@@ -506,3 +506,55 @@ COMMENT ON INDEX ctem.exposure_queue_idx IS 'The work queue: active exposures by
 COMMENT ON INDEX ctem.exposure_event_exposure_idx IS 'History of an exposure in time order';
 COMMENT ON INDEX ctem.control_asset_idx IS 'Controls of an asset';
 COMMENT ON INDEX ctem.validation_result_exposure_idx IS 'Validation results of an exposure in time order';
+
+/* ------------------------------------------------------------------------
+ * Restore: the users' policy takes over from the new extension's default,
+ * and event ids continue after restored rows
+ * ------------------------------------------------------------------------ */
+
+-- fires in replica mode too (session_replication_role = replica, the exact
+-- restore of docs/architecture.md): inserting the users' active policy must
+-- switch off the builtin default there as well
+ALTER TABLE ctem.policy ENABLE ALWAYS TRIGGER policy_before_row;
+
+-- A restore loads ctem.exposure_event before it sets the identity sequence
+-- (pg_dump sets sequences after all table data), and a plain restore
+-- re-scores the exposures as the context tables load after them: events
+-- written then must not take the ids of restored ones.  So an event id is
+-- the sequence's next value, or the tenant's highest id + 1 when rows with
+-- higher ids are already there (one backward step of the primary key).
+CREATE OR REPLACE FUNCTION ctem.exposure_history_row()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	next_id bigint := pg_catalog.nextval('ctem.exposure_event_id_seq'::pg_catalog.regclass);
+	top bigint;
+BEGIN
+	SELECT ev.id INTO top FROM ctem.exposure_event ev
+	WHERE ev.tenant_id OPERATOR(pg_catalog.=) NEW.tenant_id
+	ORDER BY ev.id DESC LIMIT 1;
+	IF top IS NOT NULL AND top OPERATOR(pg_catalog.>=) next_id THEN
+		next_id := top OPERATOR(pg_catalog.+) 1;
+	END IF;
+	IF OLD.status IS DISTINCT FROM NEW.status THEN
+		INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, old_status, new_status,
+										 old_priority, new_priority, note)
+		VALUES (NEW.tenant_id, next_id, NEW.id,
+				CASE WHEN OLD.status = 'fixed' AND NEW.status IN ('open', 'in_progress') THEN 'reopened'
+					 WHEN NEW.status IN ('fixed', 'risk_accepted', 'false_positive') THEN 'resolved'
+					 ELSE 'status_changed' END,
+				OLD.status, NEW.status, OLD.priority, NEW.priority,
+				pg_catalog.current_setting('ctem.event_note', true));
+	ELSE
+		INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, old_status, new_status,
+										 old_priority, new_priority, note)
+		VALUES (NEW.tenant_id, next_id, NEW.id, 'priority_changed', OLD.status, NEW.status,
+				OLD.priority, NEW.priority, pg_catalog.current_setting('ctem.event_note', true));
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.exposure_history_row() IS
+	'AFTER UPDATE row trigger of ctem.exposure (only for rows whose status or priority changed): writes ctem.exposure_event, with the next id of its sequence or, after a restore loaded higher ids, the next id after them';

@@ -154,6 +154,24 @@ SELECT version FROM ctem.policy WHERE name = 'ssvc';
 SELECT DISTINCT (score_explain->>'policy_version')::int AS explained_version FROM ctem.exposure;
 UPDATE ctem.policy SET active = (name = 'default');
 SELECT id, priority FROM ctem.exposure ORDER BY id;
+-- a policy inserted as active takes over from the builtin default (as a
+-- restore inserts the users' active policy next to the new extension's
+-- default), and the exposures are scored with it
+INSERT INTO ctem.policy (name, description, p1_min, p2_min, p3_min, active)
+VALUES ('strict', 'lower thresholds', 60, 40, 20, true);
+SELECT name, active FROM ctem.policy ORDER BY name;
+SELECT count(*) AS exposures, count(*) FILTER (WHERE score_explain->>'policy_version' IS NOT NULL) AS scored,
+       bool_and(priority = CASE WHEN risk_score >= 60 THEN 'P1' WHEN risk_score >= 40 THEN 'P2'
+                                WHEN risk_score >= 20 THEN 'P3' ELSE 'P4' END::ctem.priority
+                OR score_explain ? 'floors_applied') AS strict_thresholds
+FROM ctem.exposure WHERE status IN ('open', 'in_progress');
+SELECT id, risk_score, priority FROM ctem.exposure ORDER BY id;
+-- but it does not switch off another user's policy: two active ones fail at commit
+INSERT INTO ctem.policy (name, active) VALUES ('second', true);
+SELECT name, active FROM ctem.policy ORDER BY name;
+UPDATE ctem.policy SET active = (name = 'default');
+DELETE FROM ctem.policy WHERE name = 'strict';
+SELECT id, priority FROM ctem.exposure ORDER BY id;
 
 -- a statement touching more than 256 assets and CVEs switches to one bulk
 -- read of each: the context found is the same as row by row

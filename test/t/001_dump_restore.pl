@@ -25,6 +25,26 @@ $node->safe_psql('src', q{
 	INSERT INTO ctem.exposure (tenant_id, asset_id, rule_id) VALUES (2, 51, 'CVE-2024-9999');
 });
 
+# the context the scores depend on, loaded after the exposures (so that the
+# exposures were re-scored and have history), in tables a dump loads after
+# ctem.exposure: a user's active policy, KEV and EPSS, validation results;
+# and controls, status changes with their events
+$node->safe_psql('src', q{
+	INSERT INTO ctem.policy (name, description, p1_min, p2_min, p3_min, active)
+	VALUES ('ours', 'stricter thresholds', 70, 45, 25, true);
+	INSERT INTO ctem.vuln_intel (cve_id, kev, epss)
+	SELECT 'CVE-2024-' || (1000 + g), g % 40 = 0, (g % 100) / 100.0 FROM generate_series(1, 400, 2) g;
+	INSERT INTO ctem.control (asset_id, kind, effectiveness)
+	SELECT g, 'waf', 0.3 FROM generate_series(1, 50, 5) g;
+	INSERT INTO ctem.validation_result (exposure_id, outcome, source)
+	SELECT id, (ARRAY['exploitable', 'blocked', 'not_exploitable'])[1 + id % 3]::ctem.validation_outcome, 'bas'
+	FROM ctem.exposure WHERE tenant_id = 1 AND id % 17 = 0;
+	UPDATE ctem.exposure SET status = 'risk_accepted' WHERE id % 29 = 0 AND status = 'open';
+	UPDATE ctem.asset SET criticality = 5 WHERE id % 9 = 0;
+});
+cmp_ok($node->safe_psql('src', 'SELECT count(*) FROM ctem.exposure_event'), '>', 20,
+	'the source database has history');
+
 my $counts_sql = q{
 	SELECT c.relname || '=' || (xpath('/row/n/text()',
 	       query_to_xml(format('SELECT count(*) AS n FROM %s', c.oid::regclass), false, true, '')))[1]::text
@@ -43,13 +63,61 @@ my $score_sql = q{SELECT md5(string_agg(concat_ws('|', tenant_id, id, risk_score
 	controls_effectiveness, validation, score_explain), ',' ORDER BY tenant_id, id)) FROM ctem.exposure};
 my $scores_before = $node->safe_psql('src', $score_sql);
 
+# every row of every ctem table, as text (the builtin policy is not dumped:
+# it comes with CREATE EXTENSION, only whether it is active matters)
+my $content_sql = q{
+	SELECT c.relname || '=' || (xpath('/row/h/text()',
+	       query_to_xml(format('SELECT md5(coalesce(string_agg(t::text, %L ORDER BY t::text), %L)) AS h FROM %s t %s',
+	                           ',', '', c.oid::regclass,
+	                           CASE WHEN c.relname = 'policy' THEN 'WHERE NOT builtin' ELSE '' END),
+	                    false, true, '')))[1]::text
+	FROM pg_class c
+	WHERE c.relnamespace = 'ctem'::regnamespace AND c.relkind = 'r'
+	UNION ALL SELECT 'builtin active=' || active FROM ctem.policy WHERE builtin
+	ORDER BY 1
+};
+my $content_before = $node->safe_psql('src', $content_sql);
+my $events_before = $node->safe_psql('src',
+	q{SELECT md5(string_agg(t::text, ',' ORDER BY tenant_id, id)) FROM ctem.exposure_event t});
+my $max_event = $node->safe_psql('src', 'SELECT max(id) FROM ctem.exposure_event');
+
 my $dump = $node->basedir . '/ctem.dump';
 $node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('src'), '-f', $dump ], 'pg_dump');
+
+# the exact restore (docs/architecture.md): ctem's triggers do not fire in
+# replica mode, every row comes back as it was
+$node->safe_psql('postgres', 'CREATE DATABASE exact');
+{
+	local $ENV{PGOPTIONS} = '-c session_replication_role=replica';
+	$node->command_ok([ 'pg_restore', '-d', $node->connstr('exact'), '--exit-on-error', $dump ],
+		'pg_restore in replica mode');
+}
+is($node->safe_psql('exact', $content_sql), $content_before,
+	'replica-mode restore: every row of every ctem table is the same');
+my $ev = $node->safe_psql('exact', q{
+	UPDATE ctem.exposure SET status = 'in_progress'
+	WHERE id = (SELECT min(id) FROM ctem.exposure WHERE tenant_id = 1 AND status = 'open');
+	SELECT string_agg(event, ',') FROM ctem.exposure_event WHERE id > } . $max_event);
+is($ev, 'status_changed', 'replica-mode restore: the triggers work again afterwards, new events get new ids');
+
+# a plain restore: the exposures load before the policy, the intel and the
+# validation results, so they are re-scored as those arrive; it must not
+# fail, and ends with the same scores; the history keeps every event it had
 $node->safe_psql('postgres', 'CREATE DATABASE dst');
 $node->command_ok([ 'pg_restore', '-d', $node->connstr('dst'), '--exit-on-error', $dump ], 'pg_restore');
+is($node->safe_psql('dst', qq{
+	SELECT md5(string_agg(t::text, ',' ORDER BY tenant_id, id)) FROM ctem.exposure_event t WHERE id <= $max_event}),
+	$events_before, 'plain restore: every event of the history is back, with its id');
 
+my $extra = $node->safe_psql('dst', qq{
+	SELECT count(*) FILTER (WHERE event <> 'priority_changed') FROM ctem.exposure_event WHERE id > $max_event});
+is($extra, '0', 'plain restore: any event it adds is a re-scoring (priority_changed)');
+note('plain restore added ' . $node->safe_psql('dst', "SELECT count(*) FROM ctem.exposure_event WHERE id > $max_event")
+	. ' priority_changed events');
 my $after = $node->safe_psql('dst', $counts_sql);
-is($after, $before, 'identical row counts in every ctem table after restore');
+(my $before_but_events = $before) =~ s/^exposure_event=.*\n//m;
+(my $after_but_events = $after) =~ s/^exposure_event=.*\n//m;
+is($after_but_events, $before_but_events, 'identical row counts in every other ctem table after restore');
 my $fp_after = $node->safe_psql('dst',
 	'SELECT md5(string_agg(tenant_id || fingerprint::text || status::text, \',\' ORDER BY tenant_id, id)) FROM ctem.exposure');
 is($fp_after, $fp_before, 'exposure identities and statuses survive restore');
