@@ -25,7 +25,7 @@ DOCS = $(wildcard docs/*.md)
 PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 SHLIB_LINK = $(shell pkg-config --libs jansson)
 
-REGRESS = store asset_key cvss intel ingest scoring upgrade
+REGRESS = store asset_key cvss intel ingest scoring privileges upgrade
 REGRESS_OPTS = --load-extension=ctem
 
 ISOLATION = ensure_asset concurrent_ingest asset_reference

@@ -558,3 +558,31 @@ END
 $$;
 COMMENT ON FUNCTION ctem.exposure_history_row() IS
 	'AFTER UPDATE row trigger of ctem.exposure (only for rows whose status or priority changed): writes ctem.exposure_event, with the next id of its sequence or, after a restore loaded higher ids, the next id after them';
+
+/* ------------------------------------------------------------------------
+ * Re-scoring is ctem's own bookkeeping: it runs as the extension's owner
+ * ------------------------------------------------------------------------ */
+
+-- A role allowed to change assets, controls, intel, validation results or
+-- policies keeps the exposures' scores current without UPDATE on
+-- ctem.exposure (as a foreign key's cascade does not need the referencing
+-- table's privileges).  The functions read only their transition tables and
+-- fixed statements, with a fixed search_path; nobody can call or attach
+-- them (EXECUTE revoked; the triggers fire regardless).
+ALTER FUNCTION ctem.asset_rescore() SECURITY DEFINER;
+ALTER FUNCTION ctem.vuln_intel_rescore() SECURITY DEFINER;
+ALTER FUNCTION ctem.control_rescore() SECURITY DEFINER;
+ALTER FUNCTION ctem.validation_apply() SECURITY DEFINER;
+ALTER FUNCTION ctem.policy_rescore() SECURITY DEFINER;
+REVOKE EXECUTE ON FUNCTION ctem.asset_rescore(), ctem.vuln_intel_rescore(), ctem.control_rescore(),
+	ctem.validation_apply(), ctem.policy_rescore() FROM PUBLIC;
+
+CREATE FUNCTION ctem.event_actor()
+RETURNS text
+AS 'MODULE_PATHNAME', 'ctem_event_actor'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.event_actor() IS
+	'The role that made a change: current_user outside ctem''s re-scoring triggers (which run as the extension owner); the default of ctem.exposure_event.actor';
+ALTER TABLE ctem.exposure_event ALTER COLUMN actor SET DEFAULT ctem.event_actor();
+COMMENT ON COLUMN ctem.exposure_event.actor IS
+	'Database role whose statement made the change (also when ctem''s re-scoring triggers carried it out)';

@@ -12,6 +12,8 @@
 
 #include "fmgr.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/rel.h"
 
 #include "ctem.h"
@@ -28,6 +30,20 @@ _PG_init(void)
 	 * Nothing to set up yet: ctem keeps its configuration in tables (a SET
 	 * would not reach the workers of a distributed cluster).
 	 */
+}
+
+/*
+ * ctem.event_actor() -> text: the role that made a change, for the history.
+ * That is current_user outside any SECURITY DEFINER function: the re-scoring
+ * triggers run as the extension's owner (a role allowed to change controls
+ * need not be allowed to update exposures), and the ref-action triggers as
+ * the table owner, but the event belongs to whoever's statement caused it.
+ */
+PG_FUNCTION_INFO_V1(ctem_event_actor);
+Datum
+ctem_event_actor(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(GetUserNameFromId(GetOuterUserId(), false)));
 }
 
 /* palloc/pfree for the parsing cores and jansson; pfree must accept NULL */

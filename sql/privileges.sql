@@ -1,0 +1,66 @@
+--
+-- privileges: keeping scores current is ctem's job, not the privilege of
+-- whoever changed the context; the history names who did
+--
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS regress_ctem_inventory;
+CREATE ROLE regress_ctem_inventory;
+RESET client_min_messages;
+-- an inventory role: assets and controls, nothing on exposures
+GRANT USAGE ON SCHEMA ctem TO regress_ctem_inventory;
+GRANT SELECT, UPDATE, DELETE ON ctem.asset TO regress_ctem_inventory;
+GRANT SELECT, INSERT, DELETE ON ctem.control TO regress_ctem_inventory;
+GRANT USAGE ON SEQUENCE ctem.control_id_seq TO regress_ctem_inventory;
+
+INSERT INTO ctem.asset (kind, natural_key, criticality, internet_facing)
+VALUES ('host', 'priv-1.example.com', 1, false), ('host', 'priv-2.example.com', 2, false);
+INSERT INTO ctem.exposure (asset_id, rule_id, severity)
+SELECT id, 'CVE-2097-' || g, 'critical'
+FROM ctem.asset, generate_series(1, 2) g WHERE natural_key LIKE 'priv-%';
+SELECT a.natural_key, e.rule_id, e.risk_score, e.priority, e.controls_effectiveness
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE a.natural_key LIKE 'priv-%' ORDER BY 1, 2;
+
+SET ROLE regress_ctem_inventory;
+-- it cannot touch exposures itself
+UPDATE ctem.exposure SET status = 'fixed' WHERE rule_id = 'CVE-2097-1';
+-- but its asset and control changes re-score them
+UPDATE ctem.asset SET criticality = 5, internet_facing = true WHERE natural_key = 'priv-1.example.com';
+INSERT INTO ctem.control (asset_id, kind, effectiveness)
+SELECT id, 'waf', 0.3 FROM ctem.asset WHERE natural_key = 'priv-1.example.com';
+RESET ROLE;
+SELECT a.natural_key, e.rule_id, e.risk_score, e.priority, e.controls_effectiveness
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE a.natural_key LIKE 'priv-%' ORDER BY 1, 2;
+-- the history names the inventory role, not the extension's owner
+SELECT e.rule_id, v.event, v.old_priority, v.new_priority, v.actor
+FROM ctem.exposure_event v JOIN ctem.exposure e ON e.tenant_id = v.tenant_id AND e.id = v.exposure_id
+WHERE e.rule_id LIKE 'CVE-2097-%' ORDER BY v.id;
+
+-- deleting an asset with controls and exposures: the cascades run as ctem
+SET ROLE regress_ctem_inventory;
+DELETE FROM ctem.asset WHERE natural_key = 'priv-1.example.com';
+RESET ROLE;
+SELECT count(*) AS exposures_left FROM ctem.exposure WHERE rule_id LIKE 'CVE-2097-%';
+SELECT count(*) AS controls_left FROM ctem.control c
+WHERE NOT EXISTS (SELECT 1 FROM ctem.asset a WHERE a.tenant_id = c.tenant_id AND a.id = c.asset_id);
+
+-- the re-scoring functions run as the owner: nobody else may call or attach them
+CREATE TABLE public.priv_controls (tenant_id integer, asset_id bigint);
+ALTER TABLE public.priv_controls OWNER TO regress_ctem_inventory;
+SET ROLE regress_ctem_inventory;
+CREATE TRIGGER steal AFTER INSERT ON public.priv_controls
+	REFERENCING NEW TABLE AS new_controls
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.control_rescore();
+SELECT ctem.event_actor();
+RESET ROLE;
+SELECT ctem.event_actor() = current_user AS actor_is_current_user;
+SELECT p.proname, p.prosecdef, p.proconfig
+FROM pg_proc p WHERE p.pronamespace = 'ctem'::regnamespace AND p.prosecdef ORDER BY 1;
+
+DROP TABLE public.priv_controls;
+DELETE FROM ctem.asset WHERE natural_key LIKE 'priv-%';
+REVOKE ALL ON ALL TABLES IN SCHEMA ctem FROM regress_ctem_inventory;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA ctem FROM regress_ctem_inventory;
+REVOKE ALL ON SCHEMA ctem FROM regress_ctem_inventory;
+DROP ROLE regress_ctem_inventory;
