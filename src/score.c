@@ -942,7 +942,6 @@ cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
 	if (e != NULL)
 		return e->jsonb;
 	ctem_score_explain_compact(&c->policy, r, buf, sizeof(buf));
-	if (getenv("CTEM_EXPLAIN_HACK")) strcpy(buf, getenv("CTEM_EXPLAIN_HACK"));
 	if (hash_get_num_entries(c->explains) < CTEM_EXPLAIN_CACHE_MAX)
 	{
 		Datum		j = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
