@@ -520,12 +520,16 @@ ALTER TABLE ctem.policy ENABLE ALWAYS TRIGGER policy_before_row;
 -- A restore loads ctem.exposure_event before it sets the identity sequence
 -- (pg_dump sets sequences after all table data), and a plain restore
 -- re-scores the exposures as the context tables load after them: events
--- written then must not take the ids of restored ones.  So an event id is
--- the sequence's next value, or the tenant's highest id + 1 when rows with
--- higher ids are already there (one backward step of the primary key).
+-- written then must not take the ids of restored ones.  So when the
+-- sequence's next value is not above the tenant's highest id (one backward
+-- step of the primary key), the sequence is moved past it first.
+-- It runs as the extension's owner, like the re-scoring functions below:
+-- the history is written for every change, and nobody needs (or should
+-- have) INSERT on ctem.exposure_event to make one.
 CREATE OR REPLACE FUNCTION ctem.exposure_history_row()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -536,7 +540,10 @@ BEGIN
 	WHERE ev.tenant_id OPERATOR(pg_catalog.=) NEW.tenant_id
 	ORDER BY ev.id DESC LIMIT 1;
 	IF top IS NOT NULL AND top OPERATOR(pg_catalog.>=) next_id THEN
-		next_id := top OPERATOR(pg_catalog.+) 1;
+		-- move the sequence past them (forward only: next_id came from it),
+		-- so that only the first event after a restore takes this path
+		PERFORM pg_catalog.setval('ctem.exposure_event_id_seq'::pg_catalog.regclass, top);
+		next_id := pg_catalog.nextval('ctem.exposure_event_id_seq'::pg_catalog.regclass);
 	END IF;
 	IF OLD.status IS DISTINCT FROM NEW.status THEN
 		INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, old_status, new_status,
@@ -556,6 +563,7 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+REVOKE EXECUTE ON FUNCTION ctem.exposure_history_row() FROM PUBLIC;
 COMMENT ON FUNCTION ctem.exposure_history_row() IS
 	'AFTER UPDATE row trigger of ctem.exposure (only for rows whose status or priority changed): writes ctem.exposure_event, with the next id of its sequence or, after a restore loaded higher ids, the next id after them';
 

@@ -45,6 +45,24 @@ SELECT count(*) AS exposures_left FROM ctem.exposure WHERE rule_id LIKE 'CVE-209
 SELECT count(*) AS controls_left FROM ctem.control c
 WHERE NOT EXISTS (SELECT 1 FROM ctem.asset a WHERE a.tenant_id = c.tenant_id AND a.id = c.asset_id);
 
+-- an analyst works the queue: UPDATE on exposures, nothing on the context
+-- tables the trigger reads to re-score the row, nothing on the history,
+-- which records the change all the same, and which it cannot write itself
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS regress_ctem_analyst;
+CREATE ROLE regress_ctem_analyst;
+RESET client_min_messages;
+GRANT USAGE ON SCHEMA ctem TO regress_ctem_analyst;
+GRANT SELECT, UPDATE (status) ON ctem.exposure TO regress_ctem_analyst;
+GRANT SELECT ON ctem.exposure_event TO regress_ctem_analyst;
+SET ROLE regress_ctem_analyst;
+UPDATE ctem.exposure SET status = 'in_progress' WHERE rule_id = 'CVE-2097-1';
+INSERT INTO ctem.exposure_event (exposure_id, event) SELECT id, 'resolved' FROM ctem.exposure WHERE rule_id = 'CVE-2097-1';
+RESET ROLE;
+SELECT e.rule_id, v.event, v.old_status, v.new_status, v.actor
+FROM ctem.exposure_event v JOIN ctem.exposure e ON e.tenant_id = v.tenant_id AND e.id = v.exposure_id
+WHERE e.rule_id = 'CVE-2097-1' ORDER BY v.id;
+
 -- the re-scoring functions run as the owner: nobody else may call or attach them
 CREATE TABLE public.priv_controls (tenant_id integer, asset_id bigint);
 ALTER TABLE public.priv_controls OWNER TO regress_ctem_inventory;
@@ -64,3 +82,6 @@ REVOKE ALL ON ALL TABLES IN SCHEMA ctem FROM regress_ctem_inventory;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA ctem FROM regress_ctem_inventory;
 REVOKE ALL ON SCHEMA ctem FROM regress_ctem_inventory;
 DROP ROLE regress_ctem_inventory;
+REVOKE ALL ON ALL TABLES IN SCHEMA ctem FROM regress_ctem_analyst;
+REVOKE ALL ON SCHEMA ctem FROM regress_ctem_analyst;
+DROP ROLE regress_ctem_analyst;

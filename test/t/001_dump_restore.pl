@@ -124,6 +124,15 @@ is($fp_after, $fp_before, 'exposure identities and statuses survive restore');
 is($node->safe_psql('dst', $score_sql), $scores_before,
 	'scores, their context and explanations are the same after restore');
 
+# after the restore set the sequence back to its dumped value, the next
+# event moves it past the events the restore added: later ones use it again
+my $seq = $node->safe_psql('dst', q{
+	UPDATE ctem.exposure SET status = 'in_progress'
+	WHERE id = (SELECT min(id) FROM ctem.exposure WHERE tenant_id = 1 AND status = 'open');
+	SELECT (SELECT max(id) FROM ctem.exposure_event) = (SELECT last_value FROM ctem.exposure_event_id_seq)
+	       AND (SELECT event FROM ctem.exposure_event ORDER BY id DESC LIMIT 1) = 'status_changed'});
+is($seq, 't', 'plain restore: the first new event moves the event id sequence past the restored ids');
+
 # the restored database keeps working: new rows get fresh ids
 my $next = $node->safe_psql('dst', q{
 	INSERT INTO ctem.asset (kind, natural_key) VALUES ('host', 'new.example.com') RETURNING id});
