@@ -868,7 +868,9 @@ ctem_score_input_init(CtemScoreInput *in)
 
 /*
  * Combined effectiveness of n controls, 1 - prod(1 - e_i).  Values outside
- * [0, 1] are clamped, NaN ignored.
+ * [0, 1] are clamped, NaN ignored.  Rounded to 12 decimals: the product's
+ * binary rounding would otherwise show (one control of 0.3 gives
+ * 0.30000000000000004), and the stored value is what users read.
  */
 double
 ctem_controls_combine(const double *effectiveness, int n)
@@ -888,7 +890,7 @@ ctem_controls_combine(const double *effectiveness, int n)
 			return 1.0;
 		keep *= 1.0 - e;
 	}
-	return 1.0 - keep;
+	return round((1.0 - keep) * 1e12) / 1e12;
 }
 
 static double

@@ -640,6 +640,11 @@ test_controls_combine(void)
 	CHECK(near(ctem_controls_combine(c, 3), 1.0), "combine with 1.0");
 	CHECK(near(ctem_controls_combine(d, 3), 0.5), "combine ignores NaN, < 0");
 	CHECK(near(ctem_controls_combine(NULL, 3), 0.0), "combine NULL");
+	{
+		double		one[1] = {0.3};
+
+		CHECK(ctem_controls_combine(one, 1) == 0.3, "one control of 0.3 combines to exactly 0.3");
+	}
 	CHECK(near(ctem_controls_combine(a, 0), 0.0), "combine none");
 }
 
