@@ -110,8 +110,7 @@ run_as_owner(SPIPlanPtr plan, Oid owner_of, int32 tenant, int64 asset,
 	Datum		vals[2] = {Int32GetDatum(tenant), Int64GetDatum(asset)};
 	Snapshot	test = InvalidSnapshot;
 	Snapshot	crosscheck = InvalidSnapshot;
-	Oid			save_userid;
-	int			save_sec;
+	CtemSavedUser save;
 	Oid			owner;
 	HeapTuple	tup;
 	int			rc;
@@ -128,12 +127,10 @@ run_as_owner(SPIPlanPtr plan, Oid owner_of, int32 tenant, int64 asset,
 		test = GetLatestSnapshot();
 		crosscheck = GetTransactionSnapshot();
 	}
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_NOFORCE_RLS);
+	ctem_owner_begin(owner, &save);
 	rc = SPI_execute_snapshot(plan, vals, NULL, test, crosscheck,
 							  false, true, limit);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	ctem_owner_end(&save);
 	if (rc < 0)
 		elog(ERROR, "asset reference query failed: %s", SPI_result_code_string(rc));
 	return SPI_processed;

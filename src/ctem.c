@@ -75,6 +75,20 @@ ctem_pstrdup_nonempty(const char *s)
 	return (s != NULL && s[0] != '\0') ? pstrdup(s) : NULL;
 }
 
+void
+ctem_owner_begin(Oid owner, CtemSavedUser *save)
+{
+	GetUserIdAndSecContext(&save->userid, &save->sec_context);
+	SetUserIdAndSecContext(owner, save->sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+}
+
+void
+ctem_owner_end(const CtemSavedUser *save)
+{
+	SetUserIdAndSecContext(save->userid, save->sec_context);
+}
+
 int
 ctem_attnum(Relation rel, const char *name)
 {

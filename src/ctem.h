@@ -49,6 +49,21 @@ extern char *ctem_pstrdup_nonempty(const char *s);
 /* attribute number of column name of rel; an error when it has none */
 extern int	ctem_attnum(Relation rel, const char *name);
 
+/*
+ * Act as role owner without row-level security, as RI does, until
+ * ctem_owner_end(save): ctem's own bookkeeping (reference checks, the
+ * scoring context) needs no privilege of the user.  An error restores the
+ * user with the (sub)transaction's abort.
+ */
+typedef struct CtemSavedUser
+{
+	Oid			userid;
+	int			sec_context;
+} CtemSavedUser;
+
+extern void ctem_owner_begin(Oid owner, CtemSavedUser *save);
+extern void ctem_owner_end(const CtemSavedUser *save);
+
 /* label of an enum value, in the caller's memory context */
 extern char *ctem_enum_label(Datum value);
 

@@ -45,7 +45,6 @@
 #include "lib/bloomfilter.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
-#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -604,24 +603,19 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	 * The scoring context (policy, intel, assets, controls) is read as the
 	 * table's owner without row-level security, as a foreign key check
 	 * reads the referenced table: a role allowed to write exposures needs
-	 * no privilege on the context tables.  (An error restores the user with
-	 * the (sub)transaction's abort.)
+	 * no privilege on the context tables.
 	 */
 	if (trigger_has_arg(trigdata->tg_trigger, "score"))
 	{
-		Oid			save_userid;
-		int			save_sec;
+		CtemSavedUser save;
 
-		GetUserIdAndSecContext(&save_userid, &save_sec);
-		SetUserIdAndSecContext(trigdata->tg_relation->rd_rel->relowner,
-							   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_NOFORCE_RLS);
+		ctem_owner_begin(trigdata->tg_relation->rd_rel->relowner, &save);
 		ncols += ctem_score_exposure_cols(&atts->score, fcinfo->flinfo->fn_mcxt,
 										  trigdata->tg_relation, tuple,
 										  text_to_cstring(rule_id),
 										  cols + ncols, values + ncols,
 										  nulls + ncols);
-		SetUserIdAndSecContext(save_userid, save_sec);
+		ctem_owner_end(&save);
 	}
 
 	tuple = heap_modify_tuple_by_cols(tuple, tupdesc, ncols, cols, values, nulls);
