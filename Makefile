@@ -28,7 +28,7 @@ SHLIB_LINK = $(shell pkg-config --libs jansson)
 REGRESS = store asset_key cvss intel ingest scoring privileges upgrade
 REGRESS_OPTS = --load-extension=ctem
 
-ISOLATION = ensure_asset concurrent_ingest asset_reference
+ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore
 ISOLATION_OPTS = --inputdir=test --load-extension=ctem
 
 PROVE_TESTS = test/t/*.pl

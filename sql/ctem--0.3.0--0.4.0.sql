@@ -533,17 +533,30 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	next_id bigint := pg_catalog.nextval('ctem.exposure_event_id_seq'::pg_catalog.regclass);
+	seq CONSTANT pg_catalog.regclass := 'ctem.exposure_event_id_seq'::pg_catalog.regclass;
+	next_id bigint := pg_catalog.nextval(seq);
 	top bigint;
 BEGIN
 	SELECT ev.id INTO top FROM ctem.exposure_event ev
 	WHERE ev.tenant_id OPERATOR(pg_catalog.=) NEW.tenant_id
 	ORDER BY ev.id DESC LIMIT 1;
 	IF top IS NOT NULL AND top OPERATOR(pg_catalog.>=) next_id THEN
-		-- move the sequence past them (forward only: next_id came from it),
-		-- so that only the first event after a restore takes this path
-		PERFORM pg_catalog.setval('ctem.exposure_event_id_seq'::pg_catalog.regclass, top);
-		next_id := pg_catalog.nextval('ctem.exposure_event_id_seq'::pg_catalog.regclass);
+		-- Move the sequence past them, so that only the first events after a
+		-- restore take this path.  Sessions taking it at the same time are
+		-- serialised by an advisory lock on the sequence's oid, and each
+		-- moves it to no less than the last value handed out (read from the
+		-- sequence itself, not transactional), so that setval never goes
+		-- back below a value another session already took.
+		PERFORM pg_catalog.pg_advisory_lock(seq::pg_catalog.oid::pg_catalog.int8);
+		BEGIN
+			SELECT GREATEST(top, s.last_value) INTO top FROM ctem.exposure_event_id_seq s;
+			PERFORM pg_catalog.setval(seq, top);
+			next_id := pg_catalog.nextval(seq);
+		EXCEPTION WHEN OTHERS THEN
+			PERFORM pg_catalog.pg_advisory_unlock(seq::pg_catalog.oid::pg_catalog.int8);
+			RAISE;
+		END;
+		PERFORM pg_catalog.pg_advisory_unlock(seq::pg_catalog.oid::pg_catalog.int8);
 	END IF;
 	IF OLD.status IS DISTINCT FROM NEW.status THEN
 		INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, old_status, new_status,
