@@ -17,6 +17,7 @@ OBJS = \
 	src/keys_core.o \
 	src/score.o \
 	src/score_core.o \
+	src/sha256_core.o \
 	$(patsubst %.c,%.o,$(sort $(wildcard src/report*.c)))
 
 DATA = $(wildcard sql/ctem--*.sql)

@@ -107,6 +107,22 @@ SELECT ctem.exposure_fingerprint(4, 'vulnerability', 'CVE-2023-44487', 'NGHTTP2'
 SELECT ctem.exposure_fingerprint(4, 'vulnerability', 'CVE-2023-44487', 'nghttp2', '/usr/lib')
      = (SELECT fingerprint FROM ctem.exposure WHERE id = 1) AS other_location_is_other_problem;
 SELECT ctem.exposure_fingerprint(NULL, 'vulnerability', 'CVE-1', NULL, NULL) IS NULL AS null_identity;
+-- it is the first 16 bytes of SHA-256 over asset US kind US rule US component
+-- (ASCII letters lowered) US location, as PostgreSQL's sha256() computes it:
+-- identities of 30 to over 500 bytes, across the 64-byte block boundaries
+WITH i AS (
+  SELECT g AS asset, 'CVE-2024-' || g AS rule,
+         CASE WHEN g % 3 = 0 THEN NULL ELSE repeat('PkG-é', g % 60) END AS component,
+         CASE WHEN g % 4 = 0 THEN NULL ELSE repeat('/x', g % 90) END AS location
+  FROM generate_series(1, 2000) g)
+SELECT count(*) AS identities,
+       count(*) FILTER (WHERE ctem.exposure_fingerprint(asset, 'vulnerability', rule, component, location) =
+         encode(substring(sha256(convert_to(asset || chr(31) || 'vulnerability' || chr(31) || rule || chr(31) ||
+           coalesce(translate(component, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '') ||
+           chr(31) || coalesce(location, ''), 'UTF8')) FROM 1 FOR 16), 'hex')::uuid) AS equal_to_sha256,
+       min(octet_length(asset || 'vulnerability' || rule || coalesce(component, '') || coalesce(location, '')) + 4) AS shortest,
+       max(octet_length(asset || 'vulnerability' || rule || coalesce(component, '') || coalesce(location, '')) + 4) AS longest
+FROM i;
 
 -- a second report of the same problem merges into it (re-detection)
 INSERT INTO ctem.exposure (asset_id, rule_id, component, component_version)

@@ -4,7 +4,7 @@
  *		Exposure identity: ctem.exposure_fingerprint() and the BEFORE row
  *		trigger of ctem.exposure.
  *
- * The fingerprint is the first 128 bits of SHA-256 over
+ * The fingerprint is the first 128 bits of SHA-256 (sha256_core.c) over
  *		asset_id US kind US canonical rule_id US lower(component) US location
  * (US = 0x1f), so the same problem reported twice, by one tool or several,
  * maps to one row.  The component version is deliberately not part of it:
@@ -40,8 +40,6 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "lib/bloomfilter.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -55,6 +53,7 @@
 
 #include "ctem.h"
 #include "keys_core.h"
+#include "sha256_core.h"
 #include "score.h"
 
 PG_FUNCTION_INFO_V1(ctem_exposure_fingerprint);
@@ -104,6 +103,10 @@ typedef struct ExposureAtts
 	int			resolved_at;
 	/* merged on re-detection, in the order of MERGE_SQL's $3..$11 */
 	int			merge[9];
+	Oid			tgoid;			/* the trigger whose arguments follow */
+	bool		arg_asset;		/* its arguments: 'asset', 'merge', 'score' */
+	bool		arg_merge;
+	bool		arg_score;
 	CtemScoreCache *score;		/* scoring context of this statement */
 	ExposureWrites *writes;		/* of this statement, unless shared */
 	CtemLabels	labels;			/* enum labels seen in this statement */
@@ -129,21 +132,6 @@ static const char *const merge_columns[9] = {
 static SPIPlanPtr merge_plan = NULL;
 static Oid	merge_plan_relid = InvalidOid;
 
-static void
-append_lower(StringInfo buf, const char *s, int len)
-{
-	int			i;
-
-	enlargeStringInfo(buf, len);
-	for (i = 0; i < len; i++)
-	{
-		char		c = s[i];
-
-		buf->data[buf->len++] = (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-	}
-	buf->data[buf->len] = '\0';
-}
-
 /* canonical rule id of t as palloc'd text */
 text *
 ctem_canonical_rule_id_text(text *t)
@@ -155,41 +143,54 @@ ctem_canonical_rule_id_text(text *t)
 	return cstring_to_text_with_len(out, (int) n);
 }
 
+/* feed s (len bytes) to the hash, ASCII upper case letters lowered */
+static void
+sha256_update_lower(CtemSha256 *ctx, const char *s, int len)
+{
+	char		chunk[256];
+
+	while (len > 0)
+	{
+		int			n = Min(len, (int) sizeof(chunk));
+
+		for (int i = 0; i < n; i++)
+			chunk[i] = (s[i] >= 'A' && s[i] <= 'Z') ? s[i] + ('a' - 'A') : s[i];
+		ctem_sha256_update(ctx, chunk, n);
+		s += n;
+		len -= n;
+	}
+}
+
 /*
  * Fingerprint of the given identity fields; rule_id must be canonical
  * already.  component and location may be NULL (pass NULL for empty ones).
+ * The identity string is hashed as it is produced, never built in memory.
  */
 pg_uuid_t *
 ctem_fingerprint(int64 asset_id, const char *kind, text *rule_id,
 			text *component, text *location)
 {
-	StringInfoData buf;
-	pg_cryptohash_ctx *ctx;
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	static const char sep = FIELD_SEP;
+	CtemSha256	ctx;
+	char		num[MAXINT8LEN + 1];
+	unsigned char digest[CTEM_SHA256_DIGEST];
 	pg_uuid_t  *uuid;
 
-	initStringInfo(&buf);
-	appendStringInfo(&buf, INT64_FORMAT "%c%s%c", asset_id, FIELD_SEP,
-					 kind, FIELD_SEP);
-	appendBinaryStringInfo(&buf, VARDATA_ANY(rule_id),
-						   VARSIZE_ANY_EXHDR(rule_id));
-	appendStringInfoChar(&buf, FIELD_SEP);
+	ctem_sha256_init(&ctx);
+	ctem_sha256_update(&ctx, num, pg_lltoa(asset_id, num));
+	ctem_sha256_update(&ctx, &sep, 1);
+	ctem_sha256_update(&ctx, kind, strlen(kind));
+	ctem_sha256_update(&ctx, &sep, 1);
+	ctem_sha256_update(&ctx, VARDATA_ANY(rule_id), VARSIZE_ANY_EXHDR(rule_id));
+	ctem_sha256_update(&ctx, &sep, 1);
 	if (component)
-		append_lower(&buf, VARDATA_ANY(component),
-					 VARSIZE_ANY_EXHDR(component));
-	appendStringInfoChar(&buf, FIELD_SEP);
+		sha256_update_lower(&ctx, VARDATA_ANY(component),
+							VARSIZE_ANY_EXHDR(component));
+	ctem_sha256_update(&ctx, &sep, 1);
 	if (location)
-		appendBinaryStringInfo(&buf, VARDATA_ANY(location),
-							   VARSIZE_ANY_EXHDR(location));
-
-	ctx = pg_cryptohash_create(PG_SHA256);
-	if (pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		elog(ERROR, "could not compute SHA-256 of exposure identity: %s",
-			 pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
-	pfree(buf.data);
+		ctem_sha256_update(&ctx, VARDATA_ANY(location),
+						   VARSIZE_ANY_EXHDR(location));
+	ctem_sha256_final(&ctx, digest);
 
 	uuid = palloc(sizeof(pg_uuid_t));
 	memcpy(uuid->data, digest, UUID_LEN);
@@ -222,14 +223,23 @@ ctem_exposure_fingerprint(PG_FUNCTION_ARGS)
 								 ctem_nonempty_or_null(PG_GETARG_TEXT_PP(4))));
 }
 
+static bool
+trigger_has_arg(const Trigger *trigger, const char *arg)
+{
+	for (int i = 0; i < trigger->tgnargs; i++)
+		if (strcmp(trigger->tgargs[i], arg) == 0)
+			return true;
+	return false;
+}
+
 static ExposureAtts *
-exposure_atts(FunctionCallInfo fcinfo, Relation rel)
+exposure_atts(FunctionCallInfo fcinfo, Relation rel, const Trigger *trigger)
 {
 	ExposureAtts *atts = (ExposureAtts *) fcinfo->flinfo->fn_extra;
 	TupleDesc	tupdesc = rel->rd_att;
 
 	if (atts != NULL && atts->relid == RelationGetRelid(rel) &&
-		atts->natts == tupdesc->natts)
+		atts->natts == tupdesc->natts && atts->tgoid == trigger->tgoid)
 		return atts;
 
 	if (atts == NULL)
@@ -239,6 +249,10 @@ exposure_atts(FunctionCallInfo fcinfo, Relation rel)
 	atts->labels.n = 0;
 	atts->relid = RelationGetRelid(rel);
 	atts->natts = tupdesc->natts;
+	atts->tgoid = trigger->tgoid;
+	atts->arg_asset = trigger_has_arg(trigger, "asset");
+	atts->arg_merge = trigger_has_arg(trigger, "merge");
+	atts->arg_score = trigger_has_arg(trigger, "score");
 	atts->fp_index = get_relname_relid("exposure_fingerprint_unique",
 									   RelationGetNamespace(rel));
 	atts->tenant_id = ctem_attnum(rel, "tenant_id");
@@ -257,13 +271,11 @@ exposure_atts(FunctionCallInfo fcinfo, Relation rel)
 	return atts;
 }
 
+/* text column att of a deformed row, or NULL */
 static text *
-getattr_text(HeapTuple tuple, TupleDesc tupdesc, int att)
+row_text(const Datum *values, const bool *nulls, int att)
 {
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, att, tupdesc, &isnull);
-
-	return isnull ? NULL : DatumGetTextPP(d);
+	return nulls[att - 1] ? NULL : DatumGetTextPP(values[att - 1]);
 }
 
 static bool
@@ -333,8 +345,8 @@ find_by_fingerprint(Relation rel, ExposureAtts *atts, Datum tenant, Datum fp)
  * snapshot does not, or one deleted meanwhile.
  */
 static bool
-merge_into(Relation rel, ExposureAtts *atts, HeapTuple tuple, Datum tenant,
-		   int64 id)
+merge_into(Relation rel, ExposureAtts *atts, const Datum *row, const bool *row_nulls,
+		   Datum tenant, int64 id)
 {
 	TupleDesc	tupdesc = rel->rd_att;
 	Datum		values[11];
@@ -370,10 +382,8 @@ merge_into(Relation rel, ExposureAtts *atts, HeapTuple tuple, Datum tenant,
 	nulls[1] = ' ';
 	for (int i = 0; i < lengthof(merge_columns); i++)
 	{
-		bool		isnull;
-
-		values[2 + i] = heap_getattr(tuple, atts->merge[i], tupdesc, &isnull);
-		nulls[2 + i] = isnull ? 'n' : ' ';
+		values[2 + i] = row[atts->merge[i] - 1];
+		nulls[2 + i] = row_nulls[atts->merge[i] - 1] ? 'n' : ' ';
 	}
 	rc = SPI_execute_plan(merge_plan, values, nulls, false, 0);
 	if (rc != SPI_OK_UPDATE)
@@ -442,17 +452,12 @@ fresh_fingerprint_seen(ExposureWrites *atts, const pg_uuid_t *fp)
 	return false;
 }
 
-static bool
-trigger_has_arg(const Trigger *trigger, const char *arg)
-{
-	for (int i = 0; i < trigger->tgnargs; i++)
-		if (strcmp(trigger->tgargs[i], arg) == 0)
-			return true;
-	return false;
-}
-
 /*
  * BEFORE INSERT OR UPDATE FOR EACH ROW on ctem.exposure.
+ *
+ * The row is deformed once; every column the trigger reads comes from
+ * that, every column it sets goes into it, and the new tuple is formed
+ * once at the end.
  */
 Datum
 ctem_exposure_before_row(PG_FUNCTION_ARGS)
@@ -460,11 +465,12 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	tupdesc;
 	HeapTuple	tuple;
+	HeapTuple	newtuple;
 	ExposureAtts *atts;
-	bool		isnull;
+	Datum	   *row;
+	bool	   *row_nulls;
 	Datum		asset_id;
 	Datum		kind;
-	Datum		status;
 	text	   *rule_id;
 	Datum		fp;
 	Datum		tenant;
@@ -472,10 +478,6 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	bool		check_asset;
 	bool		fresh = false;
 	ExposureWrites *writes = NULL;
-	int			cols[3 + CTEM_SCORE_COLS];
-	Datum		values[3 + CTEM_SCORE_COLS];
-	bool		nulls[3 + CTEM_SCORE_COLS];
-	int			ncols = 0;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
@@ -485,35 +487,34 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	tupdesc = trigdata->tg_relation->rd_att;
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	atts = exposure_atts(fcinfo, trigdata->tg_relation);
+	atts = exposure_atts(fcinfo, trigdata->tg_relation, trigdata->tg_trigger);
+
+	row = palloc(sizeof(Datum) * tupdesc->natts);
+	row_nulls = palloc(sizeof(bool) * tupdesc->natts);
+	heap_deform_tuple(tuple, tupdesc, row, row_nulls);
+#define COL(att) row[(att) - 1]
+#define COL_NULL(att) row_nulls[(att) - 1]
 
 	/* NOT NULL constraints report missing identity columns */
-	asset_id = heap_getattr(tuple, atts->asset_id, tupdesc, &isnull);
-	if (isnull)
+	if (COL_NULL(atts->asset_id) || COL_NULL(atts->kind) || COL_NULL(atts->rule_id))
 		return PointerGetDatum(tuple);
-	kind = heap_getattr(tuple, atts->kind, tupdesc, &isnull);
-	if (isnull)
-		return PointerGetDatum(tuple);
-	rule_id = getattr_text(tuple, tupdesc, atts->rule_id);
-	if (rule_id == NULL)
-		return PointerGetDatum(tuple);
+	asset_id = COL(atts->asset_id);
+	kind = COL(atts->kind);
 
-	rule_id = ctem_canonical_rule_id_text(rule_id);
-	cols[ncols] = atts->rule_id;
-	values[ncols] = PointerGetDatum(rule_id);
-	nulls[ncols++] = false;
+	rule_id = ctem_canonical_rule_id_text(row_text(row, row_nulls, atts->rule_id));
+	COL(atts->rule_id) = PointerGetDatum(rule_id);
 
 	fp = UUIDPGetDatum(ctem_fingerprint(DatumGetInt64(asset_id),
 								   ctem_label(&atts->labels, kind),
 								   rule_id,
-								   ctem_nonempty_or_null(getattr_text(tuple, tupdesc, atts->component)),
-								   ctem_nonempty_or_null(getattr_text(tuple, tupdesc, atts->location))));
-	cols[ncols] = atts->fingerprint;
-	values[ncols] = fp;
-	nulls[ncols++] = false;
+								   ctem_nonempty_or_null(row_text(row, row_nulls, atts->component)),
+								   ctem_nonempty_or_null(row_text(row, row_nulls, atts->location))));
+	COL(atts->fingerprint) = fp;
+	COL_NULL(atts->fingerprint) = false;
 
-	tenant = heap_getattr(tuple, atts->tenant_id, tupdesc, &tenant_null);
-	check_asset = !tenant_null && trigger_has_arg(trigdata->tg_trigger, "asset");
+	tenant = COL(atts->tenant_id);
+	tenant_null = COL_NULL(atts->tenant_id);
+	check_asset = !tenant_null && atts->arg_asset;
 
 	/*
 	 * The row references its asset (from 0.4.0 on, instead of a foreign
@@ -551,7 +552,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	 * two fail on the unique index, as an uncommitted one always did.)
 	 */
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !tenant_null &&
-		trigger_has_arg(trigdata->tg_trigger, "merge") &&
+		atts->arg_merge &&
 		(!fresh || fresh_fingerprint_seen(writes, DatumGetUUIDP(fp))))
 	{
 		int64		existing = find_by_fingerprint(trigdata->tg_relation, atts,
@@ -559,7 +560,7 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 
 		if (existing != 0)
 		{
-			if (merge_into(trigdata->tg_relation, atts, tuple, tenant, existing))
+			if (merge_into(trigdata->tg_relation, atts, row, row_nulls, tenant, existing))
 				return PointerGetDatum(NULL);
 
 			/*
@@ -578,24 +579,19 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	}
 
 	/* resolved_at follows status: set when it closes, cleared on reopen */
-	status = heap_getattr(tuple, atts->status, tupdesc, &isnull);
-	if (!isnull)
+	if (!COL_NULL(atts->status))
 	{
-		bool		closed = status_is_closed(ctem_label(&atts->labels, status));
-		bool		resolved_null;
+		bool		closed = status_is_closed(ctem_label(&atts->labels, COL(atts->status)));
 
-		(void) heap_getattr(tuple, atts->resolved_at, tupdesc, &resolved_null);
-		if (closed && resolved_null)
+		if (closed && COL_NULL(atts->resolved_at))
 		{
-			cols[ncols] = atts->resolved_at;
-			values[ncols] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-			nulls[ncols++] = false;
+			COL(atts->resolved_at) = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+			COL_NULL(atts->resolved_at) = false;
 		}
-		else if (!closed && !resolved_null)
+		else if (!closed && !COL_NULL(atts->resolved_at))
 		{
-			cols[ncols] = atts->resolved_at;
-			values[ncols] = (Datum) 0;
-			nulls[ncols++] = true;
+			COL(atts->resolved_at) = (Datum) 0;
+			COL_NULL(atts->resolved_at) = true;
 		}
 	}
 
@@ -605,19 +601,23 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	 * reads the referenced table: a role allowed to write exposures needs
 	 * no privilege on the context tables.
 	 */
-	if (trigger_has_arg(trigdata->tg_trigger, "score"))
+	if (atts->arg_score)
 	{
 		CtemSavedUser save;
 
 		ctem_owner_begin(trigdata->tg_relation->rd_rel->relowner, &save);
-		ncols += ctem_score_exposure_cols(&atts->score, fcinfo->flinfo->fn_mcxt,
-										  trigdata->tg_relation, tuple,
-										  text_to_cstring(rule_id),
-										  cols + ncols, values + ncols,
-										  nulls + ncols);
+		ctem_score_exposure_row(&atts->score, fcinfo->flinfo->fn_mcxt,
+								trigdata->tg_relation, row, row_nulls,
+								text_to_cstring(rule_id));
 		ctem_owner_end(&save);
 	}
+#undef COL
+#undef COL_NULL
 
-	tuple = heap_modify_tuple_by_cols(tuple, tupdesc, ncols, cols, values, nulls);
-	return PointerGetDatum(tuple);
+	/* the new row, with the identity of the one it replaces */
+	newtuple = heap_form_tuple(tupdesc, row, row_nulls);
+	newtuple->t_data->t_ctid = tuple->t_data->t_ctid;
+	newtuple->t_self = tuple->t_self;
+	newtuple->t_tableOid = tuple->t_tableOid;
+	return PointerGetDatum(newtuple);
 }

@@ -893,14 +893,12 @@ intel_ctx(CtemScoreCache *c, const char *rule)
 }
 
 static const char *
-enum_label_or_null(CtemScoreCache *c, HeapTuple tup, TupleDesc td, int attnum)
+enum_label_or_null(CtemScoreCache *c, const Datum *row, const bool *row_nulls,
+				   int attnum)
 {
-	bool		isnull;
-	Datum		d = heap_getattr(tup, attnum, td, &isnull);
-
-	if (isnull)
+	if (row_nulls[attnum - 1])
 		return NULL;
-	return ctem_label(&c->labels, d);
+	return ctem_label(&c->labels, row[attnum - 1]);
 }
 
 /*
@@ -957,24 +955,20 @@ cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
 }
 
 /*
- * Score the exposure row "tuple", whose canonical rule id is rule_id: append
- * to cols/values/nulls the new kev, epss, controls_effectiveness (from the
- * context) and risk_score, priority, sla_due, score_explain (from the
- * model); returns how many columns it appended (0 when an identity column
- * is NULL and the constraints will reject the row anyway).
+ * Score the exposure row deformed into row/row_nulls, whose canonical rule
+ * id is rule: set its kev, epss, controls_effectiveness (from the context)
+ * and risk_score, priority, sla_due, score_explain (from the model).
+ * Nothing when tenant or asset is NULL: the constraints reject the row.
  */
-int
-ctem_score_exposure_cols(CtemScoreCache **cachep, MemoryContext cxt,
-						 Relation rel, HeapTuple tuple, const char *rule,
-						 int *cols, Datum *values, bool *nulls)
+void
+ctem_score_exposure_row(CtemScoreCache **cachep, MemoryContext cxt,
+						Relation rel, Datum *row, bool *row_nulls,
+						const char *rule)
 {
 	CtemScoreCache *c = *cachep;
-	TupleDesc	td = rel->rd_att;
 	RowInputs	r;
 	CtemScoreInput in;
 	CtemScoreResult res;
-	bool		isnull;
-	Datum		d;
 	int32		tenant;
 	int64		asset_id;
 	AssetCtx   *a;
@@ -995,21 +989,18 @@ ctem_score_exposure_cols(CtemScoreCache **cachep, MemoryContext cxt,
 		*cachep = c;
 	}
 
-	d = heap_getattr(tuple, c->att_tenant, td, &isnull);
-	if (isnull)
-		return 0;
-	tenant = DatumGetInt32(d);
-	d = heap_getattr(tuple, c->att_asset, td, &isnull);
-	if (isnull)
-		return 0;
-	asset_id = DatumGetInt64(d);
+#define COL(att) row[(att) - 1]
+#define COL_NULL(att) row_nulls[(att) - 1]
+	if (COL_NULL(c->att_tenant) || COL_NULL(c->att_asset))
+		return;
+	tenant = DatumGetInt32(COL(c->att_tenant));
+	asset_id = DatumGetInt64(COL(c->att_asset));
 
 	memset(&r, 0, sizeof(r));
-	d = heap_getattr(tuple, c->att_cvss, td, &isnull);
-	r.cvss = isnull ? NULL : (CtemCvss *) DatumGetPointer(d);
-	r.severity = enum_label_or_null(c, tuple, td, c->att_severity);
-	r.maturity = enum_label_or_null(c, tuple, td, c->att_maturity);
-	r.validation = enum_label_or_null(c, tuple, td, c->att_validation);
+	r.cvss = COL_NULL(c->att_cvss) ? NULL : (CtemCvss *) DatumGetPointer(COL(c->att_cvss));
+	r.severity = enum_label_or_null(c, row, row_nulls, c->att_severity);
+	r.maturity = enum_label_or_null(c, row, row_nulls, c->att_maturity);
+	r.validation = enum_label_or_null(c, row, row_nulls, c->att_validation);
 	if (r.severity == NULL)
 		r.severity = "unknown";
 	if (r.maturity == NULL)
@@ -1042,33 +1033,35 @@ ctem_score_exposure_cols(CtemScoreCache **cachep, MemoryContext cxt,
 	make_input(&r, &in, c->policy.use_ssvc);
 	ctem_score_compute(&c->policy, &in, &res);
 
-	cols[0] = c->att_kev;
-	nulls[0] = r.kev == CTEM_UNKNOWN;
-	values[0] = BoolGetDatum(r.kev == 1);
-	cols[1] = c->att_epss;
-	nulls[1] = isnan(r.epss);
-	values[1] = Float8GetDatum(nulls[1] ? 0 : r.epss);
-	cols[2] = c->att_controls;
-	nulls[2] = false;
-	values[2] = Float8GetDatum(r.controls);
-	cols[3] = c->att_score;
-	nulls[3] = false;
-	values[3] = score_numeric(res.score);
-	cols[4] = c->att_priority;
-	nulls[4] = false;
-	values[4] = ObjectIdGetDatum(c->priority_oids[Min(Max(res.priority, 1), 4) - 1]);
-	cols[5] = c->att_sla_due;
-	d = heap_getattr(tuple, c->att_first_seen, td, &isnull);
-	nulls[5] = isnull;
-	if (!isnull && TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d)))
-		values[5] = d;			/* infinity + days is infinity */
+	COL_NULL(c->att_kev) = r.kev == CTEM_UNKNOWN;
+	COL(c->att_kev) = BoolGetDatum(r.kev == 1);
+	COL_NULL(c->att_epss) = isnan(r.epss);
+	COL(c->att_epss) = Float8GetDatum(isnan(r.epss) ? 0 : r.epss);
+	COL_NULL(c->att_controls) = false;
+	COL(c->att_controls) = Float8GetDatum(r.controls);
+	COL_NULL(c->att_score) = false;
+	COL(c->att_score) = score_numeric(res.score);
+	COL_NULL(c->att_priority) = false;
+	COL(c->att_priority) = ObjectIdGetDatum(c->priority_oids[Min(Max(res.priority, 1), 4) - 1]);
+	/* sla_due: first_seen + SLA days (infinity + days is infinity) */
+	if (COL_NULL(c->att_first_seen))
+	{
+		COL_NULL(c->att_sla_due) = true;
+		COL(c->att_sla_due) = (Datum) 0;
+	}
 	else
-		values[5] = isnull ? (Datum) 0 :
-			TimestampTzGetDatum(DatumGetTimestampTz(d) + (TimestampTz) res.sla_days * USECS_PER_DAY);
-	cols[6] = c->att_explain;
-	nulls[6] = false;
-	values[6] = cached_explain(c, &res);
-	return 7;
+	{
+		TimestampTz first_seen = DatumGetTimestampTz(COL(c->att_first_seen));
+
+		COL_NULL(c->att_sla_due) = false;
+		COL(c->att_sla_due) = TIMESTAMP_NOT_FINITE(first_seen) ?
+			TimestampTzGetDatum(first_seen) :
+			TimestampTzGetDatum(first_seen + (TimestampTz) res.sla_days * USECS_PER_DAY);
+	}
+	COL_NULL(c->att_explain) = false;
+	COL(c->att_explain) = cached_explain(c, &res);
+#undef COL
+#undef COL_NULL
 }
 
 /* ------------------------------------------------------------------------

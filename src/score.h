@@ -18,16 +18,16 @@
 typedef struct CtemScoreCache CtemScoreCache;
 
 /*
- * Score an exposure row whose canonical rule id is rule: append the scored
- * columns to cols/values/nulls (room for CTEM_SCORE_COLS) and return how
- * many; *cache is created in cxt on first use and reused for the rest of
+ * Score an exposure row, deformed into row/row_nulls (by attribute number -
+ * 1), whose canonical rule id is rule: set its kev, epss,
+ * controls_effectiveness, risk_score, priority, sla_due and score_explain
+ * there (nothing when tenant or asset is NULL: the constraints reject the
+ * row).  *cache is created in cxt on first use and reused for the rest of
  * the statement.
  */
-#define CTEM_SCORE_COLS 7
-extern int	ctem_score_exposure_cols(CtemScoreCache **cache, MemoryContext cxt,
-									 Relation rel, HeapTuple tuple,
-									 const char *rule, int *cols,
-									 Datum *values, bool *nulls);
+extern void ctem_score_exposure_row(CtemScoreCache **cache, MemoryContext cxt,
+									Relation rel, Datum *row, bool *row_nulls,
+									const char *rule);
 
 /*
  * Between begin and end, every statement's scoring shares one context

@@ -49,6 +49,7 @@ for t in test/*_check.c test/cvss_conformance.c; do
 	name=$(basename "$t" .c)
 	case "$name" in
 		score_check) srcs="src/score_core.c" ;;
+		sha256_check) srcs="src/sha256_core.c" ;;
 		cvss_conformance) srcs="src/cvss_core.c" ;;
 		*) srcs="" ;;
 	esac
