@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# test/bench/copy_profile.sh: what COPY into ctem.exposure costs, counted
+# instead of timed.
+#
+#   bash test/bench/copy_profile.sh [ROWS] [ASSETS]
+#
+# ingest_bench.sh times COPY with and without the triggers, but on a shared
+# 2-core VM the same COPY varies by +-30% from run to run, which hides any
+# change of a few percent.  This script runs the same two COPYs (the rows
+# of ingest_bench.sh section 2, ASSETS assets round robin, default 100 rows
+# per asset as there) in a single-user backend under valgrind's callgrind,
+# which counts instructions and simulates the L1 caches: the figures are
+# the same on every run, so a change in them is a change in the code.
+#
+# Each table is loaded twice, with ROWS and with 2 x ROWS rows; the
+# difference is the cost of ROWS more rows, without what a statement pays
+# once (catalog lookups, the scorer's bulk load of assets and intel, the
+# per-asset reference checks).  Printed: instructions and L1 misses per row
+# for COPY into ctem.exposure (all triggers) and into a same-shape table
+# without triggers, their ratio, and the trigger functions' share.
+#
+# Instructions are not time: a cache miss costs more than an instruction
+# and the simulated caches are not the real ones.  Use this to compare
+# versions of the code; the time ratio the goal is stated in comes from
+# ingest_bench.sh.  Needs valgrind (installed here if missing); takes about
+# 5 minutes with the defaults.
+set -eu
+ROWS=${1:-20000}
+ASSETS=${2:-$((ROWS / 100))}
+. "$(dirname "$0")/lib_bench.sh"
+if ! command -v valgrind >/dev/null; then
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+fi
+bench_setup
+W=$BENCH_DIR/work
+mkdir -p "$W"
+chown postgres: "$W"
+
+bench_sql <<SQL
+INSERT INTO ctem.asset (kind, natural_key, criticality, internet_facing)
+SELECT 'host', 'host-' || g || '.example.com', 1 + g % 5, g % 4 = 0 FROM generate_series(1, $ASSETS) g;
+CREATE TABLE plain_exposure (LIKE ctem.exposure INCLUDING DEFAULTS INCLUDING IDENTITY
+                             INCLUDING CONSTRAINTS INCLUDING INDEXES);
+COPY (SELECT 1 + g % $ASSETS AS asset_id, 'CVE-20' || (10 + g % 15) || '-' || (10000 + g % 100000) AS rule_id,
+             (ARRAY['low','medium','high','critical'])[1 + g % 4] AS severity,
+             'pkg' || (g / 10000) AS component, '1.' || g % 30 AS component_version,
+             '{scanner-etl}' AS sources, gen_random_uuid() AS fingerprint
+      FROM generate_series(1, 2 * $ROWS) g) TO '$W/rows2.csv' (FORMAT csv);
+SQL
+head -n "$ROWS" "$W/rows2.csv" > "$W/rows1.csv"
+chown postgres: "$W"/*.csv
+ctem_stop "$BENCH_DIR"
+
+COLS="asset_id, rule_id, severity, component, component_version, sources, fingerprint"
+# profile TABLE FILE -> "Ir D1mr D1mw I1mr" inside DoCopy
+profile() {
+	local t=$1 f=$2 out=$W/cg.$RANDOM
+	printf 'TRUNCATE %s RESTART IDENTITY CASCADE\nCOPY %s (%s) FROM %s (FORMAT csv)\n' \
+		"$t" "$t" "$COLS" "'$f'" > "$W/in.sql"
+	chown postgres: "$W/in.sql"
+	runuser -u postgres -- valgrind --tool=callgrind --cache-sim=yes --toggle-collect=DoCopy \
+		--callgrind-out-file="$out" $PGBIN/postgres --single -D "$BENCH_DIR/data" \
+		-c shared_buffers=512MB -c fsync=off $BENCH_DB < "$W/in.sql" > "$W/valgrind.log" 2>&1
+	# totals: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw; and the trigger functions
+	callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk '
+		/PROGRAM TOTALS/ { gsub(",", ""); ir = $1; i1 = $7; d1r = $9; d1w = $11 }
+		/ExecBRInsertTriggers/ && trig == "" { v = $1; gsub(",", "", v); trig = v }
+		END { print ir, d1r, d1w, i1, (trig == "" ? 0 : trig) }'
+}
+
+echo "== COPY of $ROWS and $((2 * ROWS)) rows, $ASSETS assets, under callgrind"
+t1=$(profile ctem.exposure "$W/rows1.csv")
+t2=$(profile ctem.exposure "$W/rows2.csv")
+p1=$(profile plain_exposure "$W/rows1.csv")
+p2=$(profile plain_exposure "$W/rows2.csv")
+echo "$t1 $t2 $p1 $p2" | awk -v n="$ROWS" '{
+	# marginal cost of n more rows = run with 2n - run with n
+	ti = ($6 - $1) / n; td = ($7 + $8 - $2 - $3) / n; tc = ($9 - $4) / n; tt = ($10 - $5) / n
+	pi = ($16 - $11) / n; pd = ($17 + $18 - $12 - $13) / n; pc = ($19 - $14) / n
+	printf "%-44s %10s %12s %12s\n", "per row (marginal)", "instr.", "L1d misses", "L1i misses"
+	printf "%-44s %10.0f %12.1f %12.1f\n", "COPY into ctem.exposure (triggers)", ti, td, tc
+	printf "%-44s %10.0f %12.1f %12.1f\n", "COPY into same-shape table", pi, pd, pc
+	printf "%-44s %10.0f\n", "of which the BEFORE row trigger", tt
+	printf "COPY with triggers executes %.2fx the instructions of COPY without\n", ti / pi
+	printf "whole statements of %d rows: %.2fx the instructions\n", 2 * n, $6 / $16
+}'
