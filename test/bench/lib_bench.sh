@@ -36,3 +36,27 @@ bench_ms() {
 	done
 	echo "$best"
 }
+
+# one run of SQL (its last statement timed), in ms
+bench_once() {
+	{ echo 'SET max_parallel_workers_per_gather = 0;'; echo '\timing on'; echo "$1"; } \
+		| $PSQL -d $BENCH_DB -o /dev/null 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
+}
+
+# bench_pairs N "SQL A" "SQL B": N pairs, A then B back to back, so that
+# both sides of each ratio meet the same machine (on a shared VM the speed
+# drifts over minutes).  Prints "median min max A_best B_best": the
+# median, smallest and largest A/B ratio of the pairs, and each side's best
+# time in ms.
+bench_pairs() {
+	local n=$1 a=$2 b=$3 i ta tb
+	for i in $(seq "$n"); do
+		ta=$(bench_once "$a")
+		tb=$(bench_once "$b")
+		echo "$ta $tb"
+	done | awk '{ r[NR] = $1 / $2; if (NR == 1 || $1 < ba) ba = $1; if (NR == 1 || $2 < bb) bb = $2 }
+		END {
+			for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+			m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+			printf "%.3f %.3f %.3f %.1f %.1f\n", m, r[1], r[NR], ba, bb }'
+}
