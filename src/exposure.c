@@ -42,7 +42,6 @@
 #include "commands/trigger.h"
 #include "lib/bloomfilter.h"
 #include "executor/spi.h"
-#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"

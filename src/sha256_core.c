@@ -17,7 +17,14 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdbool.h>
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CTEM_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 #include "sha256_core.h"
 
@@ -109,6 +116,121 @@ compress(uint32_t h[8], const unsigned char *block)
 	h[7] += k;
 }
 
+#ifdef CTEM_SHA_NI
+/*
+ * The same compression with the x86 SHA extensions (SHA-NI): two rounds per
+ * sha256rnds2, the message schedule by sha256msg1/msg2.  The instructions
+ * keep the state as the words A,B,E,F and C,D,G,H, so it is rearranged on
+ * the way in and out.
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void
+compress_shani(uint32_t h[8], const unsigned char *block)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i		abcd = _mm_loadu_si128((const __m128i *) &h[0]);
+	__m128i		efgh = _mm_loadu_si128((const __m128i *) &h[4]);
+	__m128i		abef,
+				cdgh,
+				abef_in,
+				cdgh_in,
+				t;
+	__m128i		w[4];
+
+	/* lanes (low to high) F,E,B,A and H,G,D,C */
+	abcd = _mm_shuffle_epi32(abcd, 0xB1);
+	efgh = _mm_shuffle_epi32(efgh, 0x1B);
+	abef = _mm_alignr_epi8(abcd, efgh, 8);
+	cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);
+	abef_in = abef;
+	cdgh_in = cdgh;
+
+	for (int i = 0; i < 4; i++)
+		w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) (block + 16 * i)), bswap);
+
+	/* 16 groups of 4 rounds; group g uses words 4g..4g+3, held in w[g % 4] */
+	for (int g = 0; g < 16; g++)
+	{
+		__m128i		wk = _mm_add_epi32(w[g & 3],
+									   _mm_loadu_si128((const __m128i *) &round_k[4 * g]));
+
+		cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+		if (g < 12)
+		{
+			/* words 4g+16..4g+19 replace the ones just used */
+			t = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+			t = _mm_add_epi32(t, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+			w[g & 3] = _mm_sha256msg2_epu32(t, w[(g + 3) & 3]);
+		}
+		wk = _mm_shuffle_epi32(wk, 0x0E);
+		abef = _mm_sha256rnds2_epu32(abef, cdgh, wk);
+		/* two rounds each: the roles of abef and cdgh swap back */
+	}
+
+	abef = _mm_add_epi32(abef, abef_in);
+	cdgh = _mm_add_epi32(cdgh, cdgh_in);
+	t = _mm_shuffle_epi32(abef, 0x1B);	/* A,B,E,F */
+	cdgh = _mm_shuffle_epi32(cdgh, 0xB1);	/* G,H,C,D */
+	_mm_storeu_si128((__m128i *) &h[0], _mm_blend_epi16(t, cdgh, 0xF0));
+	_mm_storeu_si128((__m128i *) &h[4], _mm_alignr_epi8(cdgh, t, 8));
+}
+
+static bool
+cpu_has_sha_ni(void)
+{
+	unsigned int a,
+				b,
+				c,
+				d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return false;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return false;
+	return (b & bit_SHA) != 0;
+}
+#endif
+
+/* the compression in use: chosen on first use (-1), or forced by a test */
+static int	use_shani = -1;
+
+static void
+compress_block(uint32_t h[8], const unsigned char *block)
+{
+#ifdef CTEM_SHA_NI
+	if (use_shani < 0)
+		use_shani = cpu_has_sha_ni() ? 1 : 0;
+	if (use_shani)
+	{
+		compress_shani(h, block);
+		return;
+	}
+#endif
+	compress(h, block);
+}
+
+bool
+ctem_sha256_accelerated(void)
+{
+#ifdef CTEM_SHA_NI
+	if (use_shani < 0)
+		use_shani = cpu_has_sha_ni() ? 1 : 0;
+	return use_shani == 1;
+#else
+	return false;
+#endif
+}
+
+void
+ctem_sha256_set_portable(bool portable)
+{
+#ifdef CTEM_SHA_NI
+	use_shani = portable ? 0 : (cpu_has_sha_ni() ? 1 : 0);
+#else
+	(void) portable;
+#endif
+}
+
 void
 ctem_sha256_init(CtemSha256 *ctx)
 {
@@ -135,11 +257,11 @@ ctem_sha256_update(CtemSha256 *ctx, const void *data, size_t len)
 		len -= n;
 		if (ctx->block_len < 64)
 			return;
-		compress(ctx->h, ctx->block);
+		compress_block(ctx->h, ctx->block);
 		ctx->block_len = 0;
 	}
 	for (; len >= 64; p += 64, len -= 64)
-		compress(ctx->h, p);
+		compress_block(ctx->h, p);
 	if (len > 0)
 		memcpy(ctx->block, p, len);
 	ctx->block_len = len;
@@ -155,13 +277,13 @@ ctem_sha256_final(CtemSha256 *ctx, unsigned char out[CTEM_SHA256_DIGEST])
 	if (ctx->block_len > 56)
 	{
 		memset(ctx->block + ctx->block_len, 0, 64 - ctx->block_len);
-		compress(ctx->h, ctx->block);
+		compress_block(ctx->h, ctx->block);
 		ctx->block_len = 0;
 	}
 	memset(ctx->block + ctx->block_len, 0, 56 - ctx->block_len);
 	store_be32(ctx->block + 56, (uint32_t) (bits >> 32));
 	store_be32(ctx->block + 60, (uint32_t) bits);
-	compress(ctx->h, ctx->block);
+	compress_block(ctx->h, ctx->block);
 	for (int i = 0; i < 8; i++)
 		store_be32(out + 4 * i, ctx->h[i]);
 }

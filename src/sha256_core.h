@@ -13,6 +13,7 @@
 #ifndef CTEM_SHA256_CORE_H
 #define CTEM_SHA256_CORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,13 @@ typedef struct CtemSha256
 extern void ctem_sha256_init(CtemSha256 *ctx);
 extern void ctem_sha256_update(CtemSha256 *ctx, const void *data, size_t len);
 extern void ctem_sha256_final(CtemSha256 *ctx, unsigned char out[CTEM_SHA256_DIGEST]);
+
+/*
+ * On x86-64 CPUs with the SHA extensions the compression uses them
+ * (detected on first use); accelerated() says whether it does, and
+ * set_portable(true) makes it use the portable code (for tests).
+ */
+extern bool ctem_sha256_accelerated(void);
+extern void ctem_sha256_set_portable(bool portable);
 
 #endif							/* CTEM_SHA256_CORE_H */

@@ -3,7 +3,9 @@
  * sha256_check.c
  *		Standalone check of the SHA-256 of exposure fingerprints
  *		(src/sha256_core.c) against the example digests of FIPS 180-4 /
- *		NIST's SHA-256 examples, fed at once and in pieces of every size.
+ *		NIST's SHA-256 examples, fed at once and in pieces of every size,
+ *		through the portable code and (on CPUs that have them) the x86 SHA
+ *		extensions, which must also agree on messages of every length.
  *		(The regression tests compare it with PostgreSQL's sha256() too.)
  *		Prints "N passed, N failed" last; exits 1 on any failure.
  *
@@ -15,6 +17,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,34 +81,69 @@ main(void)
 		"cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
 	};
 	char		got[2 * CTEM_SHA256_DIGEST + 1];
+	char		other[2 * CTEM_SHA256_DIGEST + 1];
 	unsigned char *million;
+	unsigned char msg[300];
+	bool		accelerated = ctem_sha256_accelerated();
 
-	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
+	/* the portable code, then the SHA extensions' when this CPU has them */
+	for (int pass = 0; pass < (accelerated ? 2 : 1); pass++)
 	{
-		size_t		len = strlen(examples[i].msg);
+		const char *path = pass == 0 ? "portable" : "SHA-NI";
 
-		for (size_t piece = 0; piece <= 70; piece++)
+		ctem_sha256_set_portable(pass == 0);
+		for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
+		{
+			size_t		len = strlen(examples[i].msg);
+
+			for (size_t piece = 0; piece <= 70; piece++)
+			{
+				char		what[80];
+
+				snprintf(what, sizeof(what), "%s: example %zu, pieces of %zu", path, i, piece);
+				digest_pieces((const unsigned char *) examples[i].msg, len, piece, got);
+				check(what, got, examples[i].digest);
+			}
+		}
+
+		/* one million "a" */
+		million = malloc(1000000);
+		if (million == NULL)
+			return 2;
+		memset(million, 'a', 1000000);
+		digest_pieces(million, 1000000, 0, got);
+		check(pass == 0 ? "portable: million a" : "SHA-NI: million a", got,
+			  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+		digest_pieces(million, 1000000, 4093, got);
+		check(pass == 0 ? "portable: million a, pieces of 4093" : "SHA-NI: million a, pieces of 4093", got,
+			  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+		free(million);
+	}
+
+	/* both paths agree on pseudo-random messages of every length to 300 */
+	if (accelerated)
+	{
+		unsigned int x = 12345;
+
+		for (size_t len = 0; len <= sizeof(msg); len++)
 		{
 			char		what[64];
 
-			snprintf(what, sizeof(what), "example %zu, pieces of %zu", i, piece);
-			digest_pieces((const unsigned char *) examples[i].msg, len, piece, got);
-			check(what, got, examples[i].digest);
+			for (size_t i = 0; i < len; i++)
+			{
+				x = x * 1103515245u + 12345u;
+				msg[i] = (unsigned char) (x >> 16);
+			}
+			ctem_sha256_set_portable(true);
+			digest_pieces(msg, len, 0, got);
+			ctem_sha256_set_portable(false);
+			digest_pieces(msg, len, 0, other);
+			snprintf(what, sizeof(what), "portable and SHA-NI agree, length %zu", len);
+			check(what, other, got);
 		}
 	}
-
-	/* one million "a" */
-	million = malloc(1000000);
-	if (million == NULL)
-		return 2;
-	memset(million, 'a', 1000000);
-	digest_pieces(million, 1000000, 0, got);
-	check("million a, at once", got,
-		  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-	digest_pieces(million, 1000000, 4093, got);
-	check("million a, pieces of 4093", got,
-		  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-	free(million);
+	else
+		printf("this CPU has no SHA extensions: only the portable code was checked\n");
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed > 0;

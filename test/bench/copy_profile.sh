@@ -20,7 +20,9 @@
 # without triggers, their ratio, and the trigger functions' share.
 #
 # Instructions are not time: a cache miss costs more than an instruction
-# and the simulated caches are not the real ones.  Use this to compare
+# and the simulated caches are not the real ones.  valgrind also hides the
+# CPU's SHA extensions, so fingerprints are hashed by the portable code
+# here (about 4,000 instructions a row that SHA-NI does in a fraction).  Use this to compare
 # versions of the code; the time ratio the goal is stated in comes from
 # ingest_bench.sh.  Needs valgrind (installed here if missing); takes about
 # 5 minutes with the defaults.
