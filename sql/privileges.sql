@@ -76,6 +76,25 @@ SELECT ctem.event_actor() = current_user AS actor_is_current_user;
 SELECT p.proname, p.prosecdef, p.proconfig
 FROM pg_proc p WHERE p.pronamespace = 'ctem'::regnamespace AND p.prosecdef ORDER BY 1;
 
+-- a policy administrator with INSERT on ctem.policy (no UPDATE) makes its
+-- policy the active one: switching the builtin default off is ctem's part
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS regress_ctem_policy_admin;
+CREATE ROLE regress_ctem_policy_admin;
+RESET client_min_messages;
+GRANT USAGE ON SCHEMA ctem TO regress_ctem_policy_admin;
+GRANT SELECT, INSERT ON ctem.policy TO regress_ctem_policy_admin;
+BEGIN;
+UPDATE ctem.policy SET active = builtin;
+SET ROLE regress_ctem_policy_admin;
+INSERT INTO ctem.policy (name, description, active) VALUES ('priv-policy', 'the administrator''s own', true);
+RESET ROLE;
+SELECT name, builtin, active FROM ctem.policy WHERE active OR builtin OR name = 'priv-policy' ORDER BY name;
+ROLLBACK;
+REVOKE ALL ON ctem.policy FROM regress_ctem_policy_admin;
+REVOKE ALL ON SCHEMA ctem FROM regress_ctem_policy_admin;
+DROP ROLE regress_ctem_policy_admin;
+
 DROP TABLE public.priv_controls;
 DELETE FROM ctem.asset WHERE natural_key LIKE 'priv-%';
 REVOKE ALL ON ALL TABLES IN SCHEMA ctem FROM regress_ctem_inventory;

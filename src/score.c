@@ -1441,7 +1441,18 @@ ctem_policy_before_row(PG_FUNCTION_ARGS)
 					 errhint("Insert your policy with builtin = false.")));
 		act = heap_getattr(newtup, SPI_fnumber(td, "active"), td, &isnull);
 		if (!isnull && DatumGetBool(act))
+		{
+			CtemSavedUser save;
+
+			/*
+			 * As the table's owner: inserting the active policy is the
+			 * user's act, switching the default off its bookkeeping (no
+			 * UPDATE on ctem.policy needed for it).
+			 */
+			ctem_owner_begin(trigdata->tg_relation->rd_rel->relowner, &save);
 			deactivate_builtin_policy();
+			ctem_owner_end(&save);
+		}
 	}
 
 	policy_from_tuple(newtup, td, &p);
