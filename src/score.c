@@ -1378,7 +1378,7 @@ ctem_policy_before_row(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "ctem_policy_before_row: must be fired before a row event");
 	td = trigdata->tg_relation->rd_att;
-	builtin_att = SPI_fnumber(td, "builtin");
+	builtin_att = ctem_attnum(trigdata->tg_relation, "builtin");
 
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 	{
@@ -1422,10 +1422,10 @@ ctem_policy_before_row(PG_FUNCTION_ARGS)
 					 errdetail("Only its \"active\" flag can change."),
 					 errhint("Copy it: INSERT INTO ctem.policy SELECT ... with another name, change the copy and make it active.")));
 		/* a change of weights is a new version */
-		oldver = heap_getattr(trigdata->tg_trigtuple, SPI_fnumber(td, "version"), td, &isnull);
-		cols[0] = SPI_fnumber(td, "version");
+		cols[0] = ctem_attnum(trigdata->tg_relation, "version");
+		oldver = heap_getattr(trigdata->tg_trigtuple, cols[0], td, &isnull);
 		vals[0] = Int32GetDatum((isnull ? 0 : DatumGetInt32(oldver)) + (same ? 0 : 1));
-		cols[1] = SPI_fnumber(td, "updated_at");
+		cols[1] = ctem_attnum(trigdata->tg_relation, "updated_at");
 		vals[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 		newtup = heap_modify_tuple_by_cols(newtup, td, 2, cols, vals, nulls);
 	}
@@ -1439,7 +1439,7 @@ ctem_policy_before_row(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("only the extension creates builtin policies"),
 					 errhint("Insert your policy with builtin = false.")));
-		act = heap_getattr(newtup, SPI_fnumber(td, "active"), td, &isnull);
+		act = heap_getattr(newtup, ctem_attnum(trigdata->tg_relation, "active"), td, &isnull);
 		if (!isnull && DatumGetBool(act))
 		{
 			CtemSavedUser save;
@@ -1460,7 +1460,7 @@ ctem_policy_before_row(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("invalid policy \"%s\"",
-						SPI_getvalue(newtup, td, SPI_fnumber(td, "name"))),
+						SPI_getvalue(newtup, td, ctem_attnum(trigdata->tg_relation, "name"))),
 				 errdetail("%s", err),
 				 errhint("See docs/scoring.md for the meaning and range of each policy column.")));
 	return PointerGetDatum(newtup);

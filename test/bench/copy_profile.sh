@@ -39,22 +39,12 @@ W=$BENCH_DIR/work
 mkdir -p "$W"
 chown postgres: "$W"
 
-bench_sql <<SQL
-INSERT INTO ctem.asset (kind, natural_key, criticality, internet_facing)
-SELECT 'host', 'host-' || g || '.example.com', 1 + g % 5, g % 4 = 0 FROM generate_series(1, $ASSETS) g;
-CREATE TABLE plain_exposure (LIKE ctem.exposure INCLUDING DEFAULTS INCLUDING IDENTITY
-                             INCLUDING CONSTRAINTS INCLUDING INDEXES);
-COPY (SELECT 1 + g % $ASSETS AS asset_id, 'CVE-20' || (10 + g % 15) || '-' || (10000 + g % 100000) AS rule_id,
-             (ARRAY['low','medium','high','critical'])[1 + g % 4] AS severity,
-             'pkg' || (g / 10000) AS component, '1.' || g % 30 AS component_version,
-             '{scanner-etl}' AS sources, gen_random_uuid() AS fingerprint
-      FROM generate_series(1, 2 * $ROWS) g) TO '$W/rows2.csv' (FORMAT csv);
-SQL
+bench_copy_setup "$ASSETS" $((2 * ROWS)) "$W/rows2.csv"
 head -n "$ROWS" "$W/rows2.csv" > "$W/rows1.csv"
 chown postgres: "$W"/*.csv
 ctem_stop "$BENCH_DIR"
 
-COLS="asset_id, rule_id, severity, component, component_version, sources, fingerprint"
+COLS=$COPY_COLS
 # profile TABLE FILE -> "Ir D1mr D1mw I1mr" inside DoCopy
 profile() {
 	local t=$1 f=$2 out=$W/cg.$RANDOM

@@ -88,19 +88,9 @@ awk -v n="$N" -v c="$c_ms" -v s="$s_ms" -v r="$r_ms" -v cc="$check_c" -v cs="$ch
 }'
 
 echo "== 2. COPY of $COPY_ROWS rows"
-bench_sql <<SQL
-SELECT reset_store();
-INSERT INTO ctem.asset (kind, natural_key, criticality, internet_facing)
-SELECT 'host', 'host-' || g || '.example.com', 1 + g % 5, g % 4 = 0 FROM generate_series(1, 10000) g;
-CREATE TABLE plain_exposure (LIKE ctem.exposure INCLUDING DEFAULTS INCLUDING IDENTITY
-                             INCLUDING CONSTRAINTS INCLUDING INDEXES);
-COPY (SELECT 1 + g % 10000 AS asset_id, 'CVE-20' || (10 + g % 15) || '-' || (10000 + g % 100000) AS rule_id,
-             (ARRAY['low','medium','high','critical'])[1 + g % 4] AS severity,
-             'pkg' || (g / 10000) AS component, '1.' || g % 30 AS component_version,
-             '{scanner-etl}' AS sources, gen_random_uuid() AS fingerprint
-      FROM generate_series(1, $COPY_ROWS) g) TO '$W/rows.csv' (FORMAT csv);
-SQL
-COLS="asset_id, rule_id, severity, component, component_version, sources, fingerprint"
+bench_sql -c "SELECT reset_store()"
+bench_copy_setup 10000 "$COPY_ROWS" "$W/rows.csv"
+COLS=$COPY_COLS
 # COPY_PAIRS pairs (default 5), each COPY with triggers followed at once by
 # the COPY without: the ratio is the median of the pairs' ratios
 read -r c_med c_min c_max t_ms p_ms <<<"$(bench_pairs "${COPY_PAIRS:-5}" \

@@ -25,22 +25,21 @@ bench_sql() {
 	$PSQL -d $BENCH_DB "$@"
 }
 
+# one run of SQL (its last statement timed), in ms
+bench_once() {
+	{ echo 'SET max_parallel_workers_per_gather = 0;'; echo '\timing on'; echo "$1"; } \
+		| $PSQL -d $BENCH_DB -o /dev/null 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
+}
+
 # best wall time in ms over BENCH_RUNS runs of the LAST statement of SQL
 # (earlier statements, such as a TRUNCATE, prepare each run untimed)
 bench_ms() {
 	local sql=$1 best="" t i
 	for i in $(seq "$BENCH_RUNS"); do
-		t=$( { echo 'SET max_parallel_workers_per_gather = 0;'; echo '\timing on'; echo "$sql"; } | $PSQL -d $BENCH_DB -o /dev/null 2>&1 \
-			| sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1)
+		t=$(bench_once "$sql")
 		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
 	done
 	echo "$best"
-}
-
-# one run of SQL (its last statement timed), in ms
-bench_once() {
-	{ echo 'SET max_parallel_workers_per_gather = 0;'; echo '\timing on'; echo "$1"; } \
-		| $PSQL -d $BENCH_DB -o /dev/null 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
 }
 
 # bench_pairs N "SQL A" "SQL B": N pairs, A then B back to back, so that
@@ -59,4 +58,24 @@ bench_pairs() {
 			for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
 			m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
 			printf "%.3f %.3f %.3f %.1f %.1f\n", m, r[1], r[NR], ba, bb }'
+}
+
+# The COPY benchmark's data (ingest_bench.sh section 2, copy_profile.sh):
+# bench_copy_setup ASSETS ROWS FILE adds ASSETS hosts, creates
+# plain_exposure (ctem.exposure's shape, no triggers) and writes ROWS rows
+# for COPY ... (COPY_COLS) to FILE, naming the assets round robin.
+COPY_COLS="asset_id, rule_id, severity, component, component_version, sources, fingerprint"
+bench_copy_setup() {
+	local assets=$1 rows=$2 file=$3
+	bench_sql <<SQL
+INSERT INTO ctem.asset (kind, natural_key, criticality, internet_facing)
+SELECT 'host', 'host-' || g || '.example.com', 1 + g % 5, g % 4 = 0 FROM generate_series(1, $assets) g;
+CREATE TABLE plain_exposure (LIKE ctem.exposure INCLUDING DEFAULTS INCLUDING IDENTITY
+                             INCLUDING CONSTRAINTS INCLUDING INDEXES);
+COPY (SELECT 1 + g % $assets AS asset_id, 'CVE-20' || (10 + g % 15) || '-' || (10000 + g % 100000) AS rule_id,
+             (ARRAY['low','medium','high','critical'])[1 + g % 4] AS severity,
+             'pkg' || (g / 10000) AS component, '1.' || g % 30 AS component_version,
+             '{scanner-etl}' AS sources, gen_random_uuid() AS fingerprint
+      FROM generate_series(1, $rows) g) TO '$file' (FORMAT csv);
+SQL
 }
