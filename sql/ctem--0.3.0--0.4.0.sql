@@ -259,17 +259,26 @@ COMMENT ON INDEX ctem.vuln_intel_kev_idx IS 'The CVEs listed in CISA KEV';
  * Functions
  * ------------------------------------------------------------------------ */
 
+CREATE FUNCTION ctem.risk_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'ctem_risk_support'
+LANGUAGE C STRICT;
+COMMENT ON FUNCTION ctem.risk_support(internal) IS
+	'Planner support of ctem.risk_score(e, a) and ctem.risk_explain(e, a): called with the whole rows of ctem.exposure and ctem.asset, they are planned as ctem.risk_score_inputs / ctem.risk_explain_inputs over the ten columns they read (same result, no composite values built); not callable from SQL';
+
 CREATE FUNCTION ctem.risk_score(e ctem.exposure, a ctem.asset)
 RETURNS numeric
 AS 'MODULE_PATHNAME', 'ctem_risk_score'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE
+SUPPORT ctem.risk_support;
 COMMENT ON FUNCTION ctem.risk_score(ctem.exposure, ctem.asset) IS
 	'Risk score 0-100 of exposure e on asset a with the active policy, from the inputs on the rows (cvss, severity, kev, epss, exploit_maturity, validation, controls_effectiveness; criticality, internet_facing, crown_jewel); the C scoring core, no other lookup';
 
 CREATE FUNCTION ctem.risk_explain(e ctem.exposure, a ctem.asset)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ctem_risk_explain'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE
+SUPPORT ctem.risk_support;
 COMMENT ON FUNCTION ctem.risk_explain(ctem.exposure, ctem.asset) IS
 	'The explanation of ctem.risk_score(e, a): each factor with value and source, floors applied, defaults used, policy version';
 

@@ -61,6 +61,55 @@ SELECT bool_and(ctem.risk_score_inputs(e.cvss, e.severity, e.kev, e.epss, e.expl
                     e.validation, a.criticality, a.internet_facing, a.crown_jewel,
                     e.controls_effectiveness) = ctem.risk_explain(e, a)) AS inputs_explain_matches
 FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id;
+-- over the tables themselves, risk_score(e, a) and risk_explain(e, a) are
+-- planned as the _inputs functions over the ten columns (no whole rows built)
+CREATE FUNCTION pg_temp.top_output(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE l text;
+BEGIN
+	FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP
+		IF l LIKE '%Output:%' THEN RETURN trim(l); END IF;
+	END LOOP;
+	RETURN NULL;
+END $$;
+SELECT pg_temp.top_output('SELECT ctem.risk_score(e, a), ctem.risk_explain(e, a) FROM ctem.exposure e
+                           JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id') AS planned;
+-- rows that are values (a subquery's columns) keep the plain call
+SELECT pg_temp.top_output('SELECT ctem.risk_score(x.e, x.a) FROM (SELECT e, a FROM ctem.exposure e
+                           JOIN ctem.asset a ON a.id = e.asset_id OFFSET 0) x') AS planned;
+-- and both give the same score and explanation on every row
+SELECT count(*) AS rows, bool_and(x.s = ctem.risk_score(x.e, x.a)) AS scores_match,
+       bool_and(x.x = ctem.risk_explain(x.e, x.a)) AS explains_match,
+       bool_and(x.s = (x.e).risk_score) AS stored_match
+FROM (SELECT e, a, ctem.risk_score(e, a) AS s, ctem.risk_explain(e, a) AS x FROM ctem.exposure e
+      JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id OFFSET 0) x;
+-- a row an outer join left NULL scores NULL (the functions are STRICT), both ways
+SELECT a.id, e.id AS exposure, ctem.risk_score(e, a) AS score, ctem.risk_explain(e, a) IS NULL AS no_explain,
+       ctem.risk_score(e2, a) AS score_no_asset_row
+FROM ctem.asset a
+LEFT JOIN ctem.exposure e ON e.asset_id = a.id AND e.rule_id = 'CVE-2099-0003'
+LEFT JOIN ctem.exposure e2 ON false
+WHERE a.id IN (1, 2) ORDER BY a.id;
+SELECT x.id, ctem.risk_score(x.e, x.a) AS score
+FROM (SELECT a.id, e, a FROM ctem.asset a
+      LEFT JOIN ctem.exposure e ON e.asset_id = a.id AND e.rule_id = 'CVE-2099-0003'
+      WHERE a.id IN (1, 2) OFFSET 0) x ORDER BY x.id;
+-- a role without EXECUTE on the _inputs function keeps the plain call
+CREATE ROLE regress_ctem_score_reader;
+GRANT USAGE ON SCHEMA ctem TO regress_ctem_score_reader;
+GRANT SELECT ON ctem.exposure, ctem.asset, ctem.policy TO regress_ctem_score_reader;
+REVOKE EXECUTE ON FUNCTION ctem.risk_score_inputs(ctem.cvss, ctem.severity, boolean, double precision,
+	ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision) FROM PUBLIC;
+SET ROLE regress_ctem_score_reader;
+SELECT pg_temp.top_output('SELECT ctem.risk_score(e, a) FROM ctem.exposure e
+                           JOIN ctem.asset a ON a.id = e.asset_id') AS planned;
+SELECT count(*) AS scored, bool_and(ctem.risk_score(e, a) = e.risk_score) AS scores_match
+FROM ctem.exposure e JOIN ctem.asset a ON a.id = e.asset_id;
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION ctem.risk_score_inputs(ctem.cvss, ctem.severity, boolean, double precision,
+	ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision) TO PUBLIC;
+REVOKE ALL ON ctem.exposure, ctem.asset, ctem.policy FROM regress_ctem_score_reader;
+REVOKE USAGE ON SCHEMA ctem FROM regress_ctem_score_reader;
+DROP ROLE regress_ctem_score_reader;
 -- what-if: named arguments, everything else unknown (the stated defaults)
 SELECT ctem.risk_score_inputs() AS nothing_known,
        ctem.risk_score_inputs(cvss => 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H') AS critical_vector,

@@ -32,6 +32,12 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "common/hashfn.h"
+#include "nodes/makefuncs.h"
+#include "nodes/pathnodes.h"
+#include "nodes/supportnodes.h"
+#include "parser/parse_func.h"
+#include "parser/parsetree.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -56,6 +62,7 @@ PG_FUNCTION_INFO_V1(ctem_ssvc_decision_sql);
 PG_FUNCTION_INFO_V1(ctem_policy_before_row);
 PG_FUNCTION_INFO_V1(ctem_risk_score_inputs);
 PG_FUNCTION_INFO_V1(ctem_risk_explain_inputs);
+PG_FUNCTION_INFO_V1(ctem_risk_support);
 
 /* context of one asset: its row and its unexpired controls */
 typedef struct AssetCtx
@@ -1277,6 +1284,162 @@ ctem_risk_explain_inputs(PG_FUNCTION_ARGS)
 	FnPolicy   *p = score_fn_args(fcinfo, false, &in, &res);
 
 	PG_RETURN_DATUM(explain_jsonb(&p->policy, &in, &res));
+}
+
+/*
+ * Planner support of ctem.risk_score(e, a) and ctem.risk_explain(e, a).
+ *
+ * Called over the tables, as in
+ *		SELECT ctem.risk_score(e, a) FROM ctem.exposure e JOIN ctem.asset a ...
+ * the two arguments are whole-row Vars: the executor would deform each
+ * exposure, form a new composite value of all its columns (score_explain,
+ * details and the rest), pass it up the join, and the function would
+ * deform it again to read seven columns.  That costs more than the score.
+ * When both arguments are whole-row Vars of the two tables themselves, this
+ * rewrites the call at plan time into the same function over the columns
+ * it reads:
+ *		CASE WHEN e.id IS NULL OR a.id IS NULL THEN NULL
+ *			 ELSE ctem.risk_score_inputs(e.cvss, e.severity, e.kev, e.epss,
+ *				e.exploit_maturity, e.validation, a.criticality,
+ *				a.internet_facing, a.crown_jewel, e.controls_effectiveness) END
+ * risk_score_inputs on a row's values gives the row's score (it is the same
+ * code path after the inputs are read, and a regression test compares the
+ * two on every row); the CASE keeps risk_score's STRICT result for a row
+ * that an outer join left NULL (id is the NOT NULL primary key column, so
+ * it is NULL exactly then).  The rewrite needs EXECUTE on the _inputs
+ * function (PUBLIC has it); a role without it keeps the plain call.  Any
+ * other argument (a row built at run time,
+ * a trigger's NEW, a subquery's column, an outer query's row) keeps the
+ * call as it is.
+ */
+static Var *
+support_column(Var *row, Oid relid, const char *name)
+{
+	AttrNumber	att = get_attnum(relid, name);
+	Oid			type;
+	int32		typmod;
+	Oid			coll;
+
+	if (att == InvalidAttrNumber)
+		return NULL;
+	get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
+	return makeVar(row->varno, att, type, typmod, coll, 0);
+}
+
+static Expr *
+support_is_null(Var *col)
+{
+	NullTest   *t = makeNode(NullTest);
+
+	t->arg = (Expr *) col;
+	t->nulltesttype = IS_NULL;
+	t->argisrow = false;
+	t->location = -1;
+	return (Expr *) t;
+}
+
+/* the table whose whole row Var arg is, if it is one over a plain table */
+static Oid
+support_row_table(PlannerInfo *root, Node *arg)
+{
+	Var		   *var = (Var *) arg;
+	RangeTblEntry *rte;
+
+	if (root == NULL || !IsA(arg, Var) || var->varattno != InvalidAttrNumber ||
+		var->varlevelsup != 0 || var->varno < 1 ||
+		var->varno > list_length(root->parse->rtable))
+		return InvalidOid;
+	rte = rt_fetch(var->varno, root->parse->rtable);
+	if (rte->rtekind != RTE_RELATION || get_rel_type_id(rte->relid) != var->vartype)
+		return InvalidOid;
+	return rte->relid;
+}
+
+Datum
+ctem_risk_support(PG_FUNCTION_ARGS)
+{
+	static const char *const input_cols[10][2] = {
+		{"e", "cvss"}, {"e", "severity"}, {"e", "kev"}, {"e", "epss"},
+		{"e", "exploit_maturity"}, {"e", "validation"}, {"a", "criticality"},
+		{"a", "internet_facing"}, {"a", "crown_jewel"},
+		{"e", "controls_effectiveness"}
+	};
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestSimplify *req;
+	FuncExpr   *call;
+	Oid			e_rel,
+				a_rel;
+	Var		   *e_row,
+			   *a_row;
+	List	   *args = NIL;
+	Oid			argtypes[10];
+	char	   *fname;
+	Oid			target;
+	FuncExpr   *inner;
+	CaseWhen   *when;
+	CaseExpr   *cexpr;
+	Var		   *e_id,
+			   *a_id;
+
+	if (!IsA(rawreq, SupportRequestSimplify))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestSimplify *) rawreq;
+	call = req->fcall;
+	if (list_length(call->args) != 2)
+		PG_RETURN_POINTER(NULL);
+	e_rel = support_row_table(req->root, linitial(call->args));
+	a_rel = support_row_table(req->root, lsecond(call->args));
+	if (!OidIsValid(e_rel) || !OidIsValid(a_rel))
+		PG_RETURN_POINTER(NULL);
+	e_row = linitial_node(Var, call->args);
+	a_row = lsecond_node(Var, call->args);
+
+	for (int i = 0; i < 10; i++)
+	{
+		bool		on_e = input_cols[i][0][0] == 'e';
+		Var		   *col = support_column(on_e ? e_row : a_row, on_e ? e_rel : a_rel,
+										 input_cols[i][1]);
+
+		if (col == NULL)
+			PG_RETURN_POINTER(NULL);
+		argtypes[i] = col->vartype;
+		args = lappend(args, col);
+	}
+	e_id = support_column(e_row, e_rel, "id");
+	a_id = support_column(a_row, a_rel, "id");
+	if (e_id == NULL || a_id == NULL)
+		PG_RETURN_POINTER(NULL);
+
+	/* risk_score -> risk_score_inputs, risk_explain -> risk_explain_inputs */
+	fname = get_func_name(call->funcid);
+	if (fname == NULL)
+		PG_RETURN_POINTER(NULL);
+	target = LookupFuncName(list_make2(makeString(get_namespace_name(get_func_namespace(call->funcid))),
+									   makeString(psprintf("%s_inputs", fname))),
+							10, argtypes, true);
+	if (!OidIsValid(target) || get_func_rettype(target) != call->funcresulttype ||
+		pg_proc_aclcheck(target, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		PG_RETURN_POINTER(NULL);
+
+	inner = makeFuncExpr(target, call->funcresulttype, args, InvalidOid,
+						 InvalidOid, COERCE_EXPLICIT_CALL);
+	inner->location = call->location;
+
+	when = makeNode(CaseWhen);
+	when->expr = (Expr *) makeBoolExpr(OR_EXPR,
+									   list_make2(support_is_null(e_id),
+												  support_is_null(a_id)),
+									   -1);
+	when->result = (Expr *) makeNullConst(call->funcresulttype, -1, InvalidOid);
+	when->location = -1;
+	cexpr = makeNode(CaseExpr);
+	cexpr->casetype = call->funcresulttype;
+	cexpr->casecollid = InvalidOid;
+	cexpr->arg = NULL;
+	cexpr->args = list_make1(when);
+	cexpr->defresult = (Expr *) inner;
+	cexpr->location = call->location;
+	PG_RETURN_POINTER(cexpr);
 }
 
 /* ------------------------------------------------------------------------

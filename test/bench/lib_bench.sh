@@ -42,6 +42,20 @@ bench_ms() {
 	echo "$best"
 }
 
+# bench_rounds N "SQL 1" "SQL 2" ...: N rounds, each running every SQL once
+# in turn, so that all of them meet the same drift of the machine; prints
+# each one's best time in ms over the rounds, space-separated, in order.
+bench_rounds() {
+	local n=$1 i q
+	shift
+	for i in $(seq "$n"); do
+		for q in "$@"; do
+			bench_once "$q"
+		done | paste -sd ' '
+	done | awk '{ for (k = 1; k <= NF; k++) if (NR == 1 || $k < b[k]) b[k] = $k }
+		END { for (k = 1; k <= NF; k++) printf "%s%.1f", (k > 1 ? " " : ""), b[k]; printf "\n" }'
+}
+
 # bench_pairs N "SQL A" "SQL B": N pairs, A then B back to back, so that
 # both sides of each ratio meet the same machine (on a shared VM the speed
 # drifts over minutes).  Prints "median min max A_best B_best": the
