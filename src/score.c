@@ -118,6 +118,58 @@ typedef struct ExplainEntry
  */
 #define CTEM_BULK_AFTER 256
 #define CTEM_BULK_FRACTION 8
+
+/*
+ * The model's code of each enum value seen (severity, exploit maturity,
+ * validation outcome), parsed from its label once, then found by OID: the
+ * per-row cost is a comparison or two, not a catalog label compared as a
+ * string.  Enum OIDs never change meaning, so nothing needs invalidating.
+ */
+#define ENUM_CODES_MAX 16
+typedef struct EnumCodes
+{
+	int			n;
+	Oid			oid[ENUM_CODES_MAX];
+	int			code[ENUM_CODES_MAX];
+} EnumCodes;
+
+typedef struct InputCodes
+{
+	EnumCodes	severity;
+	EnumCodes	maturity;
+	EnumCodes	validation;
+} InputCodes;
+
+/* code of enum value v by parse (unknown labels: 0, the model's unknown) */
+static int
+enum_code(EnumCodes *ec, Datum v, int (*parse) (const char *))
+{
+	Oid			oid = DatumGetObjectId(v);
+	char	   *label;
+	int			code;
+
+	for (int i = 0; i < ec->n; i++)
+		if (ec->oid[i] == oid)
+			return ec->code[i];
+	label = ctem_enum_label(v);
+	code = Max(parse(label), 0);
+	pfree(label);
+	if (ec->n < ENUM_CODES_MAX)
+	{
+		ec->oid[ec->n] = oid;
+		ec->code[ec->n] = code;
+		ec->n++;
+	}
+	return code;
+}
+
+#define SEVERITY_CODE(codes, v) \
+	((CtemSeverity) enum_code(&(codes)->severity, (v), ctem_severity_parse))
+#define MATURITY_CODE(codes, v) \
+	((CtemExploitMaturity) enum_code(&(codes)->maturity, (v), ctem_maturity_parse))
+#define VALIDATION_CODE(codes, v) \
+	((CtemValidation) enum_code(&(codes)->validation, (v), ctem_validation_parse))
+
 /* explanations shared between rows of one statement, at most */
 #define CTEM_EXPLAIN_CACHE_MAX 4096
 
@@ -138,7 +190,7 @@ struct CtemScoreCache
 	bool		kev_loaded;		/* some KEV catalog was loaded */
 	HTAB	   *assets;
 	HTAB	   *intel;
-	CtemLabels	labels;			/* severity, maturity, validation labels */
+	InputCodes	codes;			/* severity, maturity, validation codes */
 	HTAB	   *explains;		/* explain text -> jsonb, shared by rows */
 	int			intel_misses;
 	double		intel_bulk_after;
@@ -350,9 +402,9 @@ load_active_policy(CtemPolicy *p)
 typedef struct RowInputs
 {
 	CtemCvss   *cvss;			/* NULL if none */
-	const char *severity;
-	const char *maturity;
-	const char *validation;		/* NULL if none */
+	CtemSeverity severity;
+	CtemExploitMaturity maturity;
+	CtemValidation validation;
 	int			kev;
 	double		epss;			/* NaN unknown */
 	double		controls;
@@ -387,10 +439,10 @@ make_input(const RowInputs *r, CtemScoreInput *in, bool ssvc)
 			r->cvss->version == CTEM_CVSS_V31 ? "cvss v3.1 vector" :
 			r->cvss->version == CTEM_CVSS_V30 ? "cvss v3.0 vector" : "cvss v2.0 vector";
 	}
-	in->severity = (CtemSeverity) Max(ctem_severity_parse(r->severity), 0);
+	in->severity = r->severity;
 	in->kev = r->kev;
-	in->validation = r->validation ? (CtemValidation) Max(ctem_validation_parse(r->validation), 0) : CTEM_VAL_NONE;
-	in->maturity = (CtemExploitMaturity) Max(ctem_maturity_parse(r->maturity), 0);
+	in->validation = r->validation;
+	in->maturity = r->maturity;
 	in->epss = r->epss;
 	in->criticality = r->criticality;
 	in->internet_facing = r->internet_facing;
@@ -899,14 +951,6 @@ intel_ctx(CtemScoreCache *c, const char *rule)
 	return e;
 }
 
-static const char *
-enum_label_or_null(CtemScoreCache *c, const Datum *row, const bool *row_nulls,
-				   int attnum)
-{
-	if (row_nulls[attnum - 1])
-		return NULL;
-	return ctem_label(&c->labels, row[attnum - 1]);
-}
 
 /*
  * The short explanation stored on the row (ctem_score_explain_compact) as
@@ -1005,13 +1049,12 @@ ctem_score_exposure_row(CtemScoreCache **cachep, MemoryContext cxt,
 
 	memset(&r, 0, sizeof(r));
 	r.cvss = COL_NULL(c->att_cvss) ? NULL : (CtemCvss *) DatumGetPointer(COL(c->att_cvss));
-	r.severity = enum_label_or_null(c, row, row_nulls, c->att_severity);
-	r.maturity = enum_label_or_null(c, row, row_nulls, c->att_maturity);
-	r.validation = enum_label_or_null(c, row, row_nulls, c->att_validation);
-	if (r.severity == NULL)
-		r.severity = "unknown";
-	if (r.maturity == NULL)
-		r.maturity = "unknown";
+	r.severity = COL_NULL(c->att_severity) ? CTEM_SEV_UNKNOWN :
+		SEVERITY_CODE(&c->codes, COL(c->att_severity));
+	r.maturity = COL_NULL(c->att_maturity) ? CTEM_MAT_UNKNOWN :
+		MATURITY_CODE(&c->codes, COL(c->att_maturity));
+	r.validation = COL_NULL(c->att_validation) ? CTEM_VAL_NONE :
+		VALIDATION_CODE(&c->codes, COL(c->att_validation));
 
 	/*
 	 * KEV: listed, or "not listed" once some KEV catalog was loaded, else
@@ -1106,7 +1149,7 @@ typedef struct FnPolicy
 				a_desc;
 	int			e_att[E_NATTS];
 	int			a_att[A_NATTS];
-	CtemLabels	labels;
+	InputCodes	codes;
 } FnPolicy;
 
 static FnPolicy *
@@ -1185,9 +1228,9 @@ inputs_from_rows(FunctionCallInfo fcinfo, FnPolicy *p, HeapTupleHeader e,
 	row_deform(a, ad, av, an);
 	memset(r, 0, sizeof(*r));
 	r->cvss = EN(E_CVSS) ? NULL : (CtemCvss *) DatumGetPointer(EV(E_CVSS));
-	r->severity = EN(E_SEVERITY) ? "unknown" : ctem_label(&p->labels, EV(E_SEVERITY));
-	r->maturity = EN(E_MATURITY) ? "unknown" : ctem_label(&p->labels, EV(E_MATURITY));
-	r->validation = EN(E_VALIDATION) ? NULL : ctem_label(&p->labels, EV(E_VALIDATION));
+	r->severity = EN(E_SEVERITY) ? CTEM_SEV_UNKNOWN : SEVERITY_CODE(&p->codes, EV(E_SEVERITY));
+	r->maturity = EN(E_MATURITY) ? CTEM_MAT_UNKNOWN : MATURITY_CODE(&p->codes, EV(E_MATURITY));
+	r->validation = EN(E_VALIDATION) ? CTEM_VAL_NONE : VALIDATION_CODE(&p->codes, EV(E_VALIDATION));
 	r->kev = EN(E_KEV) ? CTEM_UNKNOWN : (DatumGetBool(EV(E_KEV)) ? 1 : 0);
 	r->epss = EN(E_EPSS) ? NAN : DatumGetFloat8(EV(E_EPSS));
 	r->controls = EN(E_CONTROLS) ? 0.0 : DatumGetFloat8(EV(E_CONTROLS));
@@ -1212,11 +1255,11 @@ inputs_from_args(FunctionCallInfo fcinfo, FnPolicy *p, RowInputs *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->cvss = PG_ARGISNULL(0) ? NULL : (CtemCvss *) PG_GETARG_POINTER(0);
-	r->severity = PG_ARGISNULL(1) ? "unknown" : ctem_label(&p->labels, PG_GETARG_DATUM(1));
+	r->severity = PG_ARGISNULL(1) ? CTEM_SEV_UNKNOWN : SEVERITY_CODE(&p->codes, PG_GETARG_DATUM(1));
 	r->kev = PG_ARGISNULL(2) ? CTEM_UNKNOWN : (PG_GETARG_BOOL(2) ? 1 : 0);
 	r->epss = PG_ARGISNULL(3) ? NAN : PG_GETARG_FLOAT8(3);
-	r->maturity = PG_ARGISNULL(4) ? "unknown" : ctem_label(&p->labels, PG_GETARG_DATUM(4));
-	r->validation = PG_ARGISNULL(5) ? NULL : ctem_label(&p->labels, PG_GETARG_DATUM(5));
+	r->maturity = PG_ARGISNULL(4) ? CTEM_MAT_UNKNOWN : MATURITY_CODE(&p->codes, PG_GETARG_DATUM(4));
+	r->validation = PG_ARGISNULL(5) ? CTEM_VAL_NONE : VALIDATION_CODE(&p->codes, PG_GETARG_DATUM(5));
 	r->criticality = PG_ARGISNULL(6) ? 0 : PG_GETARG_INT16(6);
 	r->internet_facing = PG_ARGISNULL(7) ? CTEM_UNKNOWN : (PG_GETARG_BOOL(7) ? 1 : 0);
 	r->crown_jewel = !PG_ARGISNULL(8) && PG_GETARG_BOOL(8);
