@@ -11,6 +11,7 @@ OBJS = \
 	src/cvss.o \
 	src/cvss_core.o \
 	src/exposure.o \
+	src/history.o \
 	src/ingest.o \
 	src/intel.o \
 	src/intel_core.o \

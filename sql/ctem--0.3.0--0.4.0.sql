@@ -526,68 +526,38 @@ COMMENT ON INDEX ctem.validation_result_exposure_idx IS 'Validation results of a
 -- switch off the builtin default there as well
 ALTER TABLE ctem.policy ENABLE ALWAYS TRIGGER policy_before_row;
 
--- A restore loads ctem.exposure_event before it sets the identity sequence
--- (pg_dump sets sequences after all table data), and a plain restore
--- re-scores the exposures as the context tables load after them: events
--- written then must not take the ids of restored ones.  So when the
--- sequence's next value is not above the tenant's highest id (one backward
--- step of the primary key), the sequence is moved past it first.
--- It runs as the extension's owner, like the re-scoring functions below:
--- the history is written for every change, and nobody needs (or should
--- have) INSERT on ctem.exposure_event to make one.
+-- The history is written set-based (src/history.c): the row trigger notes
+-- each change of status or priority, the statement trigger writes the
+-- statement's events with one INSERT per 10,000.  A restore loads
+-- ctem.exposure_event before it sets the identity sequence (pg_dump sets
+-- sequences after all table data), and a plain restore re-scores the
+-- exposures as the context tables load after them: events written then
+-- must not take the ids of restored ones.  So when the sequence's next
+-- value is not above a tenant's highest id (one backward step of the
+-- primary key), the sequence is moved past it first.  The events are
+-- written as the table's owner: the history is written for every change,
+-- and nobody needs (or should have) INSERT on ctem.exposure_event to make
+-- one.
 CREATE OR REPLACE FUNCTION ctem.exposure_history_row()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	seq CONSTANT pg_catalog.regclass := 'ctem.exposure_event_id_seq'::pg_catalog.regclass;
-	next_id bigint := pg_catalog.nextval(seq);
-	top bigint;
-BEGIN
-	SELECT ev.id INTO top FROM ctem.exposure_event ev
-	WHERE ev.tenant_id OPERATOR(pg_catalog.=) NEW.tenant_id
-	ORDER BY ev.id DESC LIMIT 1;
-	IF top IS NOT NULL AND top OPERATOR(pg_catalog.>=) next_id THEN
-		-- Move the sequence past them, so that only the first events after a
-		-- restore take this path.  Sessions taking it at the same time are
-		-- serialised by an advisory lock on the sequence's oid, and each
-		-- moves it to no less than the last value handed out (read from the
-		-- sequence itself, not transactional), so that setval never goes
-		-- back below a value another session already took.
-		PERFORM pg_catalog.pg_advisory_lock(seq::pg_catalog.oid::pg_catalog.int8);
-		BEGIN
-			SELECT GREATEST(top, s.last_value) INTO top FROM ctem.exposure_event_id_seq s;
-			PERFORM pg_catalog.setval(seq, top);
-			next_id := pg_catalog.nextval(seq);
-		EXCEPTION WHEN OTHERS THEN
-			PERFORM pg_catalog.pg_advisory_unlock(seq::pg_catalog.oid::pg_catalog.int8);
-			RAISE;
-		END;
-		PERFORM pg_catalog.pg_advisory_unlock(seq::pg_catalog.oid::pg_catalog.int8);
-	END IF;
-	IF OLD.status IS DISTINCT FROM NEW.status THEN
-		INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, old_status, new_status,
-										 old_priority, new_priority, note)
-		VALUES (NEW.tenant_id, next_id, NEW.id,
-				CASE WHEN OLD.status = 'fixed' AND NEW.status IN ('open', 'in_progress') THEN 'reopened'
-					 WHEN NEW.status IN ('fixed', 'risk_accepted', 'false_positive') THEN 'resolved'
-					 ELSE 'status_changed' END,
-				OLD.status, NEW.status, OLD.priority, NEW.priority,
-				pg_catalog.current_setting('ctem.event_note', true));
-	ELSE
-		INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, old_status, new_status,
-										 old_priority, new_priority, note)
-		VALUES (NEW.tenant_id, next_id, NEW.id, 'priority_changed', OLD.status, NEW.status,
-				OLD.priority, NEW.priority, pg_catalog.current_setting('ctem.event_note', true));
-	END IF;
-	RETURN NULL;
-END
-$$;
+AS 'MODULE_PATHNAME', 'ctem_exposure_history_row'
+LANGUAGE C;
 REVOKE EXECUTE ON FUNCTION ctem.exposure_history_row() FROM PUBLIC;
 COMMENT ON FUNCTION ctem.exposure_history_row() IS
-	'AFTER UPDATE row trigger of ctem.exposure (only for rows whose status or priority changed): writes ctem.exposure_event, with the next id of its sequence or, after a restore loaded higher ids, the next id after them';
+	'AFTER UPDATE row trigger of ctem.exposure (only for rows whose status or priority changed): notes the event for ctem.exposure_history_flush() to write';
+
+CREATE FUNCTION ctem.exposure_history_flush()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'ctem_exposure_history_flush'
+LANGUAGE C;
+REVOKE EXECUTE ON FUNCTION ctem.exposure_history_flush() FROM PUBLIC;
+COMMENT ON FUNCTION ctem.exposure_history_flush() IS
+	'AFTER UPDATE statement trigger of ctem.exposure: writes the events its statement''s row triggers noted into ctem.exposure_event (one INSERT per 10,000), with the next ids of its sequence or, after a restore loaded higher ids, the ids after them; as the table''s owner';
+CREATE TRIGGER exposure_history_flush
+	AFTER UPDATE ON ctem.exposure
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.exposure_history_flush();
+COMMENT ON TRIGGER exposure_history_flush ON ctem.exposure IS
+	'Writes the status and priority changes the row trigger exposure_history noted, set-based, once per statement';
 
 /* ------------------------------------------------------------------------
  * Re-scoring is ctem's own bookkeeping: it runs as the extension's owner

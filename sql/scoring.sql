@@ -244,3 +244,43 @@ FROM ctem.exposure e
 JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
 JOIN ctem.vuln_intel i ON i.cve_id = e.rule_id
 WHERE a.natural_key LIKE 'bulk-%';
+
+-- the history is written once per statement (src/history.c): every change,
+-- with distinct consecutive ids, and only changes that stay
+CREATE TEMP TABLE ev_top AS SELECT max(id) AS top FROM ctem.exposure_event;
+UPDATE ctem.exposure SET status = 'in_progress' WHERE rule_id LIKE 'CVE-2098-%';
+SELECT count(*) AS events, count(DISTINCT id) AS ids, max(id) - min(id) + 1 AS id_span,
+       min(event) AS event, min(actor) = current_user AS actor_ok
+FROM ctem.exposure_event WHERE id > (SELECT top FROM ev_top);
+BEGIN;
+SAVEPOINT a;
+UPDATE ctem.exposure SET status = 'open' WHERE rule_id = 'CVE-2098-1001';
+ROLLBACK TO SAVEPOINT a;
+SAVEPOINT b;
+UPDATE ctem.exposure SET status = 'open' WHERE rule_id = 'CVE-2098-1002';
+RELEASE SAVEPOINT b;
+COMMIT;
+-- an error caught in PL/pgSQL takes its events with it
+DO $$
+BEGIN
+	BEGIN
+		UPDATE ctem.exposure SET status = 'open' WHERE rule_id = 'CVE-2098-1003';
+		RAISE EXCEPTION 'undone';
+	EXCEPTION WHEN raise_exception THEN
+		NULL;
+	END;
+	UPDATE ctem.exposure SET status = 'open' WHERE rule_id = 'CVE-2098-1004';
+END
+$$;
+SELECT x.rule_id, x.status, v.event, v.old_status, v.new_status
+FROM ctem.exposure x
+LEFT JOIN ctem.exposure_event v ON v.tenant_id = x.tenant_id AND v.exposure_id = x.id
+     AND v.id > (SELECT top FROM ev_top) AND v.new_status = 'open'
+WHERE x.rule_id IN ('CVE-2098-1001', 'CVE-2098-1002', 'CVE-2098-1003', 'CVE-2098-1004')
+ORDER BY x.rule_id;
+-- the two triggers go together: with the statement trigger off the change
+-- cannot commit (its history would be lost)
+ALTER TABLE ctem.exposure DISABLE TRIGGER exposure_history_flush;
+UPDATE ctem.exposure SET status = 'open' WHERE rule_id = 'CVE-2098-1005';
+ALTER TABLE ctem.exposure ENABLE TRIGGER exposure_history_flush;
+SELECT status FROM ctem.exposure WHERE rule_id = 'CVE-2098-1005';
