@@ -107,6 +107,11 @@ static Oid	insert_plan_types[2];
 static SPIPlanPtr top_plan = NULL;
 
 static CtemLabels status_labels;
+
+/* attribute numbers of tenant_id, id, status, priority in atts_rel */
+static Oid	atts_rel = InvalidOid;
+static int	atts_natts = 0;
+static int	atts[4];
 static bool callbacks_registered = false;
 
 static void
@@ -212,10 +217,20 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 	check_trigger(fcinfo, "exposure_history_row", true);
 	rel = td->tg_relation;
 	desc = RelationGetDescr(rel);
-	att_tenant = ctem_attnum(rel, "tenant_id");
-	att_id = ctem_attnum(rel, "id");
-	att_status = ctem_attnum(rel, "status");
-	att_priority = ctem_attnum(rel, "priority");
+	/* looked up again for another relation or after a column was added */
+	if (RelationGetRelid(rel) != atts_rel || desc->natts != atts_natts)
+	{
+		atts[0] = ctem_attnum(rel, "tenant_id");
+		atts[1] = ctem_attnum(rel, "id");
+		atts[2] = ctem_attnum(rel, "status");
+		atts[3] = ctem_attnum(rel, "priority");
+		atts_rel = RelationGetRelid(rel);
+		atts_natts = desc->natts;
+	}
+	att_tenant = atts[0];
+	att_id = atts[1];
+	att_status = atts[2];
+	att_priority = atts[3];
 
 	if (!callbacks_registered)
 	{
@@ -289,7 +304,8 @@ tenant_top_id(int32 tenant)
 				 SPI_result_code_string(SPI_result));
 		top_plan = p;
 	}
-	if (SPI_execute_plan(top_plan, &arg, NULL, true, 1) != SPI_OK_SELECT)
+	/* not read-only: a fresh snapshot, as a volatile function's statement */
+	if (SPI_execute_plan(top_plan, &arg, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "ctem: event id probe failed");
 	if (SPI_processed == 0)
 		return 0;
@@ -326,7 +342,7 @@ first_event_id(Oid seq, const int32 *tenants, int n)
 		bool		isnull;
 
 		if (SPI_execute_with_args("SELECT GREATEST($1, s.last_value) FROM ctem.exposure_event_id_seq s",
-								  1, &type, &arg, NULL, true, 1) != SPI_OK_SELECT ||
+								  1, &type, &arg, NULL, false, 1) != SPI_OK_SELECT ||
 			SPI_processed != 1)
 			elog(ERROR, "ctem: could not read the event id sequence");
 		top = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
