@@ -1350,10 +1350,10 @@ ctem_risk_explain_inputs(PG_FUNCTION_ARGS)
  * two on every row); the CASE keeps risk_score's STRICT result for a row
  * that an outer join left NULL (id is the NOT NULL primary key column, so
  * it is NULL exactly then).  The rewrite needs EXECUTE on the _inputs
- * function (PUBLIC has it); a role without it keeps the plain call.  Any
- * other argument (a row built at run time,
- * a trigger's NEW, a subquery's column, an outer query's row) keeps the
- * call as it is.
+ * function (PUBLIC has it; checked for the planning role, so revoke it from
+ * nobody who may reuse a plan made by a role that has it).  Any other
+ * argument (a row built at run time, a trigger's NEW, a subquery's column,
+ * an outer query's row) keeps the call as it is.
  */
 static Var *
 support_column(Var *row, Oid relid, const char *name)
