@@ -61,6 +61,28 @@ ctem_label(CtemLabels *labels, Datum value)
 	return label;
 }
 
+int
+ctem_enum_code(CtemEnumCodes *codes, Datum value, int (*parse) (const char *label))
+{
+	Oid			oid = DatumGetObjectId(value);
+	char	   *label;
+	int			code;
+
+	for (int i = 0; i < codes->n; i++)
+		if (codes->oid[i] == oid)
+			return codes->code[i];
+	label = ctem_enum_label(value);
+	code = parse(label);
+	pfree(label);
+	if (codes->n < CTEM_ENUM_CODES_MAX)
+	{
+		codes->oid[codes->n] = oid;
+		codes->code[codes->n] = code;
+		codes->n++;
+	}
+	return code;
+}
+
 /* normalise key for kind; returns a palloc'd text, *is_ip as the core says */
 static text *
 normalize_key(const char *kind, text *key, bool *is_ip)

@@ -82,6 +82,37 @@ typedef struct CtemLabels
 
 extern const char *ctem_label(CtemLabels *labels, Datum value);
 
+/*
+ * An enum value's code, as parse() reads its label: parsed once per value,
+ * then found by OID (enum OIDs never change meaning, so nothing needs
+ * invalidating).  One CtemEnumCodes per enum type and parser; zero it to
+ * start.  A value past the list's room is parsed each time.
+ */
+#define CTEM_ENUM_CODES_MAX 16
+typedef struct CtemEnumCodes
+{
+	int			n;
+	Oid			oid[CTEM_ENUM_CODES_MAX];
+	int			code[CTEM_ENUM_CODES_MAX];
+} CtemEnumCodes;
+
+extern int	ctem_enum_code(CtemEnumCodes *codes, Datum value,
+						   int (*parse) (const char *label));
+
+/* ctem.exposure_status; the last three are closed (resolved_at set) */
+typedef enum CtemStatus
+{
+	CTEM_STATUS_OPEN,
+	CTEM_STATUS_IN_PROGRESS,
+	CTEM_STATUS_FIXED,
+	CTEM_STATUS_RISK_ACCEPTED,
+	CTEM_STATUS_FALSE_POSITIVE
+} CtemStatus;
+#define CTEM_STATUS_CLOSED(s) ((s) >= CTEM_STATUS_FIXED)
+
+/* exposure.c: code of a status label, -1 if none */
+extern int	ctem_status_parse(const char *label);
+
 /* exposure.c: identity of an exposure */
 extern text *ctem_canonical_rule_id_text(text *t);
 extern text *ctem_nonempty_or_null(text *t);

@@ -109,6 +109,7 @@ typedef struct ExposureAtts
 	CtemScoreCache *score;		/* scoring context of this statement */
 	ExposureWrites *writes;		/* of this statement, unless shared */
 	CtemLabels	labels;			/* enum labels seen in this statement */
+	CtemEnumCodes status_codes; /* status values seen */
 } ExposureAtts;
 
 static const char *const merge_columns[9] = {
@@ -246,6 +247,7 @@ exposure_atts(FunctionCallInfo fcinfo, Relation rel, const Trigger *trigger)
 	atts->score = NULL;
 	atts->writes = NULL;
 	atts->labels.n = 0;
+	atts->status_codes.n = 0;
 	atts->relid = RelationGetRelid(rel);
 	atts->natts = tupdesc->natts;
 	atts->tgoid = trigger->tgoid;
@@ -277,12 +279,17 @@ row_text(const Datum *values, const bool *nulls, int att)
 	return nulls[att - 1] ? NULL : DatumGetTextPP(values[att - 1]);
 }
 
-static bool
-status_is_closed(const char *label)
+int
+ctem_status_parse(const char *label)
 {
-	return strcmp(label, "fixed") == 0 ||
-		strcmp(label, "risk_accepted") == 0 ||
-		strcmp(label, "false_positive") == 0;
+	static const char *const names[] = {
+		"open", "in_progress", "fixed", "risk_accepted", "false_positive"
+	};
+
+	for (int i = 0; i < lengthof(names); i++)
+		if (strcmp(label, names[i]) == 0)
+			return i;
+	return -1;
 }
 
 /*
@@ -580,7 +587,9 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	/* resolved_at follows status: set when it closes, cleared on reopen */
 	if (!COL_NULL(atts->status))
 	{
-		bool		closed = status_is_closed(ctem_label(&atts->labels, COL(atts->status)));
+		int			status = ctem_enum_code(&atts->status_codes, COL(atts->status),
+											ctem_status_parse);
+		bool		closed = CTEM_STATUS_CLOSED(status);
 
 		if (closed && COL_NULL(atts->resolved_at))
 		{

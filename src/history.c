@@ -106,7 +106,7 @@ static SPIPlanPtr insert_plan = NULL;
 static Oid	insert_plan_types[2];
 static SPIPlanPtr top_plan = NULL;
 
-static CtemLabels status_labels;
+static CtemEnumCodes status_codes;
 
 /* attribute numbers of tenant_id, id, status, priority in atts_rel */
 static Oid	atts_rel = InvalidOid;
@@ -188,11 +188,12 @@ enum_or_invalid(HeapTuple tup, TupleDesc desc, int att)
 	return isnull ? InvalidOid : DatumGetObjectId(d);
 }
 
-static bool
-status_is(Oid status, const char *label)
+/* code of a status value, -1 for NULL */
+static int
+status_code(Oid status)
 {
-	return OidIsValid(status) &&
-		strcmp(ctem_label(&status_labels, ObjectIdGetDatum(status)), label) == 0;
+	return OidIsValid(status) ?
+		ctem_enum_code(&status_codes, ObjectIdGetDatum(status), ctem_status_parse) : -1;
 }
 
 /*
@@ -262,14 +263,18 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 	ev->new_priority = enum_or_invalid(td->tg_newtuple, desc, att_priority);
 	if (ev->old_status == ev->new_status)
 		ev->kind = EV_PRIORITY_CHANGED;
-	else if (status_is(ev->old_status, "fixed") &&
-			 (status_is(ev->new_status, "open") || status_is(ev->new_status, "in_progress")))
-		ev->kind = EV_REOPENED;
-	else if (status_is(ev->new_status, "fixed") || status_is(ev->new_status, "risk_accepted") ||
-			 status_is(ev->new_status, "false_positive"))
-		ev->kind = EV_RESOLVED;
 	else
-		ev->kind = EV_STATUS_CHANGED;
+	{
+		int			was = status_code(ev->old_status);
+		int			now = status_code(ev->new_status);
+
+		if (was == CTEM_STATUS_FIXED && now >= 0 && !CTEM_STATUS_CLOSED(now))
+			ev->kind = EV_REOPENED;
+		else if (now >= 0 && CTEM_STATUS_CLOSED(now))
+			ev->kind = EV_RESOLVED;
+		else
+			ev->kind = EV_STATUS_CHANGED;
+	}
 
 	note = GetConfigOption("ctem.event_note", true, false);
 	if (note == NULL)

@@ -119,56 +119,21 @@ typedef struct ExplainEntry
 #define CTEM_BULK_AFTER 256
 #define CTEM_BULK_FRACTION 8
 
-/*
- * The model's code of each enum value seen (severity, exploit maturity,
- * validation outcome), parsed from its label once, then found by OID: the
- * per-row cost is a comparison or two, not a catalog label compared as a
- * string.  Enum OIDs never change meaning, so nothing needs invalidating.
- */
-#define ENUM_CODES_MAX 16
-typedef struct EnumCodes
-{
-	int			n;
-	Oid			oid[ENUM_CODES_MAX];
-	int			code[ENUM_CODES_MAX];
-} EnumCodes;
-
+/* the model's codes of the enum values seen: one list per input */
 typedef struct InputCodes
 {
-	EnumCodes	severity;
-	EnumCodes	maturity;
-	EnumCodes	validation;
+	CtemEnumCodes severity;
+	CtemEnumCodes maturity;
+	CtemEnumCodes validation;
 } InputCodes;
 
-/* code of enum value v by parse (unknown labels: 0, the model's unknown) */
-static int
-enum_code(EnumCodes *ec, Datum v, int (*parse) (const char *))
-{
-	Oid			oid = DatumGetObjectId(v);
-	char	   *label;
-	int			code;
-
-	for (int i = 0; i < ec->n; i++)
-		if (ec->oid[i] == oid)
-			return ec->code[i];
-	label = ctem_enum_label(v);
-	code = Max(parse(label), 0);
-	pfree(label);
-	if (ec->n < ENUM_CODES_MAX)
-	{
-		ec->oid[ec->n] = oid;
-		ec->code[ec->n] = code;
-		ec->n++;
-	}
-	return code;
-}
-
+/* unknown labels: 0, the model's unknown */
 #define SEVERITY_CODE(codes, v) \
-	((CtemSeverity) enum_code(&(codes)->severity, (v), ctem_severity_parse))
+	((CtemSeverity) Max(ctem_enum_code(&(codes)->severity, (v), ctem_severity_parse), 0))
 #define MATURITY_CODE(codes, v) \
-	((CtemExploitMaturity) enum_code(&(codes)->maturity, (v), ctem_maturity_parse))
+	((CtemExploitMaturity) Max(ctem_enum_code(&(codes)->maturity, (v), ctem_maturity_parse), 0))
 #define VALIDATION_CODE(codes, v) \
-	((CtemValidation) enum_code(&(codes)->validation, (v), ctem_validation_parse))
+	((CtemValidation) Max(ctem_enum_code(&(codes)->validation, (v), ctem_validation_parse), 0))
 
 /* explanations shared between rows of one statement, at most */
 #define CTEM_EXPLAIN_CACHE_MAX 4096
@@ -1121,7 +1086,7 @@ ctem_score_exposure_row(CtemScoreCache **cachep, MemoryContext cxt,
 /*
  * What ctem.risk_score(e, a) and ctem.risk_explain(e, a) keep for the
  * query: the active policy, the attribute numbers of the columns they read
- * in the two row types, and the labels of the enum values seen.
+ * in the two row types, and the codes of the enum values seen.
  */
 enum
 {
