@@ -104,3 +104,51 @@ DROP ROLE regress_ctem_inventory;
 REVOKE ALL ON ALL TABLES IN SCHEMA ctem FROM regress_ctem_analyst;
 REVOKE ALL ON SCHEMA ctem FROM regress_ctem_analyst;
 DROP ROLE regress_ctem_analyst;
+
+-- ctem's own statements resolve no name through the caller's search_path:
+-- a schema ahead of public with an unnest() and = operators that match
+-- better than pg_catalog's polymorphic ones (the CVE-2018-1058 pattern)
+-- is never called by ingest, re-detection, full-scan resolution or the
+-- intel loads
+CREATE SCHEMA regress_trap;
+CREATE FUNCTION regress_trap.unnest(text[]) RETURNS SETOF text LANGUAGE plpgsql AS
+$$BEGIN RAISE EXCEPTION 'regress_trap.unnest(text[]) was called'; END$$;
+CREATE FUNCTION regress_trap.unnest(bigint[]) RETURNS SETOF bigint LANGUAGE plpgsql AS
+$$BEGIN RAISE EXCEPTION 'regress_trap.unnest(bigint[]) was called'; END$$;
+CREATE FUNCTION regress_trap.unnest(jsonb[]) RETURNS SETOF jsonb LANGUAGE plpgsql AS
+$$BEGIN RAISE EXCEPTION 'regress_trap.unnest(jsonb[]) was called'; END$$;
+CREATE FUNCTION regress_trap.unnest(float8[]) RETURNS SETOF float8 LANGUAGE plpgsql AS
+$$BEGIN RAISE EXCEPTION 'regress_trap.unnest(float8[]) was called'; END$$;
+CREATE FUNCTION regress_trap.status_eq(ctem.exposure_status, ctem.exposure_status) RETURNS boolean
+LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'regress_trap.= (exposure_status) was called'; END$$;
+CREATE OPERATOR regress_trap.= (LEFTARG = ctem.exposure_status, RIGHTARG = ctem.exposure_status,
+                                FUNCTION = regress_trap.status_eq);
+CREATE FUNCTION regress_trap.textarr_eq(text[], text[]) RETURNS boolean
+LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'regress_trap.= (text[]) was called'; END$$;
+CREATE OPERATOR regress_trap.= (LEFTARG = text[], RIGHTARG = text[], FUNCTION = regress_trap.textarr_eq);
+BEGIN;
+SET LOCAL search_path = regress_trap, public;
+-- the trap works where a name is resolved through the search_path
+SELECT count(*) FROM unnest(ARRAY['a']);
+ROLLBACK;
+BEGIN;
+DELETE FROM ctem.vuln_intel WHERE cve_id = 'CVE-2023-44487';
+SET LOCAL search_path = regress_trap, public;
+\set trap_trivy '{"SchemaVersion": 2, "ArtifactName": "priv-trap:1", "ArtifactType": "container_image", "Results": [{"Target": "priv-trap:1 (alpine 3.18.4)", "Class": "os-pkgs", "Type": "alpine", "Vulnerabilities": [{"VulnerabilityID": "CVE-2023-44487", "VendorIDs": ["GHSA-qppj-fm5r-hxr3"], "PkgName": "nghttp2-libs", "InstalledVersion": "1.55.1-r0", "Severity": "HIGH", "CweIDs": ["CWE-400"]}, {"VulnerabilityID": "CVE-2023-38545", "PkgName": "curl", "InstalledVersion": "8.3.0-r0", "Severity": "CRITICAL"}]}]}'
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(:'trap_trivy');
+SELECT format, findings, inserted, updated, resolved FROM ctem.ingest(:'trap_trivy');
+SELECT format, findings, inserted, updated, resolved
+FROM ctem.ingest(replace(:'trap_trivy', '"CVE-2023-38545"', '"CVE-2023-99999"'));
+SELECT e.rule_id, e.status, e.sources, e.details
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE a.natural_key = 'priv-trap:1' ORDER BY e.rule_id;
+SELECT catalog_version, entries, added, updated FROM ctem.load_kev('{"catalogVersion": "2025.01.01", "vulnerabilities": [{"cveID": "CVE-2023-44487", "vendorProject": "IETF", "product": "HTTP/2", "vulnerabilityName": "Rapid Reset", "dateAdded": "2023-10-10", "shortDescription": "x", "requiredAction": "Patch", "dueDate": "2023-10-31", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": ["CWE-400"]}]}');
+SELECT catalog_version, entries, added, updated FROM ctem.load_kev('{"catalogVersion": "2025.01.02", "vulnerabilities": [{"cveID": "CVE-2023-44487", "vendorProject": "IETF", "product": "HTTP/2", "vulnerabilityName": "Rapid Reset", "dateAdded": "2023-10-10", "shortDescription": "x", "requiredAction": "Patch", "dueDate": "2023-10-31", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": ["CWE-400", "CWE-770"]}]}');
+-- the same catalog again: nothing to update (a NULL compares equal to a NULL)
+SELECT catalog_version, entries, added, updated FROM ctem.load_kev('{"catalogVersion": "2025.01.02", "vulnerabilities": [{"cveID": "CVE-2023-44487", "vendorProject": "IETF", "product": "HTTP/2", "vulnerabilityName": "Rapid Reset", "dateAdded": "2023-10-10", "shortDescription": "x", "requiredAction": "Patch", "dueDate": "2023-10-31", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": ["CWE-400", "CWE-770"]}]}');
+SELECT * FROM ctem.load_epss(E'#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\nCVE-2023-44487,0.9,0.99\n');
+SELECT * FROM ctem.load_epss(E'#model_version:v2025.03.14,score_date:2025-08-26T00:00:00+0000\ncve,epss,percentile\nCVE-2023-44487,0.9,0.99\n');
+SELECT * FROM ctem.load_epss(E'#model_version:v2025.03.14,score_date:2025-08-26T00:00:00+0000\ncve,epss,percentile\nCVE-2023-44487,0.9,0.99\n');
+ROLLBACK;
+DROP SCHEMA regress_trap CASCADE;

@@ -36,9 +36,11 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 
 #include "ctem.h"
 #include "cvss_core.h"
@@ -74,94 +76,157 @@ enum
 typedef struct IngestState
 {
 	MemoryContext cxt;			/* everything collected lives here */
+	MemoryContext scratch;		/* one finding's details while built */
 	int			n;				/* findings */
 	int			cap;
-	char	  **cols[NCOLS];	/* cols[c][i]: NULL = SQL NULL */
+	char	  **cols[NCOLS];	/* cols[c][i], made by col_dup(); NULL = SQL
+								 * NULL; cols[C_DETAILS] is unused */
+	Jsonb	  **details;		/* details[i], never NULL */
 	int64		given_asset;	/* asset_id argument, 0 if none */
 	long		no_asset;		/* findings that name no asset */
 	StringInfoData buf;
 } IngestState;
 
+/*
+ * A collected value is a C string that is also the data of a text datum:
+ * col_dup() puts a varlena header before it (and a NUL after it), so the
+ * statements' text[] arrays take it as it is (COL_TEXT), without strlen or
+ * copy, while C code reads it as a string.  Every value in cols[] is made
+ * here.
+ */
+static char *
+col_dup(const char *s, size_t len)
+{
+	char	   *p = palloc(VARHDRSZ + len + 1);
+
+	SET_VARSIZE(p, VARHDRSZ + len);
+	memcpy(p + VARHDRSZ, s, len);
+	p[VARHDRSZ + len] = '\0';
+	return p + VARHDRSZ;
+}
+
+#define COL_TEXT(s) ((text *) ((s) - VARHDRSZ))
+
+/* s as a collected value; NULL stays NULL */
+static char *
+col_str(const char *s)
+{
+	return s == NULL ? NULL : col_dup(s, strlen(s));
+}
+
+/* s as a collected value; NULL or empty is NULL */
+static char *
+col_nonempty(const char *s)
+{
+	return (s == NULL || s[0] == '\0') ? NULL : col_dup(s, strlen(s));
+}
+
 static void
-json_field(StringInfo buf, bool *first, const char *key, const char *value)
+jb_push_string(JsonbParseState **ps, JsonbIteratorToken tok, const char *str)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) str;
+	v.val.string.len = strlen(str);
+	(void) pushJsonbValue(ps, tok, &v);
+}
+
+static void
+jb_field(JsonbParseState **ps, const char *key, const char *value)
 {
 	if (value == NULL || value[0] == '\0')
 		return;
-	appendStringInfoString(buf, *first ? "{" : ", ");
-	*first = false;
-	escape_json(buf, key);
-	appendStringInfoString(buf, ": ");
-	escape_json(buf, value);
+	jb_push_string(ps, WJB_KEY, key);
+	jb_push_string(ps, WJB_VALUE, value);
 }
 
+/* a number as JSON would give it: %.6g through numeric_in */
 static void
-json_number(StringInfo buf, bool *first, const char *key, double value)
+jb_number(JsonbParseState **ps, const char *key, double value)
 {
+	char		num[64];
+	JsonbValue	v;
+
 	if (isnan(value) || isinf(value))
 		return;
-	appendStringInfoString(buf, *first ? "{" : ", ");
-	*first = false;
-	escape_json(buf, key);
-	appendStringInfo(buf, ": %.6g", value);
+	snprintf(num, sizeof(num), "%.6g", value);
+	jb_push_string(ps, WJB_KEY, key);
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+														CStringGetDatum(num),
+														ObjectIdGetDatum(InvalidOid),
+														Int32GetDatum(-1)));
+	(void) pushJsonbValue(ps, WJB_VALUE, &v);
 }
 
-/* details: what the report says beyond the columns, as a JSON object */
-static char *
-finding_details(StringInfo buf, const CtemFinding *f, const char *cvss_invalid,
+/*
+ * details: what the report says beyond the columns, as a jsonb object,
+ * built here rather than written as JSON text for jsonb_in to parse again.
+ * The builder's scratch goes into st->scratch; the result is copied into
+ * the current context.
+ */
+static Jsonb *
+finding_details(IngestState *st, const CtemFinding *f, const char *cvss_invalid,
 				bool asset_overridden)
 {
-	bool		first = true;
+	MemoryContext old = MemoryContextSwitchTo(st->scratch);
+	JsonbParseState *ps = NULL;
+	JsonbValue *res;
+	Jsonb	   *j;
+	Jsonb	   *copy;
 
-	resetStringInfo(buf);
-	json_field(buf, &first, "description", f->description);
-	json_field(buf, &first, "message", f->message);
-	json_field(buf, &first, "remediation", f->remediation);
-	json_field(buf, &first, "url", f->url);
-	json_field(buf, &first, "purl", f->purl);
-	json_field(buf, &first, "published", f->published);
-	json_field(buf, &first, "observed_at", f->observed_at);
-	json_field(buf, &first, "scanner_status", f->status);
-	json_field(buf, &first, "cvss_invalid", cvss_invalid);
-	json_number(buf, &first, "cvss_score", f->cvss_score);
-	json_number(buf, &first, "epss", f->epss);
-	json_number(buf, &first, "epss_percentile", f->epss_percentile);
+	(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	jb_field(&ps, "description", f->description);
+	jb_field(&ps, "message", f->message);
+	jb_field(&ps, "remediation", f->remediation);
+	jb_field(&ps, "url", f->url);
+	jb_field(&ps, "purl", f->purl);
+	jb_field(&ps, "published", f->published);
+	jb_field(&ps, "observed_at", f->observed_at);
+	jb_field(&ps, "scanner_status", f->status);
+	jb_field(&ps, "cvss_invalid", cvss_invalid);
+	jb_number(&ps, "cvss_score", f->cvss_score);
+	jb_number(&ps, "epss", f->epss);
+	jb_number(&ps, "epss_percentile", f->epss_percentile);
 	if (f->cwe != NULL && f->cwe[0] != '\0')
 	{
 		char	   *cwes = pstrdup(f->cwe);
 		char	   *save = NULL;
-		bool		firstcwe = true;
 
-		appendStringInfoString(buf, first ? "{" : ", ");
-		first = false;
-		appendStringInfoString(buf, "\"cwe\": [");
+		jb_push_string(&ps, WJB_KEY, "cwe");
+		(void) pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
 		for (char *tok = strtok_r(cwes, ",", &save); tok != NULL;
 			 tok = strtok_r(NULL, ",", &save))
 		{
 			while (*tok == ' ')
 				tok++;
-			if (*tok == '\0')
-				continue;
-			if (!firstcwe)
-				appendStringInfoString(buf, ", ");
-			firstcwe = false;
-			escape_json(buf, tok);
+			if (*tok != '\0')
+				jb_push_string(&ps, WJB_ELEM, tok);
 		}
-		appendStringInfoChar(buf, ']');
-		pfree(cwes);
+		(void) pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
 	}
 	if (f->suppressed)
 	{
-		appendStringInfoString(buf, first ? "{" : ", ");
-		first = false;
-		appendStringInfoString(buf, "\"suppressed\": true");
+		JsonbValue	v;
+
+		jb_push_string(&ps, WJB_KEY, "suppressed");
+		v.type = jbvBool;
+		v.val.boolean = true;
+		(void) pushJsonbValue(&ps, WJB_VALUE, &v);
 	}
 	if (asset_overridden && f->asset_key != NULL)
 	{
-		json_field(buf, &first, "report_asset_kind", f->asset_kind);
-		json_field(buf, &first, "report_asset", f->asset_key);
+		jb_field(&ps, "report_asset_kind", f->asset_kind);
+		jb_field(&ps, "report_asset", f->asset_key);
 	}
-	appendStringInfoString(buf, first ? "{}" : "}");
-	return pstrdup(buf->data);
+	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
+	j = JsonbValueToJsonb(res);
+	MemoryContextSwitchTo(old);
+	copy = palloc(VARSIZE(j));
+	memcpy(copy, j, VARSIZE(j));
+	MemoryContextReset(st->scratch);
+	return copy;
 }
 
 /*
@@ -181,15 +246,18 @@ component_name(const CtemFinding *f)
 		if (slash != NULL && (size_t) (slash - p) < end && slash[1] != '\0')
 		{
 			StringInfoData buf;
+			char	   *name;
 
 			initStringInfo(&buf);
 			appendBinaryStringInfo(&buf, p, slash - p);
 			appendStringInfoChar(&buf, ':');
 			appendBinaryStringInfo(&buf, slash + 1, end - (slash + 1 - p));
-			return buf.data;
+			name = col_dup(buf.data, buf.len);
+			pfree(buf.data);
+			return name;
 		}
 	}
-	return ctem_pstrdup_nonempty(f->component);
+	return col_nonempty(f->component);
 }
 
 /* callback of the parsing core: one finding into the column arrays */
@@ -211,6 +279,7 @@ collect_finding(void *arg, const CtemFinding *f)
 
 		for (int c = 0; c < NCOLS; c++)
 			st->cols[c] = repalloc_huge(st->cols[c], sizeof(char *) * newcap);
+		st->details = repalloc_huge(st->details, sizeof(Jsonb *) * newcap);
 		st->cap = newcap;
 	}
 	i = st->n++;
@@ -233,10 +302,11 @@ collect_finding(void *arg, const CtemFinding *f)
 							   &is_ip);
 			if (key[0] == '\0')
 				st->no_asset++;
-			st->cols[C_ASSET_KEY][i] = key;
+			st->cols[C_ASSET_KEY][i] = col_str(key);
+			pfree(key);
 		}
-		st->cols[C_ASSET_KIND][i] = pstrdup(f->asset_kind);
-		st->cols[C_ASSET_NAME][i] = ctem_pstrdup_nonempty(f->asset_name);
+		st->cols[C_ASSET_KIND][i] = col_str(f->asset_kind);
+		st->cols[C_ASSET_NAME][i] = col_nonempty(f->asset_name);
 	}
 	else
 	{
@@ -245,8 +315,8 @@ collect_finding(void *arg, const CtemFinding *f)
 		st->cols[C_ASSET_NAME][i] = NULL;
 	}
 
-	st->cols[C_KIND][i] = pstrdup(f->kind);
-	st->cols[C_RULE_ID][i] = pstrdup(f->rule_id);
+	st->cols[C_KIND][i] = col_str(f->kind);
+	st->cols[C_RULE_ID][i] = col_str(f->rule_id);
 	if (f->naliases > 0)
 	{
 		resetStringInfo(&st->buf);
@@ -256,12 +326,12 @@ collect_finding(void *arg, const CtemFinding *f)
 				appendStringInfoChar(&st->buf, '\x1f');
 			appendStringInfoString(&st->buf, f->aliases[a]);
 		}
-		st->cols[C_ALIASES][i] = pstrdup(st->buf.data);
+		st->cols[C_ALIASES][i] = col_dup(st->buf.data, st->buf.len);
 	}
 	else
 		st->cols[C_ALIASES][i] = NULL;
-	st->cols[C_TITLE][i] = ctem_pstrdup_nonempty(f->title);
-	st->cols[C_SEVERITY][i] = pstrdup(f->severity);
+	st->cols[C_TITLE][i] = col_nonempty(f->title);
+	st->cols[C_SEVERITY][i] = col_str(f->severity);
 
 	/* a vector that does not parse is kept in details, never fatal */
 	if (f->cvss_vector != NULL && f->cvss_vector[0] != '\0')
@@ -270,21 +340,23 @@ collect_finding(void *arg, const CtemFinding *f)
 
 		if (ctem_cvss_parse(f->cvss_vector, strlen(f->cvss_vector), &c, NULL))
 		{
-			cvss = palloc(CTEM_CVSS_MAX_TEXT);
-			ctem_cvss_format(&c, cvss, CTEM_CVSS_MAX_TEXT);
+			char		vec[CTEM_CVSS_MAX_TEXT];
+
+			ctem_cvss_format(&c, vec, sizeof(vec));
+			cvss = col_str(vec);
 		}
 		else
 			cvss_invalid = f->cvss_vector;
 	}
 	st->cols[C_CVSS][i] = cvss;
 	st->cols[C_COMPONENT][i] = component_name(f);
-	st->cols[C_COMPONENT_VERSION][i] = ctem_pstrdup_nonempty(f->component_version);
-	st->cols[C_LOCATION][i] = ctem_pstrdup_nonempty(f->location);
-	st->cols[C_FIXED_VERSION][i] = ctem_pstrdup_nonempty(f->fixed_version);
-	st->cols[C_TOOL][i] = pstrdup(f->tool);
-	st->cols[C_STATUS][i] = pstrdup(f->suppressed ? "false_positive" : "open");
-	st->cols[C_DETAILS][i] = finding_details(&st->buf, f, cvss_invalid,
-											 st->given_asset != 0);
+	st->cols[C_COMPONENT_VERSION][i] = col_nonempty(f->component_version);
+	st->cols[C_LOCATION][i] = col_nonempty(f->location);
+	st->cols[C_FIXED_VERSION][i] = col_nonempty(f->fixed_version);
+	st->cols[C_TOOL][i] = col_str(f->tool);
+	st->cols[C_STATUS][i] = col_str(f->suppressed ? "false_positive" : "open");
+	st->cols[C_DETAILS][i] = NULL;
+	st->details[i] = finding_details(st, f, cvss_invalid, st->given_asset != 0);
 
 	MemoryContextSwitchTo(old);
 	return 0;
@@ -304,11 +376,23 @@ text_array(char **vals, int n, const int *idx)
 		char	   *v = vals[idx ? idx[k] : k];
 
 		nulls[k] = (v == NULL);
-		elems[k] = v ? PointerGetDatum(cstring_to_text(v)) : (Datum) 0;
+		elems[k] = v ? PointerGetDatum(COL_TEXT(v)) : (Datum) 0;
 	}
 	dims[0] = n;
 	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
 											  TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* a jsonb[] datum from the details of the first n findings (or a subset) */
+static Datum
+jsonb_array(Jsonb **vals, int n, const int *idx)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int k = 0; k < n; k++)
+		elems[k] = JsonbPGetDatum(vals[idx ? idx[k] : k]);
+	return PointerGetDatum(construct_array(elems, n, JSONBOID, -1, false,
+										   TYPALIGN_INT));
 }
 
 static Datum
@@ -516,7 +600,7 @@ exec_batched(const char *sql, int32 tenant, const int64 *ids, const int *idx,
 	types[0] = INT4OID;
 	types[1] = INT8ARRAYOID;
 	for (int c = 0; c < ncols; c++)
-		types[2 + c] = TEXTARRAYOID;
+		types[2 + c] = cols[c] == C_DETAILS ? JSONBARRAYOID : TEXTARRAYOID;
 	plan = SPI_prepare(sql, 2 + ncols, types);
 	if (plan == NULL)
 		elog(ERROR, "ctem.ingest: could not prepare (%s): %s",
@@ -532,7 +616,9 @@ exec_batched(const char *sql, int32 tenant, const int64 *ids, const int *idx,
 		vals[0] = Int32GetDatum(tenant);
 		vals[1] = int8_array(ids + b, m);
 		for (int c = 0; c < ncols; c++)
-			vals[2 + c] = text_array(st->cols[cols[c]], m, idx + b);
+			vals[2 + c] = cols[c] == C_DETAILS ?
+				jsonb_array(st->details, m, idx + b) :
+				text_array(st->cols[cols[c]], m, idx + b);
 		MemoryContextSwitchTo(old);
 		rc = SPI_execute_plan(plan, vals, NULL, false, 0);
 		if (rc != SPI_OK_SELECT)
@@ -560,6 +646,28 @@ exec_params(const char *sql, int nargs, Oid *types, Datum *values, int expected)
 			 SPI_result_code_string(rc), sql);
 }
 
+/*
+ * The same with a generic plan: the parameters are not shown to the
+ * planner.  For a lookup by = ANY (array) the plan is the same index scan
+ * either way, but a custom plan estimates the selectivity of every element
+ * (2-3% of an ingest of 100k findings).
+ */
+static void
+exec_generic(const char *sql, int nargs, Oid *types, Datum *values, int expected)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+	int			rc;
+
+	if (plan == NULL)
+		elog(ERROR, "ctem.ingest: could not prepare (%s): %s",
+			 SPI_result_code_string(SPI_result), sql);
+	rc = SPI_execute_plan(plan, values, NULL, false, 0);
+	if (rc != expected)
+		elog(ERROR, "ctem.ingest: statement failed (%s): %s",
+			 SPI_result_code_string(rc), sql);
+	SPI_freeplan(plan);
+}
+
 static int64
 first_int8(int col)
 {
@@ -575,7 +683,8 @@ first_int8(int col)
 #define UPSERT_ASSETS_SQL \
 	"INSERT INTO ctem.asset AS a (tenant_id, kind, natural_key, name) " \
 	"SELECT $1, u.k::ctem.asset_kind, u.key, u.name " \
-	"FROM unnest($2::text[], $3::text[], $4::text[]) AS u(k, key, name) " \
+	"FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]), " \
+	"pg_catalog.unnest($4::text[])) AS u(k, key, name) " \
 	"ON CONFLICT ON CONSTRAINT asset_natural_key_unique DO UPDATE " \
 	"SET last_seen = GREATEST(a.last_seen, pg_catalog.now()), " \
 	"name = COALESCE(a.name, excluded.name) " \
@@ -592,9 +701,11 @@ first_int8(int col)
 	"FROM (SELECT u.id, pg_catalog.now() AS last_seen, ARRAY[u.tool] AS sources, " \
 	"COALESCE(pg_catalog.string_to_array(u.aliases, E'\\x1f'), '{}') AS aliases, u.title, " \
 	"u.severity::ctem.severity AS severity, u.cvss::ctem.cvss AS cvss, u.component_version, " \
-	"u.fixed_version, u.details::jsonb AS details " \
-	"FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], " \
-	"$8::text[], $9::text[], $10::text[]) AS u(id, tool, aliases, title, severity, cvss, " \
+	"u.fixed_version, u.details " \
+	"FROM ROWS FROM (pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::text[]), " \
+	"pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::text[]), " \
+	"pg_catalog.unnest($7::text[]), pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]), " \
+	"pg_catalog.unnest($10::jsonb[])) AS u(id, tool, aliases, title, severity, cvss, " \
 	"component_version, fixed_version, details)) n " \
 	"WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 AND e.id OPERATOR(pg_catalog.=) n.id " \
 	"RETURNING 1) SELECT pg_catalog.count(*) FROM upd"
@@ -607,10 +718,12 @@ first_int8(int col)
 	"COALESCE(pg_catalog.string_to_array(u.aliases, E'\\x1f'), '{}'), u.title, " \
 	"u.severity::ctem.severity, u.cvss::ctem.cvss, u.component, u.component_version, " \
 	"u.location, u.fixed_version, ARRAY[u.tool], u.status::ctem.exposure_status, " \
-	"u.details::jsonb " \
-	"FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], " \
-	"$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], " \
-	"$14::text[], $15::text[]) WITH ORDINALITY AS u(asset_id, kind, rule_id, aliases, title, " \
+	"u.details " \
+	"FROM ROWS FROM (pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::text[]), " \
+	"pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::text[]), " \
+	"pg_catalog.unnest($7::text[]), pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]), " \
+	"pg_catalog.unnest($10::text[]), pg_catalog.unnest($11::text[]), pg_catalog.unnest($12::text[]), " \
+	"pg_catalog.unnest($13::text[]), pg_catalog.unnest($14::text[]), pg_catalog.unnest($15::jsonb[])) WITH ORDINALITY AS u(asset_id, kind, rule_id, aliases, title, " \
 	"severity, cvss, component, component_version, location, fixed_version, tool, status, " \
 	"details, ord) ORDER BY u.ord " \
 	"ON CONFLICT (tenant_id, fingerprint) DO UPDATE SET " CTEM_MERGE_SET("excluded") " " \
@@ -619,7 +732,8 @@ first_int8(int col)
 
 #define RESOLVE_SQL \
 	"WITH scope AS (SELECT DISTINCT s.asset_id, s.tool " \
-	"FROM unnest($2::bigint[], $3::text[]) AS s(asset_id, tool)), " \
+	"FROM ROWS FROM (pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::text[])) " \
+	"AS s(asset_id, tool)), " \
 	"gone AS (UPDATE ctem.exposure e " \
 	"SET sources = pg_catalog.array_remove(e.sources, scope.tool), " \
 	"status = CASE WHEN pg_catalog.array_remove(e.sources, scope.tool) OPERATOR(pg_catalog.=) '{}'::text[] " \
@@ -627,7 +741,7 @@ first_int8(int col)
 	"FROM scope WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 " \
 	"AND e.asset_id OPERATOR(pg_catalog.=) scope.asset_id " \
 	"AND scope.tool OPERATOR(pg_catalog.=) ANY (e.sources) " \
-	"AND e.status IN ('open', 'in_progress') " \
+	"AND e.status OPERATOR(pg_catalog.=) ANY ('{open,in_progress}'::ctem.exposure_status[]) " \
 	"AND e.fingerprint OPERATOR(pg_catalog.<>) ALL ($4::uuid[]) " \
 	"RETURNING e.status) " \
 	"SELECT pg_catalog.count(*) FILTER (WHERE gone.status OPERATOR(pg_catalog.=) 'fixed') FROM gone"
@@ -694,6 +808,9 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	oldcxt = MemoryContextSwitchTo(st.cxt);
 	for (int c = 0; c < NCOLS; c++)
 		st.cols[c] = palloc(sizeof(char *) * st.cap);
+	st.details = palloc(sizeof(Jsonb *) * st.cap);
+	st.scratch = AllocSetContextCreate(st.cxt, "ctem ingest details",
+									   ALLOCSET_SMALL_SIZES);
 	initStringInfo(&st.buf);
 
 	parse_report(&st, report, fmt, &stats);
@@ -810,9 +927,9 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	for (int i = 0; i < st.n; i++)
 	{
 		fps[i] = ctem_fingerprint(asset_ids[i], st.cols[C_KIND][i],
-								  ctem_canonical_rule_id_text(cstring_to_text(st.cols[C_RULE_ID][i])),
-								  st.cols[C_COMPONENT][i] ? cstring_to_text(st.cols[C_COMPONENT][i]) : NULL,
-								  st.cols[C_LOCATION][i] ? cstring_to_text(st.cols[C_LOCATION][i]) : NULL);
+								  ctem_canonical_rule_id_text(COL_TEXT(st.cols[C_RULE_ID][i])),
+								  st.cols[C_COMPONENT][i] ? COL_TEXT(st.cols[C_COMPONENT][i]) : NULL,
+								  st.cols[C_LOCATION][i] ? COL_TEXT(st.cols[C_LOCATION][i]) : NULL);
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -843,7 +960,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 		types[1] = UUIDARRAYOID;
 		vals[0] = Int32GetDatum(tenant);
 		vals[1] = fparr;
-		exec_params(PRESTATE_SQL, 2, types, vals, SPI_OK_SELECT);
+		exec_generic(PRESTATE_SQL, 2, types, vals, SPI_OK_SELECT);
 		split_known(&st, fps, &known, &nknown, &known_ids, &fresh, &nfresh, &reopened);
 		matched = nknown;
 
@@ -906,7 +1023,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 		/* an empty full scan of one asset: everything that tool saw is gone */
 		Oid			types[4] = {INT4OID, INT8ARRAYOID, TEXTARRAYOID, UUIDARRAYOID};
 		Datum		vals[4];
-		char	   *tool = (char *) format_name;
+		char	   *tool = col_str(format_name);
 		char		note[128];
 
 		snprintf(note, sizeof(note), "not reported by a full %s scan", format_name);

@@ -177,9 +177,10 @@ parse_kev(text *t, Cols *c, CtemKevInfo *info)
 }
 
 #define KEV_UPSERT_SQL \
-	"WITH k AS (SELECT DISTINCT ON (u.cve) u.* FROM unnest($1::text[], $2::text[], " \
-	"$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], " \
-	"$10::text[]) AS u(cve, vendor, product, name, added, action, due, ransom, notes, cwes) " \
+	"WITH k AS (SELECT DISTINCT ON (u.cve) u.* FROM ROWS FROM (pg_catalog.unnest($1::text[]), " \
+	"pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]), pg_catalog.unnest($4::text[]), " \
+	"pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::text[]), pg_catalog.unnest($7::text[]), " \
+	"pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]), pg_catalog.unnest($10::text[])) AS u(cve, vendor, product, name, added, action, due, ransom, notes, cwes) " \
 	"ORDER BY u.cve), " \
 	"prev AS (SELECT v.cve_id, v.kev FROM ctem.vuln_intel v JOIN k " \
 	"ON v.cve_id OPERATOR(pg_catalog.=) k.cve), " \
@@ -194,11 +195,11 @@ parse_kev(text *t, Cols *c, CtemKevInfo *info)
 	"kev_name = excluded.kev_name, kev_required_action = excluded.kev_required_action, " \
 	"kev_notes = excluded.kev_notes, kev_cwes = excluded.kev_cwes, " \
 	"kev_catalog_version = excluded.kev_catalog_version, updated_at = pg_catalog.now() " \
-	"WHERE (v.kev, v.kev_date_added, v.kev_due_date, v.kev_ransomware, v.kev_vendor, " \
-	"v.kev_product, v.kev_name, v.kev_required_action, v.kev_notes, v.kev_cwes) " \
-	"IS DISTINCT FROM (true, excluded.kev_date_added, excluded.kev_due_date, " \
+	"WHERE NOT (ROW(v.kev, v.kev_date_added, v.kev_due_date, v.kev_ransomware, v.kev_vendor, " \
+	"v.kev_product, v.kev_name, v.kev_required_action, v.kev_notes, v.kev_cwes)::record " \
+	"OPERATOR(pg_catalog.=) ROW(true, excluded.kev_date_added, excluded.kev_due_date, " \
 	"excluded.kev_ransomware, excluded.kev_vendor, excluded.kev_product, excluded.kev_name, " \
-	"excluded.kev_required_action, excluded.kev_notes, excluded.kev_cwes) " \
+	"excluded.kev_required_action, excluded.kev_notes, excluded.kev_cwes)::record) " \
 	"RETURNING v.cve_id) " \
 	"SELECT pg_catalog.count(*) FILTER (WHERE p.kev IS NOT TRUE), " \
 	"pg_catalog.count(*) FILTER (WHERE p.kev) FROM up LEFT JOIN prev p USING (cve_id)"
@@ -295,16 +296,17 @@ collect_epss(void *arg, const char *cve, double epss, double percentile)
 }
 
 #define EPSS_UPSERT_SQL \
-	"WITH e AS (SELECT DISTINCT ON (u.cve) u.* FROM unnest($1::text[], " \
-	"$2::float8[], $3::float8[]) AS u(cve, epss, pct) ORDER BY u.cve), " \
+	"WITH e AS (SELECT DISTINCT ON (u.cve) u.* FROM ROWS FROM (pg_catalog.unnest($1::text[]), " \
+	"pg_catalog.unnest($2::float8[]), pg_catalog.unnest($3::float8[])) AS u(cve, epss, pct) ORDER BY u.cve), " \
 	"up AS (INSERT INTO ctem.vuln_intel AS v (cve_id, epss, epss_percentile, epss_model, " \
 	"epss_date, updated_at) " \
 	"SELECT e.cve, e.epss, e.pct, $4, $5::date, pg_catalog.now() FROM e " \
 	"ON CONFLICT (cve_id) DO UPDATE SET epss = excluded.epss, " \
 	"epss_percentile = excluded.epss_percentile, epss_model = excluded.epss_model, " \
 	"epss_date = excluded.epss_date, updated_at = pg_catalog.now() " \
-	"WHERE (v.epss, v.epss_percentile, v.epss_model, v.epss_date) IS DISTINCT FROM " \
-	"(excluded.epss, excluded.epss_percentile, excluded.epss_model, excluded.epss_date) " \
+	"WHERE NOT (ROW(v.epss, v.epss_percentile, v.epss_model, v.epss_date)::record " \
+	"OPERATOR(pg_catalog.=) " \
+	"ROW(excluded.epss, excluded.epss_percentile, excluded.epss_model, excluded.epss_date)::record) " \
 	"RETURNING (v.xmax OPERATOR(pg_catalog.=) 0) AS inserted) " \
 	"SELECT pg_catalog.count(*) FILTER (WHERE inserted), " \
 	"pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM up"

@@ -39,39 +39,11 @@ bench_sql <<SQL
 -- the same second or two to both sides of the ratio)
 CREATE VIEW report AS SELECT pg_read_file('$W/report.json') AS doc;
 
--- the same ingest in plain SQL over jsonb: one asset, every vulnerability of
--- every result into ctem.exposure (the triggers fingerprint, merge, score)
-CREATE FUNCTION sql_ingest(doc text) RETURNS bigint LANGUAGE sql AS \$\$
-	WITH r AS (SELECT doc::jsonb AS j),
-	a AS (SELECT ctem.ensure_asset('container_image', r.j->>'ArtifactName') AS id FROM r),
-	v AS (SELECT x AS v FROM r, jsonb_array_elements(r.j->'Results') res,
-	             jsonb_array_elements(COALESCE(res->'Vulnerabilities', '[]')) x),
-	ins AS (
-		INSERT INTO ctem.exposure (asset_id, kind, rule_id, aliases, title, severity, cvss,
-		                           component, component_version, location, fixed_version,
-		                           sources, details)
-		SELECT a.id, 'vulnerability', v->>'VulnerabilityID',
-		       COALESCE(ARRAY(SELECT jsonb_array_elements_text(v->'VendorIDs')), '{}'),
-		       COALESCE(v->>'Title', v->>'VulnerabilityID'),
-		       COALESCE(lower(v->>'Severity'), 'unknown')::ctem.severity,
-		       ctem.try_cvss(COALESCE(v#>>'{CVSS,nvd,V3Vector}', v#>>'{CVSS,ghsa,V3Vector}')),
-		       v->>'PkgName', v->>'InstalledVersion',
-		       CASE WHEN v->>'PkgPath' IS NULL THEN NULL
-		            WHEN left(v->>'PkgPath', 1) = '/' THEN v->>'PkgPath'
-		            ELSE '/' || (v->>'PkgPath') END,
-		       v->>'FixedVersion', '{trivy}',
-		       jsonb_strip_nulls(jsonb_build_object('description', v->>'Description',
-		           'url', v->>'PrimaryURL', 'scanner_status', v->>'Status',
-		           'published', v->>'PublishedDate', 'cwe', v->'CweIDs'))
-		FROM v, a
-		RETURNING 1)
-	SELECT count(*) FROM ins
-\$\$;
-
 CREATE FUNCTION reset_store() RETURNS void LANGUAGE sql AS \$\$
 	TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control, ctem.validation_result RESTART IDENTITY
 \$\$;
 SQL
+bench_sql_ingest_setup
 
 echo "== 1. ingest of a $N-finding Trivy report ($((SIZE / 1024)) kB)"
 c_ms=$(bench_ms "SELECT reset_store(); CHECKPOINT; SELECT findings FROM report, ctem.ingest(doc, 'trivy')")

@@ -93,3 +93,39 @@ COPY (SELECT 1 + g % $assets AS asset_id, 'CVE-20' || (10 + g % 15) || '-' || (1
       FROM generate_series(1, $rows) g) TO '$file' (FORMAT csv);
 SQL
 }
+
+# bench_sql_ingest_setup: creates sql_ingest(doc text), the ingest of a
+# Trivy report written in plain SQL over jsonb that ctem.ingest is measured
+# against (ingest_bench.sh, ingest_profile.sh): one asset, every
+# vulnerability of every result into ctem.exposure, through the same
+# triggers (fingerprint, merge, score).
+bench_sql_ingest_setup() {
+	bench_sql <<'SQL'
+CREATE FUNCTION sql_ingest(doc text) RETURNS bigint LANGUAGE sql AS $$
+	WITH r AS (SELECT doc::jsonb AS j),
+	a AS (SELECT ctem.ensure_asset('container_image', r.j->>'ArtifactName') AS id FROM r),
+	v AS (SELECT x AS v FROM r, jsonb_array_elements(r.j->'Results') res,
+	             jsonb_array_elements(COALESCE(res->'Vulnerabilities', '[]')) x),
+	ins AS (
+		INSERT INTO ctem.exposure (asset_id, kind, rule_id, aliases, title, severity, cvss,
+		                           component, component_version, location, fixed_version,
+		                           sources, details)
+		SELECT a.id, 'vulnerability', v->>'VulnerabilityID',
+		       COALESCE(ARRAY(SELECT jsonb_array_elements_text(v->'VendorIDs')), '{}'),
+		       COALESCE(v->>'Title', v->>'VulnerabilityID'),
+		       COALESCE(lower(v->>'Severity'), 'unknown')::ctem.severity,
+		       ctem.try_cvss(COALESCE(v#>>'{CVSS,nvd,V3Vector}', v#>>'{CVSS,ghsa,V3Vector}')),
+		       v->>'PkgName', v->>'InstalledVersion',
+		       CASE WHEN v->>'PkgPath' IS NULL THEN NULL
+		            WHEN left(v->>'PkgPath', 1) = '/' THEN v->>'PkgPath'
+		            ELSE '/' || (v->>'PkgPath') END,
+		       v->>'FixedVersion', '{trivy}',
+		       jsonb_strip_nulls(jsonb_build_object('description', v->>'Description',
+		           'url', v->>'PrimaryURL', 'scanner_status', v->>'Status',
+		           'published', v->>'PublishedDate', 'cwe', v->'CweIDs'))
+		FROM v, a
+		RETURNING 1)
+	SELECT count(*) FROM ins
+$$;
+SQL
+}
