@@ -646,28 +646,6 @@ exec_params(const char *sql, int nargs, Oid *types, Datum *values, int expected)
 			 SPI_result_code_string(rc), sql);
 }
 
-/*
- * The same with a generic plan: the parameters are not shown to the
- * planner.  For a lookup by = ANY (array) the plan is the same index scan
- * either way, but a custom plan estimates the selectivity of every element
- * (2-3% of an ingest of 100k findings).
- */
-static void
-exec_generic(const char *sql, int nargs, Oid *types, Datum *values, int expected)
-{
-	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-	int			rc;
-
-	if (plan == NULL)
-		elog(ERROR, "ctem.ingest: could not prepare (%s): %s",
-			 SPI_result_code_string(SPI_result), sql);
-	rc = SPI_execute_plan(plan, values, NULL, false, 0);
-	if (rc != expected)
-		elog(ERROR, "ctem.ingest: statement failed (%s): %s",
-			 SPI_result_code_string(rc), sql);
-	SPI_freeplan(plan);
-}
-
 static int64
 first_int8(int col)
 {
@@ -960,7 +938,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 		types[1] = UUIDARRAYOID;
 		vals[0] = Int32GetDatum(tenant);
 		vals[1] = fparr;
-		exec_generic(PRESTATE_SQL, 2, types, vals, SPI_OK_SELECT);
+		exec_params(PRESTATE_SQL, 2, types, vals, SPI_OK_SELECT);
 		split_known(&st, fps, &known, &nknown, &known_ids, &fresh, &nfresh, &reopened);
 		matched = nknown;
 
