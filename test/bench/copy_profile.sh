@@ -30,10 +30,7 @@ set -eu
 ROWS=${1:-20000}
 ASSETS=${2:-$((ROWS / 100))}
 . "$(dirname "$0")/lib_bench.sh"
-if ! command -v valgrind >/dev/null; then
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null
-fi
+bench_need_valgrind
 bench_setup
 W=$BENCH_DIR/work
 mkdir -p "$W"
@@ -51,9 +48,8 @@ profile() {
 	printf 'TRUNCATE %s RESTART IDENTITY CASCADE\nCOPY %s (%s) FROM %s (FORMAT csv)\n' \
 		"$t" "$t" "$COLS" "'$f'" > "$W/in.sql"
 	chown postgres: "$W/in.sql"
-	runuser -u postgres -- valgrind --tool=callgrind --cache-sim=yes --toggle-collect=DoCopy \
-		--callgrind-out-file="$out" $PGBIN/postgres --single -D "$BENCH_DIR/data" \
-		-c shared_buffers=512MB -c fsync=off $BENCH_DB < "$W/in.sql" > "$W/valgrind.log" 2>&1
+	bench_single valgrind --tool=callgrind --cache-sim=yes --toggle-collect=DoCopy \
+		--callgrind-out-file="$out" < "$W/in.sql" > "$W/valgrind.log" 2>&1
 	# totals: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw; and the trigger functions
 	callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk '
 		/PROGRAM TOTALS/ { gsub(",", ""); ir = $1; i1 = $7; d1r = $9; d1w = $11 }

@@ -26,10 +26,7 @@
 set -eu
 N=${1:-10000}
 . "$(dirname "$0")/lib_bench.sh"
-if ! command -v valgrind >/dev/null; then
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null
-fi
+bench_need_valgrind
 bench_setup
 bench_sql_ingest_setup
 W=$BENCH_DIR/work
@@ -39,19 +36,15 @@ python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n $((2 * N)) -o "$W/r2.json"
 chown -R postgres: "$W"
 ctem_stop "$BENCH_DIR"
 
-single() {
-	runuser -u postgres -- "$@" $PGBIN/postgres --single -D "$BENCH_DIR/data" \
-		-c shared_buffers=512MB -c fsync=off $BENCH_DB
-}
 reset_store() {
 	echo "TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event RESTART IDENTITY CASCADE" \
-		| single > "$W/reset.log" 2>&1
+		| bench_single > "$W/reset.log" 2>&1
 }
 # profile SQL -> instructions of that one statement (PortalRun: exported,
 # and not called again inside the statements profiled here)
 profile() {
 	local out=$W/cg.$RANDOM
-	echo "$1" | single valgrind --tool=callgrind --toggle-collect=PortalRun \
+	echo "$1" | bench_single valgrind --tool=callgrind --toggle-collect=PortalRun \
 		--callgrind-out-file="$out" > "$W/valgrind.log" 2>&1
 	grep -q ERROR "$W/valgrind.log" && { cat "$W/valgrind.log" >&2; exit 1; }
 	callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", ""); print $1 }'

@@ -74,6 +74,21 @@ bench_pairs() {
 			printf "%.3f %.3f %.3f %.1f %.1f\n", m, r[1], r[NR], ba, bb }'
 }
 
+# For the callgrind scripts (copy_profile.sh, ingest_profile.sh):
+# bench_need_valgrind installs valgrind if missing; bench_single [CMD ...]
+# runs a single-user backend on the (stopped) bench cluster, reading SQL
+# from stdin, under CMD (e.g. valgrind --tool=callgrind ...) when given.
+bench_need_valgrind() {
+	if ! command -v valgrind >/dev/null; then
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+	fi
+}
+bench_single() {
+	runuser -u postgres -- "$@" $PGBIN/postgres --single -D "$BENCH_DIR/data" \
+		-c shared_buffers=512MB -c fsync=off $BENCH_DB
+}
+
 # The COPY benchmark's data (ingest_bench.sh section 2, copy_profile.sh):
 # bench_copy_setup ASSETS ROWS FILE adds ASSETS hosts, creates
 # plain_exposure (ctem.exposure's shape, no triggers) and writes ROWS rows
