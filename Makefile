@@ -44,3 +44,8 @@ $(error ctem requires PostgreSQL 15 or later (pg_config reports $(PG_MAJOR)))
 endif
 
 include $(PGXS)
+
+# PGXS tracks no header dependencies (unless PostgreSQL was configured with
+# --enable-depend): a changed header rebuilds every object, so that no object
+# keeps an old struct layout
+$(OBJS): $(wildcard src/*.h)

@@ -104,3 +104,58 @@ FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e
 WHERE a.natural_key = 'big.example.com';
 -- the same report again: re-detection only
 SELECT format, assets_created, findings, inserted, updated FROM ctem.ingest(:'big', 'trivy');
+
+-- a report larger than one written batch (10000 findings, see ingest.c):
+-- 12000 nuclei findings on 2990 hosts, of which 990 are first named in the
+-- second batch, and the last 10 findings repeat the first 10.  With a
+-- default criticality for new assets, the stored scores show that rows on
+-- assets a later batch created are scored with their asset's context.
+ALTER TABLE ctem.asset ALTER COLUMN criticality SET DEFAULT 5;
+SELECT string_agg(jsonb_build_object(
+         'template-id', 'multi-' || (k % 7),
+         'info', jsonb_build_object('name', 'Multi ' || (k % 7), 'severity', 'high'),
+         'host', 'h' || CASE WHEN k < 10000 THEN k % 2000 ELSE k % 3000 END || '.multi.example',
+         'matched-at', 'https://h' || CASE WHEN k < 10000 THEN k % 2000 ELSE k % 3000 END
+                       || '.multi.example/p' || k)::text, E'\n' ORDER BY g) AS multi
+FROM (SELECT g, CASE WHEN g >= 11990 THEN g - 11990 ELSE g END AS k
+      FROM generate_series(0, 11999) g) s \gset
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(:'multi', 'nuclei');
+SELECT count(*) AS exposures, count(DISTINCT e.fingerprint) AS problems,
+       count(DISTINCT a.id) AS assets,
+       count(*) FILTER (WHERE a.criticality = 5) AS on_default_criticality,
+       count(*) FILTER (WHERE e.risk_score IS DISTINCT FROM ctem.risk_score(e, a)
+                          OR e.priority IS DISTINCT FROM (ctem.risk_explain(e, a)->>'priority')::ctem.priority) AS stale_scores
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE a.natural_key LIKE '%.multi.example';
+-- again: every problem re-detected once, nothing new
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(:'multi', 'nuclei');
+-- a full scan of the first 8000 findings (hosts h0-h1999 only) resolves the
+-- 3000 other problems of those hosts, whichever batch named them; the 990
+-- on hosts it did not scan stay open
+SELECT string_agg(line, E'\n') AS multi_part
+FROM (SELECT line FROM regexp_split_to_table(:'multi', E'\n') WITH ORDINALITY AS t(line, n)
+      WHERE n <= 8000) s \gset
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(:'multi_part', 'nuclei');
+-- and the whole report back: the 3000 are reopened
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(:'multi', 'nuclei');
+SELECT v.event, v.note, count(*)
+FROM ctem.exposure_event v
+JOIN ctem.exposure e ON e.tenant_id = v.tenant_id AND e.id = v.exposure_id
+JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE a.natural_key LIKE '%.multi.example' AND v.event IN ('resolved', 'reopened')
+GROUP BY 1, 2 ORDER BY 1, 2;
+ALTER TABLE ctem.asset ALTER COLUMN criticality DROP DEFAULT;
+
+-- a report that turns out malformed after a batch was written: the error
+-- names the line, and nothing is left behind
+SELECT count(*) AS exposures_before FROM ctem.exposure \gset
+SELECT count(*) AS assets_before FROM ctem.asset \gset
+SELECT * FROM ctem.ingest(:'multi' || E'\n{"template-id": "broken", ', 'nuclei');
+SELECT count(*) = :exposures_before AS no_exposure_added,
+       (SELECT count(*) FROM ctem.asset) = :assets_before AS no_asset_added
+FROM ctem.exposure;
+DELETE FROM ctem.asset WHERE natural_key LIKE '%.multi.example';

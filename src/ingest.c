@@ -3,21 +3,27 @@
  * ingest.c
  *		ctem.ingest(): scanner reports into assets and exposures.
  *
- * The report is parsed in C (report*.c, jansson) into column arrays, one
- * element per finding; then four set-based statements do the rest:
- *		1. upsert the assets the report names (natural keys normalised here
- *		   with the same code as the asset trigger), ids back;
+ * The report is parsed in C (report*.c) into column arrays, one element per
+ * finding, a batch at a time: every INGEST_FLUSH findings (and at the end)
+ * the batch is written and its memory reused, so memory stays bounded by a
+ * batch, not by the report.  Each batch goes through four set-based
+ * statements:
+ *		1. upsert the assets it names that the report did not name before
+ *		   (natural keys normalised here with the same code as the asset
+ *		   trigger), ids back;
  *		2. fingerprint every finding (the same function as the trigger's) and
- *		   look the fingerprints up: known exposures and new problems;
+ *		   look up the ones the report did not name before: known exposures
+ *		   and new problems;
  *		3. UPDATE the known exposures with the re-detection merge the
  *		   trigger uses for ETL rows (CTEM_MERGE_SET_SQL: last_seen, sources,
  *		   aliases, newer details, fixed ones reopened), then INSERT the new
  *		   ones (the trigger merges a problem the report names twice);
+ * and once the whole report is in:
  *		4. with full_scan, open exposures of the scanned assets that the same
  *		   tool did not report this time lose that source, and are resolved
  *		   when no source is left.
- * Everything runs in the caller's transaction: an error anywhere leaves
- * nothing behind.
+ * Everything runs in the caller's transaction: an error anywhere (a report
+ * that turns out malformed after a few batches too) leaves nothing behind.
  *
  * src/ingest.c
  *
@@ -73,18 +79,49 @@ enum
 	NCOLS
 };
 
+/* findings collected before a batch is written */
+#define INGEST_FLUSH 10000
+
+/* findings per statement of the re-detection and insert steps */
+#define INGEST_BATCH 5000
+
 typedef struct IngestState
 {
-	MemoryContext cxt;			/* everything collected lives here */
+	MemoryContext cxt;			/* the whole call: maps, plans, step 4 inputs */
+	MemoryContext batch;		/* the collected values of the current batch */
+	MemoryContext flushcxt;		/* one flush's arrays and lookups */
 	MemoryContext scratch;		/* one finding's details while built */
-	int			n;				/* findings */
-	int			cap;
+	int			n;				/* findings in the batch (at most INGEST_FLUSH) */
+	long		total;			/* findings of the report so far */
 	char	  **cols[NCOLS];	/* cols[c][i], made by col_dup(); NULL = SQL
 								 * NULL; cols[C_DETAILS] is unused */
 	Jsonb	  **details;		/* details[i], never NULL */
 	int64		given_asset;	/* asset_id argument, 0 if none */
 	long		no_asset;		/* findings that name no asset */
 	StringInfoData buf;
+
+	/* what the flushes need */
+	int32		tenant;
+	bool		full_scan;
+	CtemReportFormat fmt;		/* the report's format, from its findings */
+	bool		started;		/* ingest_start() ran */
+	bool		share_created;
+	HTAB	   *assets;			/* "kind/key" -> asset id, every asset named */
+	HTAB	   *seen;			/* every fingerprint named */
+	HTAB	   *scope;			/* (asset id, tool) pairs named, for step 4 */
+	char	  **tools;			/* distinct tools named, scope's tool numbers */
+	int			ntools;
+	pg_uuid_t  *fps;			/* every fingerprint named, in order, for step 4 */
+	long		nfps;
+	long		capfps;
+	SPIPlanPtr	redetect_plan;
+	SPIPlanPtr	insert_plan;
+
+	/* what the call returns */
+	int64		assets_created;
+	int64		matched;
+	int64		reopened;
+	int64		inserted;
 } IngestState;
 
 /*
@@ -260,7 +297,12 @@ component_name(const CtemFinding *f)
 	return col_nonempty(f->component);
 }
 
-/* callback of the parsing core: one finding into the column arrays */
+static void flush_batch(IngestState *st);
+
+/*
+ * callback of the parsing core: one finding into the column arrays of the
+ * batch, which is written when full
+ */
 static int
 collect_finding(void *arg, const CtemFinding *f)
 {
@@ -271,17 +313,10 @@ collect_finding(void *arg, const CtemFinding *f)
 	int			i;
 
 	CHECK_FOR_INTERRUPTS();
-	old = MemoryContextSwitchTo(st->cxt);
+	old = MemoryContextSwitchTo(st->batch);
 
-	if (st->n == st->cap)
-	{
-		int			newcap = st->cap * 2;
-
-		for (int c = 0; c < NCOLS; c++)
-			st->cols[c] = repalloc_huge(st->cols[c], sizeof(char *) * newcap);
-		st->details = repalloc_huge(st->details, sizeof(Jsonb *) * newcap);
-		st->cap = newcap;
-	}
+	st->fmt = f->format;
+	st->total++;
 	i = st->n++;
 
 	if (st->given_asset == 0)
@@ -359,6 +394,8 @@ collect_finding(void *arg, const CtemFinding *f)
 	st->details[i] = finding_details(st, f, cvss_invalid, st->given_asset != 0);
 
 	MemoryContextSwitchTo(old);
+	if (st->n == INGEST_FLUSH)
+		flush_batch(st);
 	return 0;
 }
 
@@ -483,9 +520,11 @@ report_error(const CtemReportError *err, const char *format, bool declared)
 }
 
 /*
- * Parse the report into st's columns.  The core and jansson allocate in the
- * current memory context (st->cxt), so their memory goes on ERROR too; the
- * allocator hook is reset whatever happens.
+ * Parse the report into st's columns; the callback writes each full batch
+ * (flush_batch) while the parse goes on.  The core and jansson allocate in
+ * the current memory context (st->cxt), so their memory goes on ERROR too,
+ * also on one raised by a batch's statements; the allocator hook is reset
+ * whatever happens.
  */
 static void
 parse_report(IngestState *st, text *report, CtemReportFormat fmt,
@@ -509,102 +548,35 @@ parse_report(IngestState *st, text *report, CtemReportFormat fmt,
 	PG_END_TRY();
 }
 
-/*
- * Split the findings by the result of PRESTATE_SQL (in SPI_tuptable): known
- * exposures (the first finding of each, with its id) and new ones.  Counts
- * the known exposures that are fixed and will be reopened.
- */
-static void
-split_known(IngestState *st, pg_uuid_t **fps, int **known, int *nknown,
-			int64 **known_ids, int **fresh, int *nfresh, int64 *reopened)
-{
-	HASHCTL		ctl;
-	HTAB	   *map;
-	typedef struct KnownEntry
-	{
-		pg_uuid_t	fp;
-		int64		id;
-		bool		taken;
-	} KnownEntry;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(pg_uuid_t);
-	ctl.entrysize = sizeof(KnownEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	map = hash_create("ctem ingest known", Max(SPI_processed, 16), &ctl,
-					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	*reopened = 0;
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		pg_uuid_t  *fp = DatumGetUUIDP(SPI_getbinval(tup, td, 1, &isnull));
-		KnownEntry *e = hash_search(map, fp, HASH_ENTER, NULL);
-
-		e->id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
-		e->taken = false;
-		if (DatumGetBool(SPI_getbinval(tup, td, 3, &isnull)))
-			(*reopened)++;
-	}
-	*known = palloc(sizeof(int) * Max(st->n, 1));
-	*known_ids = palloc(sizeof(int64) * Max(st->n, 1));
-	*fresh = palloc(sizeof(int) * Max(st->n, 1));
-	*nknown = 0;
-	*nfresh = 0;
-	for (int i = 0; i < st->n; i++)
-	{
-		KnownEntry *e = hash_search(map, fps[i], HASH_FIND, NULL);
-
-		if (e == NULL)
-			(*fresh)[(*nfresh)++] = i;
-		else if (!e->taken)
-		{
-			e->taken = true;
-			(*known_ids)[*nknown] = e->id;
-			(*known)[(*nknown)++] = i;
-		}
-		else
-		{
-			/*
-			 * The report names a known problem again (another SARIF run,
-			 * another target): the insert path merges it, so its tool and
-			 * aliases are not lost.
-			 */
-			(*fresh)[(*nfresh)++] = i;
-		}
-	}
-}
-
 static int64 first_int8(int col);
-
-/* findings per statement of the re-detection and insert steps */
-#define INGEST_BATCH 5000
 
 /*
  * Run sql once per batch of at most INGEST_BATCH findings: $1 the tenant,
- * $2 ids[b..] (bigint[]), $3.. the text columns cols[] of findings idx[b..].
- * Small batches keep the arrays and the unnest tuplestore small and their
- * memory reused.  Returns the sum of the first column of the results.
+ * $2 ids[b..] (bigint[]), $3.. the text columns cols[] of findings idx[b..]
+ * of the batch.  Small batches keep the arrays small and their memory
+ * reused.  *planp is prepared on first use and kept for the call's other
+ * flushes.  Returns the sum of the first column of the results.
  */
 static int64
-exec_batched(const char *sql, int32 tenant, const int64 *ids, const int *idx,
+exec_batched(const char *sql, SPIPlanPtr *planp, const int64 *ids, const int *idx,
 			 int n, IngestState *st, const int *cols, int ncols)
 {
 	Oid			types[2 + NCOLS];
 	Datum		vals[2 + NCOLS];
-	SPIPlanPtr	plan;
 	MemoryContext bcxt;
 	int64		total = 0;
 
-	types[0] = INT4OID;
-	types[1] = INT8ARRAYOID;
-	for (int c = 0; c < ncols; c++)
-		types[2 + c] = cols[c] == C_DETAILS ? JSONBARRAYOID : TEXTARRAYOID;
-	plan = SPI_prepare(sql, 2 + ncols, types);
-	if (plan == NULL)
-		elog(ERROR, "ctem.ingest: could not prepare (%s): %s",
-			 SPI_result_code_string(SPI_result), sql);
+	if (*planp == NULL)
+	{
+		types[0] = INT4OID;
+		types[1] = INT8ARRAYOID;
+		for (int c = 0; c < ncols; c++)
+			types[2 + c] = cols[c] == C_DETAILS ? JSONBARRAYOID : TEXTARRAYOID;
+		*planp = SPI_prepare(sql, 2 + ncols, types);
+		if (*planp == NULL)
+			elog(ERROR, "ctem.ingest: could not prepare (%s): %s",
+				 SPI_result_code_string(SPI_result), sql);
+	}
 	bcxt = AllocSetContextCreate(CurrentMemoryContext, "ctem ingest batch",
 								 ALLOCSET_DEFAULT_SIZES);
 	for (int b = 0; b < n; b += INGEST_BATCH)
@@ -613,14 +585,14 @@ exec_batched(const char *sql, int32 tenant, const int64 *ids, const int *idx,
 		MemoryContext old = MemoryContextSwitchTo(bcxt);
 		int			rc;
 
-		vals[0] = Int32GetDatum(tenant);
+		vals[0] = Int32GetDatum(st->tenant);
 		vals[1] = int8_array(ids + b, m);
 		for (int c = 0; c < ncols; c++)
 			vals[2 + c] = cols[c] == C_DETAILS ?
 				jsonb_array(st->details, m, idx + b) :
 				text_array(st->cols[cols[c]], m, idx + b);
 		MemoryContextSwitchTo(old);
-		rc = SPI_execute_plan(plan, vals, NULL, false, 0);
+		rc = SPI_execute_plan(*planp, vals, NULL, false, 0);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "ctem.ingest: statement failed (%s): %s",
 				 SPI_result_code_string(rc), sql);
@@ -630,7 +602,6 @@ exec_batched(const char *sql, int32 tenant, const int64 *ids, const int *idx,
 		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextDelete(bcxt);
-	SPI_freeplan(plan);
 	return total;
 }
 
@@ -673,6 +644,15 @@ first_int8(int col)
 	"FROM ctem.exposure e WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 " \
 	"AND e.fingerprint OPERATOR(pg_catalog.=) ANY ($2::uuid[])"
 
+/*
+ * The statements below take their rows from the arrays unnested in a select
+ * list (a ProjectSet), not in FROM: a function scan would first copy every
+ * row into a tuplestore, spilled to a temporary file past work_mem; the
+ * select list streams them, in array order.  INSERT_SQL keeps that order
+ * (nothing in its plan sorts or joins), so the first finding of a problem
+ * the report names twice is inserted and the later ones merge into it.
+ */
+
 /* re-detection of known exposures: the same SET as the trigger's merge */
 #define REDETECT_SQL \
 	"WITH upd AS (UPDATE ctem.exposure e SET " CTEM_MERGE_SET_SQL " " \
@@ -680,11 +660,12 @@ first_int8(int col)
 	"COALESCE(pg_catalog.string_to_array(u.aliases, E'\\x1f'), '{}') AS aliases, u.title, " \
 	"u.severity::ctem.severity AS severity, u.cvss::ctem.cvss AS cvss, u.component_version, " \
 	"u.fixed_version, u.details " \
-	"FROM ROWS FROM (pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::text[]), " \
-	"pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::text[]), " \
-	"pg_catalog.unnest($7::text[]), pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]), " \
-	"pg_catalog.unnest($10::jsonb[])) AS u(id, tool, aliases, title, severity, cvss, " \
-	"component_version, fixed_version, details)) n " \
+	"FROM (SELECT pg_catalog.unnest($2::bigint[]) AS id, pg_catalog.unnest($3::text[]) AS tool, " \
+	"pg_catalog.unnest($4::text[]) AS aliases, pg_catalog.unnest($5::text[]) AS title, " \
+	"pg_catalog.unnest($6::text[]) AS severity, pg_catalog.unnest($7::text[]) AS cvss, " \
+	"pg_catalog.unnest($8::text[]) AS component_version, " \
+	"pg_catalog.unnest($9::text[]) AS fixed_version, " \
+	"pg_catalog.unnest($10::jsonb[]) AS details) AS u) n " \
 	"WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 AND e.id OPERATOR(pg_catalog.=) n.id " \
 	"RETURNING 1) SELECT pg_catalog.count(*) FROM upd"
 
@@ -697,13 +678,13 @@ first_int8(int col)
 	"u.severity::ctem.severity, u.cvss::ctem.cvss, u.component, u.component_version, " \
 	"u.location, u.fixed_version, ARRAY[u.tool], u.status::ctem.exposure_status, " \
 	"u.details " \
-	"FROM ROWS FROM (pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::text[]), " \
-	"pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::text[]), " \
-	"pg_catalog.unnest($7::text[]), pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]), " \
-	"pg_catalog.unnest($10::text[]), pg_catalog.unnest($11::text[]), pg_catalog.unnest($12::text[]), " \
-	"pg_catalog.unnest($13::text[]), pg_catalog.unnest($14::text[]), pg_catalog.unnest($15::jsonb[])) WITH ORDINALITY AS u(asset_id, kind, rule_id, aliases, title, " \
-	"severity, cvss, component, component_version, location, fixed_version, tool, status, " \
-	"details, ord) ORDER BY u.ord " \
+	"FROM (SELECT pg_catalog.unnest($2::bigint[]) AS asset_id, pg_catalog.unnest($3::text[]) AS kind, " \
+	"pg_catalog.unnest($4::text[]) AS rule_id, pg_catalog.unnest($5::text[]) AS aliases, " \
+	"pg_catalog.unnest($6::text[]) AS title, pg_catalog.unnest($7::text[]) AS severity, " \
+	"pg_catalog.unnest($8::text[]) AS cvss, pg_catalog.unnest($9::text[]) AS component, " \
+	"pg_catalog.unnest($10::text[]) AS component_version, pg_catalog.unnest($11::text[]) AS location, " \
+	"pg_catalog.unnest($12::text[]) AS fixed_version, pg_catalog.unnest($13::text[]) AS tool, " \
+	"pg_catalog.unnest($14::text[]) AS status, pg_catalog.unnest($15::jsonb[]) AS details) AS u " \
 	"ON CONFLICT (tenant_id, fingerprint) DO UPDATE SET " CTEM_MERGE_SET("excluded") " " \
 	"RETURNING (e.xmax OPERATOR(pg_catalog.=) 0) AS inserted) " \
 	"SELECT pg_catalog.count(*) FILTER (WHERE inserted) FROM ins"
@@ -725,6 +706,399 @@ first_int8(int col)
 	"SELECT pg_catalog.count(*) FILTER (WHERE gone.status OPERATOR(pg_catalog.=) 'fixed') FROM gone"
 
 /*
+ * Split the n findings of the batch, whose fingerprints are fps[]: a
+ * finding whose fingerprint the report named before is new (the insert
+ * path merges it, so its tool and aliases are not lost); any other is a
+ * known exposure if PRESTATE_SQL (run here for those only) finds it, with
+ * its id, and new otherwise.  Counts the known exposures that are fixed and
+ * will be reopened.  Order is kept: known[] and fresh[] are ascending.
+ */
+static void
+split_known(IngestState *st, int n, pg_uuid_t **fps, int *known, int *nknown,
+			int64 *known_ids, int *fresh, int *nfresh)
+{
+	HASHCTL		ctl;
+	HTAB	   *map = NULL;
+	bool	   *repeat = palloc(sizeof(bool) * n);
+	pg_uuid_t **firsts = palloc(sizeof(pg_uuid_t *) * n);
+	int			nfirst = 0;
+	typedef struct KnownEntry
+	{
+		pg_uuid_t	fp;
+		int64		id;
+	} KnownEntry;
+
+	for (int i = 0; i < n; i++)
+	{
+		bool		found;
+
+		(void) hash_search(st->seen, fps[i], HASH_ENTER, &found);
+		repeat[i] = found;
+		if (!found)
+			firsts[nfirst++] = fps[i];
+	}
+	if (nfirst > 0)
+	{
+		Oid			types[2] = {INT4OID, UUIDARRAYOID};
+		Datum		vals[2];
+
+		vals[0] = Int32GetDatum(st->tenant);
+		vals[1] = uuid_array(firsts, nfirst);
+		exec_params(PRESTATE_SQL, 2, types, vals, SPI_OK_SELECT);
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(pg_uuid_t);
+		ctl.entrysize = sizeof(KnownEntry);
+		ctl.hcxt = CurrentMemoryContext;
+		map = hash_create("ctem ingest known", Max(SPI_processed, 16), &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+			pg_uuid_t  *fp = DatumGetUUIDP(SPI_getbinval(tup, td, 1, &isnull));
+			KnownEntry *e = hash_search(map, fp, HASH_ENTER, NULL);
+
+			e->id = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+			if (DatumGetBool(SPI_getbinval(tup, td, 3, &isnull)))
+				st->reopened++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	*nknown = 0;
+	*nfresh = 0;
+	for (int i = 0; i < n; i++)
+	{
+		KnownEntry *e = (repeat[i] || map == NULL) ? NULL :
+			hash_search(map, fps[i], HASH_FIND, NULL);
+
+		if (e == NULL)
+			fresh[(*nfresh)++] = i;
+		else
+		{
+			known_ids[*nknown] = e->id;
+			known[(*nknown)++] = i;
+		}
+	}
+}
+
+/* the distinct assets a report names, by "kind/key" */
+typedef struct AssetEntry
+{
+	char		key[1024];
+	int64		id;
+} AssetEntry;
+
+/* an (asset, tool) pair of step 4: tool numbers index IngestState.tools */
+typedef struct ScopeKey
+{
+	int64		asset_id;
+	int32		tool;
+} ScopeKey;
+
+/* finding i of the batch's asset as the key of st->assets, into k */
+static void
+asset_entry_key(IngestState *st, int i, StringInfo k)
+{
+	resetStringInfo(k);
+	appendStringInfo(k, "%s/%s", st->cols[C_ASSET_KIND][i], st->cols[C_ASSET_KEY][i]);
+	if (k->len >= (int) sizeof(((AssetEntry *) 0)->key))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("asset key of finding %ld is too long (%d bytes)",
+						st->total - st->n + i + 1, k->len)));
+}
+
+/*
+ * Once, before the first batch is written (or at the end of an empty
+ * report): check the asset the caller named, open the scoring share for the
+ * batches, and say in the history why exposures change.
+ */
+static void
+ingest_start(IngestState *st)
+{
+	char		note[128];
+
+	if (st->started)
+		return;
+	st->started = true;
+	if (st->given_asset != 0)
+	{
+		Oid			types[2] = {INT4OID, INT8OID};
+		Datum		vals[2] = {Int32GetDatum(st->tenant), Int64GetDatum(st->given_asset)};
+
+		exec_params("UPDATE ctem.asset SET last_seen = GREATEST(last_seen, pg_catalog.now()) "
+					"WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					2, types, vals, SPI_OK_UPDATE);
+		if (SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("asset %lld does not exist in tenant %d",
+							(long long) st->given_asset, st->tenant),
+					 errhint("Create it first, e.g. with ctem.ensure_asset(kind, natural_key).")));
+	}
+	/* the batches score with one shared context */
+	st->share_created = ctem_score_share_begin(st->cxt);
+	snprintf(note, sizeof(note), "re-detected by a %s report",
+			 ctem_report_format_name(st->fmt));
+	set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
+ * Step 1 for the n findings of the batch: their asset ids into asset_ids[],
+ * upserting the assets the report names for the first time.
+ */
+static void
+batch_assets(IngestState *st, int n, int64 *asset_ids)
+{
+	int		   *firsts;
+	int			nfirst = 0;
+	StringInfoData k;
+
+	if (st->given_asset != 0)
+	{
+		for (int i = 0; i < n; i++)
+			asset_ids[i] = st->given_asset;
+		return;
+	}
+	initStringInfo(&k);
+	firsts = palloc(sizeof(int) * n);
+	for (int i = 0; i < n; i++)
+	{
+		bool		found;
+		AssetEntry *e;
+
+		asset_entry_key(st, i, &k);
+		e = hash_search(st->assets, k.data, HASH_ENTER, &found);
+		if (!found)
+		{
+			e->id = 0;
+			firsts[nfirst++] = i;
+		}
+	}
+	if (nfirst > 0)
+	{
+		Oid			types[4] = {INT4OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+		Datum		vals[4];
+		bool		created = false;
+
+		vals[0] = Int32GetDatum(st->tenant);
+		vals[1] = text_array(st->cols[C_ASSET_KIND], nfirst, firsts);
+		vals[2] = text_array(st->cols[C_ASSET_KEY], nfirst, firsts);
+		vals[3] = text_array(st->cols[C_ASSET_NAME], nfirst, firsts);
+		exec_params(UPSERT_ASSETS_SQL, 4, types, vals, SPI_OK_INSERT_RETURNING);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+			AssetEntry *e;
+
+			resetStringInfo(&k);
+			appendStringInfo(&k, "%s/%s", SPI_getvalue(tup, td, 2), SPI_getvalue(tup, td, 3));
+			e = hash_search(st->assets, k.data, HASH_FIND, NULL);
+			if (e == NULL)
+				elog(ERROR, "ctem.ingest: asset \"%s\" came back under another key", k.data);
+			e->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+			if (DatumGetBool(SPI_getbinval(tup, td, 4, &isnull)))
+			{
+				st->assets_created++;
+				created = true;
+			}
+		}
+		SPI_freetuptable(SPI_tuptable);
+		if (created)
+			ctem_score_share_assets_added();
+	}
+	for (int i = 0; i < n; i++)
+	{
+		AssetEntry *e;
+
+		asset_entry_key(st, i, &k);
+		e = hash_search(st->assets, k.data, HASH_FIND, NULL);
+		if (e == NULL || e->id == 0)
+			elog(ERROR, "ctem.ingest: no id for asset \"%s\"", k.data);
+		asset_ids[i] = e->id;
+	}
+}
+
+/* the (asset, tool) pairs of n findings into st->scope, for step 4 */
+static void
+remember_scope(IngestState *st, int n, const int64 *asset_ids, char **tools)
+{
+	int			t = -1;
+
+	for (int i = 0; i < n; i++)
+	{
+		const char *tool = tools[i];
+		ScopeKey	key;
+
+		if (t < 0 || strcmp(st->tools[t], tool) != 0)
+		{
+			for (t = 0; t < st->ntools; t++)
+				if (strcmp(st->tools[t], tool) == 0)
+					break;
+			if (t == st->ntools)
+			{
+				MemoryContext old = MemoryContextSwitchTo(st->cxt);
+
+				st->tools = st->tools == NULL ? palloc(sizeof(char *)) :
+					repalloc(st->tools, sizeof(char *) * (st->ntools + 1));
+				st->tools[st->ntools++] = col_str(tool);
+				MemoryContextSwitchTo(old);
+			}
+		}
+		memset(&key, 0, sizeof(key));	/* padding too: hashed as bytes */
+		key.asset_id = asset_ids[i];
+		key.tool = t;
+		(void) hash_search(st->scope, &key, HASH_ENTER, NULL);
+	}
+}
+
+/*
+ * Write the collected batch (steps 1 to 3) and reuse its memory.  After a
+ * finding that names no asset, nothing more is written: the call fails once
+ * the report is read (ctem_ingest says how many findings lack one).
+ */
+static void
+flush_batch(IngestState *st)
+{
+	int			n = st->n;
+
+	if (n > 0 && st->no_asset == 0)
+	{
+		MemoryContext old;
+		int64	   *asset_ids;
+		pg_uuid_t **fps;
+		int		   *known;
+		int		   *fresh;
+		int64	   *known_ids;
+		int			nknown;
+		int			nfresh;
+		static const int cols[13] = {
+			C_KIND, C_RULE_ID, C_ALIASES, C_TITLE, C_SEVERITY, C_CVSS, C_COMPONENT,
+			C_COMPONENT_VERSION, C_LOCATION, C_FIXED_VERSION, C_TOOL, C_STATUS, C_DETAILS
+		};
+		static const int ucols[8] = {
+			C_TOOL, C_ALIASES, C_TITLE, C_SEVERITY, C_CVSS, C_COMPONENT_VERSION,
+			C_FIXED_VERSION, C_DETAILS
+		};
+
+		ingest_start(st);
+		old = MemoryContextSwitchTo(st->flushcxt);
+
+		/* 1. assets */
+		asset_ids = palloc(sizeof(int64) * n);
+		batch_assets(st, n, asset_ids);
+
+		/* fingerprints, as the trigger computes them */
+		fps = palloc(sizeof(pg_uuid_t *) * n);
+		for (int i = 0; i < n; i++)
+		{
+			fps[i] = ctem_fingerprint(asset_ids[i], st->cols[C_KIND][i],
+									  ctem_canonical_rule_id_text(COL_TEXT(st->cols[C_RULE_ID][i])),
+									  st->cols[C_COMPONENT][i] ? COL_TEXT(st->cols[C_COMPONENT][i]) : NULL,
+									  st->cols[C_LOCATION][i] ? COL_TEXT(st->cols[C_LOCATION][i]) : NULL);
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		if (st->full_scan)
+			remember_scope(st, n, asset_ids, st->cols[C_TOOL]);
+
+		/*
+		 * 2. which findings are known exposures (one update each, from the
+		 * first finding that names it) and which are new
+		 */
+		known = palloc(sizeof(int) * n);
+		known_ids = palloc(sizeof(int64) * n);
+		fresh = palloc(sizeof(int) * n);
+		split_known(st, n, fps, known, &nknown, known_ids, fresh, &nfresh);
+		st->matched += nknown;
+
+		/* 3a. re-detections, set-based, through the same merge as the trigger's */
+		if (nknown > 0)
+			(void) exec_batched(REDETECT_SQL, &st->redetect_plan, known_ids, known,
+								nknown, st, ucols, lengthof(ucols));
+
+		/*
+		 * 3b. new problems; the trigger merges repeats within the report,
+		 * and ON CONFLICT what a concurrent ingest inserted meanwhile
+		 */
+		if (nfresh > 0)
+		{
+			int64	   *fresh_assets = palloc(sizeof(int64) * nfresh);
+
+			for (int k = 0; k < nfresh; k++)
+				fresh_assets[k] = asset_ids[fresh[k]];
+			st->inserted += exec_batched(INSERT_SQL, &st->insert_plan, fresh_assets,
+										 fresh, nfresh, st, cols, lengthof(cols));
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(st->flushcxt);
+	}
+	MemoryContextReset(st->batch);
+	st->n = 0;
+}
+
+/*
+ * Step 4: open exposures of the scanned (asset, tool) pairs whose
+ * fingerprint the report did not name lose the tool, and are fixed when no
+ * source is left.  Returns how many were fixed.
+ */
+static int64
+resolve_missing(IngestState *st)
+{
+	Oid			types[4] = {INT4OID, INT8ARRAYOID, TEXTARRAYOID, UUIDARRAYOID};
+	Datum		vals[4];
+	long		npairs = hash_get_num_entries(st->scope);
+	long		nfps = hash_get_num_entries(st->seen);
+	int64	   *ids = palloc(sizeof(int64) * Max(npairs, 1));
+	char	  **tools = palloc(sizeof(char *) * Max(npairs, 1));
+	pg_uuid_t **fps = palloc(sizeof(pg_uuid_t *) * Max(nfps, 1));
+	HASH_SEQ_STATUS hs;
+	ScopeKey   *sk;
+	pg_uuid_t  *fp;
+	long		k = 0;
+	char		note[128];
+
+	hash_seq_init(&hs, st->scope);
+	while ((sk = hash_seq_search(&hs)) != NULL)
+	{
+		ids[k] = sk->asset_id;
+		tools[k++] = st->tools[sk->tool];
+	}
+	k = 0;
+	hash_seq_init(&hs, st->seen);
+	while ((fp = hash_seq_search(&hs)) != NULL)
+		fps[k++] = fp;
+
+	snprintf(note, sizeof(note), "not reported by a full %s scan",
+			 ctem_report_format_name(st->fmt));
+	set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_LOCAL, true, 0, false);
+	vals[0] = Int32GetDatum(st->tenant);
+	vals[1] = int8_array(ids, npairs);
+	vals[2] = text_array(tools, npairs, NULL);
+	vals[3] = uuid_array(fps, nfps);
+	exec_params(RESOLVE_SQL, 4, types, vals, SPI_OK_SELECT);
+	return first_int8(1);
+}
+
+static HTAB *
+ingest_hash(const char *name, Size keysize, Size entrysize, int keyflag,
+			MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, 256, &ctl, HASH_ELEM | keyflag | HASH_CONTEXT);
+}
+
+/*
  * ctem.ingest(report text, format text, asset_id bigint, full_scan boolean
  *			   [, tenant_id integer]) -> ctem.ingest_result
  */
@@ -738,12 +1112,6 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	IngestState st;
 	CtemReportStats stats;
 	const char *format_name;
-	int64	   *asset_ids;
-	pg_uuid_t **fps;
-	int64		assets_created = 0;
-	int64		matched = 0;
-	int64		reopened = 0;
-	int64		inserted = 0;
 	int64		resolved = 0;
 	TupleDesc	tupdesc;
 	Datum		result[7];
@@ -782,249 +1150,72 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	st.cxt = AllocSetContextCreate(CurrentMemoryContext, "ctem ingest",
 								   ALLOCSET_DEFAULT_SIZES);
 	st.given_asset = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
-	st.cap = 256;
+	st.tenant = tenant;
+	st.full_scan = full_scan;
+	st.fmt = fmt;
 	oldcxt = MemoryContextSwitchTo(st.cxt);
 	for (int c = 0; c < NCOLS; c++)
-		st.cols[c] = palloc(sizeof(char *) * st.cap);
-	st.details = palloc(sizeof(Jsonb *) * st.cap);
+		st.cols[c] = palloc(sizeof(char *) * INGEST_FLUSH);
+	st.details = palloc(sizeof(Jsonb *) * INGEST_FLUSH);
+	st.batch = AllocSetContextCreate(st.cxt, "ctem ingest batch",
+									 ALLOCSET_DEFAULT_SIZES);
+	st.flushcxt = AllocSetContextCreate(st.cxt, "ctem ingest flush",
+										ALLOCSET_DEFAULT_SIZES);
 	st.scratch = AllocSetContextCreate(st.cxt, "ctem ingest details",
 									   ALLOCSET_SMALL_SIZES);
+	st.assets = ingest_hash("ctem ingest assets", sizeof(((AssetEntry *) 0)->key),
+							sizeof(AssetEntry), HASH_STRINGS, st.cxt);
+	st.seen = ingest_hash("ctem ingest fingerprints", sizeof(pg_uuid_t),
+						  sizeof(pg_uuid_t), HASH_BLOBS, st.cxt);
+	st.scope = ingest_hash("ctem ingest scope", sizeof(ScopeKey), sizeof(ScopeKey),
+						   HASH_BLOBS, st.cxt);
 	initStringInfo(&st.buf);
+	MemoryContextSwitchTo(oldcxt);
 
+	/* the batches are written while the report is read */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	oldcxt = MemoryContextSwitchTo(st.cxt);
 	parse_report(&st, report, fmt, &stats);
 	MemoryContextSwitchTo(oldcxt);
 
-	format_name = ctem_report_format_name(stats.detected != CTEM_FMT_UNKNOWN ? stats.detected : fmt);
+	st.fmt = stats.detected != CTEM_FMT_UNKNOWN ? stats.detected : fmt;
+	format_name = ctem_report_format_name(st.fmt);
 	if (st.given_asset == 0 && st.no_asset > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%ld of %d findings of the %s report name no asset",
-						st.no_asset, st.n, format_name),
+				 errmsg("%ld of %ld findings of the %s report name no asset",
+						st.no_asset, st.total, format_name),
 				 errdetail("The report does not say which host, image, repository or resource was scanned."),
 				 errhint("Pass the asset the report is about: ctem.ingest(report, asset_id => ctem.ensure_asset(kind, natural_key)).")));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	flush_batch(&st);			/* the last batch */
+	ingest_start(&st);			/* an empty report still checks asset_id */
+	ctem_score_share_end(st.share_created);
 
-	/* 1. assets */
-	asset_ids = MemoryContextAlloc(st.cxt, sizeof(int64) * Max(st.n, 1));
-	if (st.given_asset != 0)
-	{
-		Oid			types[2] = {INT4OID, INT8OID};
-		Datum		vals[2] = {Int32GetDatum(tenant), Int64GetDatum(st.given_asset)};
-
-		exec_params("UPDATE ctem.asset SET last_seen = GREATEST(last_seen, pg_catalog.now()) "
-					"WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-					2, types, vals, SPI_OK_UPDATE);
-		if (SPI_processed != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-					 errmsg("asset %lld does not exist in tenant %d",
-							(long long) st.given_asset, tenant),
-					 errhint("Create it first, e.g. with ctem.ensure_asset(kind, natural_key).")));
-		for (int i = 0; i < st.n; i++)
-			asset_ids[i] = st.given_asset;
-	}
-	else if (st.n > 0)
-	{
-		/* distinct (kind, key) in a hash table: key -> index of first use */
-		HASHCTL		ctl;
-		HTAB	   *map;
-		typedef struct AssetEntry
-		{
-			char		key[1024];
-			int64		id;
-		} AssetEntry;
-		int		   *firsts = MemoryContextAlloc(st.cxt, sizeof(int) * st.n);
-		int			nfirst = 0;
-		Oid			types[4] = {INT4OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
-		Datum		vals[4];
-		StringInfoData k;
-
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(((AssetEntry *) 0)->key);
-		ctl.entrysize = sizeof(AssetEntry);
-		ctl.hcxt = st.cxt;
-		map = hash_create("ctem ingest assets", 256, &ctl,
-						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-		initStringInfo(&k);
-		for (int i = 0; i < st.n; i++)
-		{
-			bool		found;
-			AssetEntry *e;
-
-			resetStringInfo(&k);
-			appendStringInfo(&k, "%s/%s", st.cols[C_ASSET_KIND][i], st.cols[C_ASSET_KEY][i]);
-			if (k.len >= (int) sizeof(((AssetEntry *) 0)->key))
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("asset key of finding %d is too long (%d bytes)", i + 1, k.len)));
-			e = hash_search(map, k.data, HASH_ENTER, &found);
-			if (!found)
-			{
-				e->id = 0;
-				firsts[nfirst++] = i;
-			}
-		}
-		vals[0] = Int32GetDatum(tenant);
-		vals[1] = text_array(st.cols[C_ASSET_KIND], nfirst, firsts);
-		vals[2] = text_array(st.cols[C_ASSET_KEY], nfirst, firsts);
-		vals[3] = text_array(st.cols[C_ASSET_NAME], nfirst, firsts);
-		exec_params(UPSERT_ASSETS_SQL, 4, types, vals, SPI_OK_INSERT_RETURNING);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			TupleDesc	td = SPI_tuptable->tupdesc;
-			bool		isnull;
-			AssetEntry *e;
-
-			resetStringInfo(&k);
-			appendStringInfo(&k, "%s/%s", SPI_getvalue(tup, td, 2), SPI_getvalue(tup, td, 3));
-			e = hash_search(map, k.data, HASH_FIND, NULL);
-			if (e == NULL)
-				elog(ERROR, "ctem.ingest: asset \"%s\" came back under another key", k.data);
-			e->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-			if (DatumGetBool(SPI_getbinval(tup, td, 4, &isnull)))
-				assets_created++;
-		}
-		for (int i = 0; i < st.n; i++)
-		{
-			AssetEntry *e;
-
-			resetStringInfo(&k);
-			appendStringInfo(&k, "%s/%s", st.cols[C_ASSET_KIND][i], st.cols[C_ASSET_KEY][i]);
-			e = hash_search(map, k.data, HASH_FIND, NULL);
-			if (e == NULL || e->id == 0)
-				elog(ERROR, "ctem.ingest: no id for asset \"%s\"", k.data);
-			asset_ids[i] = e->id;
-		}
-	}
-
-	/* fingerprints, as the trigger computes them */
-	fps = MemoryContextAlloc(st.cxt, sizeof(pg_uuid_t *) * Max(st.n, 1));
-	for (int i = 0; i < st.n; i++)
-	{
-		fps[i] = ctem_fingerprint(asset_ids[i], st.cols[C_KIND][i],
-								  ctem_canonical_rule_id_text(COL_TEXT(st.cols[C_RULE_ID][i])),
-								  st.cols[C_COMPONENT][i] ? COL_TEXT(st.cols[C_COMPONENT][i]) : NULL,
-								  st.cols[C_LOCATION][i] ? COL_TEXT(st.cols[C_LOCATION][i]) : NULL);
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-
-	if (st.n > 0)
-	{
-		Oid			types[15];
-		Datum		vals[15];
-		Datum		fparr = uuid_array(fps, st.n);
-		Datum		idarr = int8_array(asset_ids, st.n);
-		static const int cols[13] = {
-			C_KIND, C_RULE_ID, C_ALIASES, C_TITLE, C_SEVERITY, C_CVSS, C_COMPONENT,
-			C_COMPONENT_VERSION, C_LOCATION, C_FIXED_VERSION, C_TOOL, C_STATUS, C_DETAILS
-		};
-		char		note[128];
-		int		   *known;
-		int		   *fresh;
-		int64	   *known_ids;
-		int			nknown;
-		int			nfresh;
-		bool		share_created;
-
-		/*
-		 * 2. which findings are known exposures (one update each, from the
-		 * first finding that names it) and which are new
-		 */
-		types[0] = INT4OID;
-		types[1] = UUIDARRAYOID;
-		vals[0] = Int32GetDatum(tenant);
-		vals[1] = fparr;
-		exec_params(PRESTATE_SQL, 2, types, vals, SPI_OK_SELECT);
-		split_known(&st, fps, &known, &nknown, &known_ids, &fresh, &nfresh, &reopened);
-		matched = nknown;
-
-		/* the batches below score with one shared context */
-		share_created = ctem_score_share_begin(st.cxt);
-
-		/* 3a. re-detections, set-based, through the same merge as the trigger's */
-		snprintf(note, sizeof(note), "re-detected by a %s report", format_name);
-		set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
-						  GUC_ACTION_LOCAL, true, 0, false);
-		if (nknown > 0)
-		{
-			static const int ucols[8] = {
-				C_TOOL, C_ALIASES, C_TITLE, C_SEVERITY, C_CVSS, C_COMPONENT_VERSION,
-				C_FIXED_VERSION, C_DETAILS
-			};
-
-			exec_batched(REDETECT_SQL, tenant, known_ids, known, nknown, &st,
-						 ucols, lengthof(ucols));
-		}
-
-		/*
-		 * 3b. new problems; the trigger merges repeats within the report,
-		 * and ON CONFLICT what a concurrent ingest inserted meanwhile
-		 */
-		if (nfresh > 0)
-		{
-			int64	   *fresh_assets = palloc(sizeof(int64) * nfresh);
-
-			for (int k = 0; k < nfresh; k++)
-				fresh_assets[k] = asset_ids[fresh[k]];
-			inserted = exec_batched(INSERT_SQL, tenant, fresh_assets, fresh, nfresh,
-									&st, cols, lengthof(cols));
-		}
-
-		ctem_score_share_end(share_created);
-
-		/* 4. what a full scan no longer reports */
-		if (full_scan)
-		{
-			snprintf(note, sizeof(note), "not reported by a full %s scan", format_name);
-			set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
-							  GUC_ACTION_LOCAL, true, 0, false);
-			types[1] = INT8ARRAYOID;
-			types[2] = TEXTARRAYOID;
-			types[3] = UUIDARRAYOID;
-			vals[1] = idarr;
-			vals[2] = text_array(st.cols[C_TOOL], st.n, NULL);
-			vals[3] = fparr;
-			exec_params(RESOLVE_SQL, 4, types, vals, SPI_OK_SELECT);
-			resolved = first_int8(1);
-		}
-		set_config_option("ctem.event_note", "", PGC_USERSET, PGC_S_SESSION,
-						  GUC_ACTION_LOCAL, true, 0, false);
-	}
-	else if (full_scan && st.given_asset != 0 &&
-			 (stats.detected != CTEM_FMT_UNKNOWN || fmt != CTEM_FMT_UNKNOWN) &&
-			 stats.detected != CTEM_FMT_SARIF && fmt != CTEM_FMT_SARIF)
+	/* 4. what a full scan no longer reports */
+	if (full_scan && st.total > 0)
+		resolved = resolve_missing(&st);
+	else if (full_scan && st.given_asset != 0 && st.fmt != CTEM_FMT_UNKNOWN &&
+			 st.fmt != CTEM_FMT_SARIF)
 	{
 		/* an empty full scan of one asset: everything that tool saw is gone */
-		Oid			types[4] = {INT4OID, INT8ARRAYOID, TEXTARRAYOID, UUIDARRAYOID};
-		Datum		vals[4];
 		char	   *tool = col_str(format_name);
-		char		note[128];
 
-		snprintf(note, sizeof(note), "not reported by a full %s scan", format_name);
-		set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
-						  GUC_ACTION_LOCAL, true, 0, false);
-		vals[0] = Int32GetDatum(tenant);
-		vals[1] = int8_array(&st.given_asset, 1);
-		vals[2] = text_array(&tool, 1, NULL);
-		vals[3] = uuid_array(NULL, 0);
-		exec_params(RESOLVE_SQL, 4, types, vals, SPI_OK_SELECT);
-		resolved = first_int8(1);
-		set_config_option("ctem.event_note", "", PGC_USERSET, PGC_S_SESSION,
-						  GUC_ACTION_LOCAL, true, 0, false);
+		remember_scope(&st, 1, &st.given_asset, &tool);
+		resolved = resolve_missing(&st);
 	}
+	set_config_option("ctem.event_note", "", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_LOCAL, true, 0, false);
 
 	SPI_finish();
 
 	result[0] = CStringGetTextDatum(format_name);
-	result[1] = Int64GetDatum(assets_created);
-	result[2] = Int64GetDatum(st.n);
-	result[3] = Int64GetDatum(inserted);
-	result[4] = Int64GetDatum(matched - reopened);
-	result[5] = Int64GetDatum(reopened);
+	result[1] = Int64GetDatum(st.assets_created);
+	result[2] = Int64GetDatum(st.total);
+	result[3] = Int64GetDatum(st.inserted);
+	result[4] = Int64GetDatum(st.matched - st.reopened);
+	result[5] = Int64GetDatum(st.reopened);
 	result[6] = Int64GetDatum(resolved);
 	MemoryContextDelete(st.cxt);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),

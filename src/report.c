@@ -1153,6 +1153,7 @@ ctem_emit(CtemCtx *c, CtemDraft *dr)
 		f->kind = CTEM_KIND_VULNERABILITY;
 	if (f->tool == NULL)
 		f->tool = ctem_report_format_name(c->fmt);
+	f->format = c->fmt;
 	f->asset_key = ctem_nonempty(f->asset_key);
 	f->asset_name = ctem_nonempty(f->asset_name);
 	f->description = ctem_nonempty(f->description);

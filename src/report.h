@@ -113,6 +113,7 @@ typedef struct CtemFinding
 	const char *cwe;			/* "CWE-79,CWE-89" or NULL */
 	const char *purl;			/* package URL if given */
 	const char *tool;			/* producing scanner, lower case; never NULL */
+	CtemReportFormat format;	/* the report's format (given or detected) */
 	const char *published;		/* ISO 8601 date/time as given, or NULL */
 	/* additions to the agreed contract, all may be NULL */
 	const char *message;		/* instance-specific text (SARIF message,

@@ -643,6 +643,17 @@ ctem_score_share_end(bool created)
 		MemoryContextDelete(share_cxt);	/* the callback clears the statics */
 }
 
+void
+ctem_score_share_assets_added(void)
+{
+	if (shared_cache != NULL && shared_cache->assets_complete_tenant != 0)
+	{
+		/* new assets are looked up one by one: no bulk load again */
+		shared_cache->assets_complete_tenant = 0;
+		shared_cache->asset_bulk_after = INFINITY;
+	}
+}
+
 MemoryContext
 ctem_score_share_context(void)
 {

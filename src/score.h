@@ -39,6 +39,13 @@ extern bool ctem_score_share_begin(MemoryContext parent);
 extern void ctem_score_share_end(bool created);
 
 /*
+ * The share's caller created assets: the share's scoring cache forgets that
+ * it held every asset of a tenant, so that rows on the new assets get their
+ * context (an asset it has keeps it: creating others changes no input).
+ */
+extern void ctem_score_share_assets_added(void);
+
+/*
  * The share's memory context (NULL when no share is active) and a slot in
  * which the exposure trigger keeps its own per-call state (the assets it
  * checked, the fingerprints it inserted on fresh assets); the slot is

@@ -42,6 +42,28 @@ bench_ms() {
 	echo "$best"
 }
 
+# bench_faults "PREP" "SQL": one run in a fresh backend of PREP (untimed)
+# then SQL; prints "<ms> <faults>": SQL's wall time and the page faults the
+# backend took meanwhile (minor + major, /proc/PID/stat).  Almost all are a
+# first touch of a page (private memory, or a shared buffer this backend has
+# not mapped yet), and on a virtual machine each can cost more than the work
+# done on the page.
+bench_faults() {
+	{
+		echo 'SET max_parallel_workers_per_gather = 0;'
+		echo "$1"
+		echo 'SELECT pg_backend_pid() AS bench_pid \gset'
+		echo '\setenv BENCH_PID :bench_pid'
+		echo '\! echo "faults_before $(awk '"'"'{print $10 + $12}'"'"' /proc/$BENCH_PID/stat)"'
+		echo '\timing on'
+		echo "${2%;};"
+		echo '\timing off'
+		echo '\! echo "faults_after $(awk '"'"'{print $10 + $12}'"'"' /proc/$BENCH_PID/stat)"'
+	} | $PSQL -d $BENCH_DB -At 2>&1 |
+		awk '/^faults_before/ {b = $2} /^Time: / {t = $2} /^faults_after/ {a = $2}
+			END {printf "%s %d\n", t, a - b}'
+}
+
 # bench_rounds N "SQL 1" "SQL 2" ...: N rounds, each running every SQL once
 # in turn, so that all of them meet the same drift of the machine; prints
 # each one's best time in ms over the rounds, space-separated, in order.
