@@ -881,7 +881,6 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 	{
 		Oid			types[4] = {INT4OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
 		Datum		vals[4];
-		bool		created = false;
 
 		vals[0] = Int32GetDatum(st->tenant);
 		vals[1] = text_array(st->cols[C_ASSET_KIND], nfirst, firsts);
@@ -902,14 +901,15 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 				elog(ERROR, "ctem.ingest: asset \"%s\" came back under another key", k.data);
 			e->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
 			if (DatumGetBool(SPI_getbinval(tup, td, 4, &isnull)))
-			{
 				st->assets_created++;
-				created = true;
-			}
 		}
 		SPI_freetuptable(SPI_tuptable);
-		if (created)
-			ctem_score_share_assets_added();
+
+		/*
+		 * assets the scoring share may not know: created now, or by another
+		 * transaction since the share read the tenant's assets
+		 */
+		ctem_score_share_assets_added();
 	}
 	for (int i = 0; i < n; i++)
 	{

@@ -39,9 +39,12 @@ extern bool ctem_score_share_begin(MemoryContext parent);
 extern void ctem_score_share_end(bool created);
 
 /*
- * The share's caller created assets: the share's scoring cache forgets that
- * it held every asset of a tenant, so that rows on the new assets get their
- * context (an asset it has keeps it: creating others changes no input).
+ * The share's caller is about to write rows on assets the share's scoring
+ * cache may not have (it created them, or another transaction did since
+ * the cache read a tenant's assets): the cache forgets that it held every
+ * asset of a tenant, so that such rows get their asset's context.  Assets
+ * it has keep theirs (creating others changes no input); the others are
+ * looked up one by one, without another read of all.
  */
 extern void ctem_score_share_assets_added(void);
 
