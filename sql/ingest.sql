@@ -150,6 +150,11 @@ WHERE a.natural_key LIKE '%.multi.example' AND v.event IN ('resolved', 'reopened
 GROUP BY 1, 2 ORDER BY 1, 2;
 ALTER TABLE ctem.asset ALTER COLUMN criticality DROP DEFAULT;
 
+-- an asset key longer than ctem.ingest accepts is a clear error
+SELECT * FROM ctem.ingest(jsonb_build_object('template-id', 'x',
+  'info', jsonb_build_object('name', 'x', 'severity', 'low'),
+  'host', repeat('h', 1100) || '.example')::text, 'nuclei');
+
 -- a report that turns out malformed after a batch was written: the error
 -- names the line, and nothing is left behind
 SELECT count(*) AS exposures_before FROM ctem.exposure \gset

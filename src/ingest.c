@@ -34,6 +34,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -782,12 +783,47 @@ split_known(IngestState *st, int n, pg_uuid_t **fps, int *known, int *nknown,
 	}
 }
 
-/* the distinct assets a report names, by "kind/key" */
+/*
+ * The distinct assets a report names, by "kind/key" (a kind has no "/").
+ * The key is a pointer to a copy in st->cxt, so an entry is as small as the
+ * key, not as long as the longest one allowed.
+ */
 typedef struct AssetEntry
 {
-	char		key[1024];
+	char	   *key;
 	int64		id;
 } AssetEntry;
+
+/* the longest "kind/key" accepted */
+#define ASSET_KEY_MAX 1023
+
+static uint32
+asset_key_hash(const void *key, Size keysize)
+{
+	const char *s = *(char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, strlen(s));
+}
+
+static int
+asset_key_match(const void *key1, const void *key2, Size keysize)
+{
+	return strcmp(*(char *const *) key1, *(char *const *) key2);
+}
+
+/* the entry of "kind/key" k in st->assets; with enter, made if new */
+static AssetEntry *
+asset_entry(IngestState *st, const char *k, bool enter, bool *found)
+{
+	AssetEntry *e = hash_search(st->assets, &k, enter ? HASH_ENTER : HASH_FIND, found);
+
+	if (enter && !*found)
+	{
+		e->key = MemoryContextStrdup(st->cxt, k);	/* k is the caller's */
+		e->id = 0;
+	}
+	return e;
+}
 
 /* an (asset, tool) pair of step 4: tool numbers index IngestState.tools */
 typedef struct ScopeKey
@@ -802,11 +838,14 @@ asset_entry_key(IngestState *st, int i, StringInfo k)
 {
 	resetStringInfo(k);
 	appendStringInfo(k, "%s/%s", st->cols[C_ASSET_KIND][i], st->cols[C_ASSET_KEY][i]);
-	if (k->len >= (int) sizeof(((AssetEntry *) 0)->key))
+	if (k->len > ASSET_KEY_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("asset key of finding %ld is too long (%d bytes)",
-						st->total - st->n + i + 1, k->len)));
+						st->total - st->n + i + 1, k->len),
+				 errdetail("ctem.ingest accepts an asset kind and natural key of at most %d bytes together.",
+						   ASSET_KEY_MAX),
+				 errhint("Check the host, image, repository or resource name the report gives for this finding.")));
 }
 
 /*
@@ -867,15 +906,11 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 	for (int i = 0; i < n; i++)
 	{
 		bool		found;
-		AssetEntry *e;
 
 		asset_entry_key(st, i, &k);
-		e = hash_search(st->assets, k.data, HASH_ENTER, &found);
+		(void) asset_entry(st, k.data, true, &found);
 		if (!found)
-		{
-			e->id = 0;
 			firsts[nfirst++] = i;
-		}
 	}
 	if (nfirst > 0)
 	{
@@ -896,7 +931,7 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 
 			resetStringInfo(&k);
 			appendStringInfo(&k, "%s/%s", SPI_getvalue(tup, td, 2), SPI_getvalue(tup, td, 3));
-			e = hash_search(st->assets, k.data, HASH_FIND, NULL);
+			e = asset_entry(st, k.data, false, NULL);
 			if (e == NULL)
 				elog(ERROR, "ctem.ingest: asset \"%s\" came back under another key", k.data);
 			e->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
@@ -916,7 +951,7 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 		AssetEntry *e;
 
 		asset_entry_key(st, i, &k);
-		e = hash_search(st->assets, k.data, HASH_FIND, NULL);
+		e = asset_entry(st, k.data, false, NULL);
 		if (e == NULL || e->id == 0)
 			elog(ERROR, "ctem.ingest: no id for asset \"%s\"", k.data);
 		asset_ids[i] = e->id;
@@ -1117,6 +1152,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	Datum		result[7];
 	bool		rnulls[7] = {false};
 	MemoryContext oldcxt;
+	HASHCTL		ctl;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -1163,8 +1199,14 @@ ctem_ingest(PG_FUNCTION_ARGS)
 										ALLOCSET_DEFAULT_SIZES);
 	st.scratch = AllocSetContextCreate(st.cxt, "ctem ingest details",
 									   ALLOCSET_SMALL_SIZES);
-	st.assets = ingest_hash("ctem ingest assets", sizeof(((AssetEntry *) 0)->key),
-							sizeof(AssetEntry), HASH_STRINGS, st.cxt);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(AssetEntry);
+	ctl.hash = asset_key_hash;
+	ctl.match = asset_key_match;
+	ctl.hcxt = st.cxt;
+	st.assets = hash_create("ctem ingest assets", 256, &ctl,
+							HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	st.seen = ingest_hash("ctem ingest fingerprints", sizeof(pg_uuid_t),
 						  sizeof(pg_uuid_t), HASH_BLOBS, st.cxt);
 	st.scope = ingest_hash("ctem ingest scope", sizeof(ScopeKey), sizeof(ScopeKey),
