@@ -88,7 +88,7 @@ enum
 
 typedef struct IngestState
 {
-	MemoryContext cxt;			/* the whole call: maps, plans, step 4 inputs */
+	MemoryContext cxt;			/* the whole call: the maps below, step 4 inputs */
 	MemoryContext batch;		/* the collected values of the current batch */
 	MemoryContext flushcxt;		/* one flush's arrays and lookups */
 	MemoryContext scratch;		/* one finding's details while built */
@@ -108,13 +108,10 @@ typedef struct IngestState
 	bool		started;		/* ingest_start() ran */
 	bool		share_created;
 	HTAB	   *assets;			/* "kind/key" -> asset id, every asset named */
-	HTAB	   *seen;			/* every fingerprint named */
+	HTAB	   *seen;			/* every fingerprint named (step 2; step 4) */
 	HTAB	   *scope;			/* (asset id, tool) pairs named, for step 4 */
 	char	  **tools;			/* distinct tools named, scope's tool numbers */
 	int			ntools;
-	pg_uuid_t  *fps;			/* every fingerprint named, in order, for step 4 */
-	long		nfps;
-	long		capfps;
 	SPIPlanPtr	redetect_plan;
 	SPIPlanPtr	insert_plan;
 
