@@ -160,6 +160,8 @@ SELECT * FROM ctem.ingest(jsonb_build_object('template-id', 'x',
 SELECT count(*) AS exposures_before FROM ctem.exposure \gset
 SELECT count(*) AS assets_before FROM ctem.asset \gset
 SELECT * FROM ctem.ingest(:'multi' || E'\n{"template-id": "broken", ', 'nuclei');
+-- ... or that has a finding naming no asset after a batch was written
+SELECT * FROM ctem.ingest(:'multi' || E'\n{"template-id": "x", "info": {"name": "x", "severity": "low"}}', 'nuclei');
 SELECT count(*) = :exposures_before AS no_exposure_added,
        (SELECT count(*) FROM ctem.asset) = :assets_before AS no_asset_added
 FROM ctem.exposure;
