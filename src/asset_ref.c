@@ -178,15 +178,9 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 	key.asset_id = asset_id;
 	if (refs == NULL)
 	{
-		HASHCTL		ctl;
-
 		refs = MemoryContextAllocZero(cxt, sizeof(CtemAssetRefs));
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(AssetRefKey);
-		ctl.entrysize = sizeof(AssetRefEntry);
-		ctl.hcxt = cxt;
-		refs->checked = hash_create("ctem asset references", 256, &ctl,
-									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		refs->checked = ctem_hash_create("ctem asset references", 256, sizeof(AssetRefKey),
+										 sizeof(AssetRefEntry), HASH_BLOBS, cxt);
 		*refsp = refs;
 	}
 	if (exposure_rel != NULL && refs->have_last &&

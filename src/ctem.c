@@ -14,6 +14,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/rel.h"
 
 #include "ctem.h"
@@ -73,6 +74,19 @@ char *
 ctem_pstrdup_nonempty(const char *s)
 {
 	return (s != NULL && s[0] != '\0') ? pstrdup(s) : NULL;
+}
+
+HTAB *
+ctem_hash_create(const char *name, long nelem, Size keysize, Size entrysize,
+				 int keyflag, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, nelem, &ctl, HASH_ELEM | keyflag | HASH_CONTEXT);
 }
 
 void

@@ -46,6 +46,10 @@
 extern void ctem_core_use_palloc(bool on);
 extern char *ctem_pstrdup_nonempty(const char *s);
 
+/* a backend-local hash table in cxt (keyflag: HASH_BLOBS or HASH_STRINGS) */
+extern struct HTAB *ctem_hash_create(const char *name, long nelem, Size keysize,
+									 Size entrysize, int keyflag, MemoryContext cxt);
+
 /* attribute number of column name of rel; an error when it has none */
 extern int	ctem_attnum(Relation rel, const char *name);
 

@@ -715,7 +715,6 @@ static void
 split_known(IngestState *st, int n, pg_uuid_t **fps, int *known, int *nknown,
 			int64 *known_ids, int *fresh, int *nfresh)
 {
-	HASHCTL		ctl;
 	HTAB	   *map = NULL;
 	bool	   *repeat = palloc(sizeof(bool) * n);
 	pg_uuid_t **firsts = palloc(sizeof(pg_uuid_t *) * n);
@@ -743,12 +742,9 @@ split_known(IngestState *st, int n, pg_uuid_t **fps, int *known, int *nknown,
 		vals[0] = Int32GetDatum(st->tenant);
 		vals[1] = uuid_array(firsts, nfirst);
 		exec_params(PRESTATE_SQL, 2, types, vals, SPI_OK_SELECT);
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(pg_uuid_t);
-		ctl.entrysize = sizeof(KnownEntry);
-		ctl.hcxt = CurrentMemoryContext;
-		map = hash_create("ctem ingest known", Max(SPI_processed, 16), &ctl,
-						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		map = ctem_hash_create("ctem ingest known", Max(SPI_processed, 16),
+							   sizeof(pg_uuid_t), sizeof(KnownEntry), HASH_BLOBS,
+							   CurrentMemoryContext);
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[r];
@@ -890,6 +886,7 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 {
 	int		   *firsts;
 	int			nfirst = 0;
+	AssetEntry **entries;
 	StringInfoData k;
 
 	if (st->given_asset != 0)
@@ -900,12 +897,13 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 	}
 	initStringInfo(&k);
 	firsts = palloc(sizeof(int) * n);
+	entries = palloc(sizeof(AssetEntry *) * n);	/* entries do not move */
 	for (int i = 0; i < n; i++)
 	{
 		bool		found;
 
 		asset_entry_key(st, i, &k);
-		(void) asset_entry(st, k.data, true, &found);
+		entries[i] = asset_entry(st, k.data, true, &found);
 		if (!found)
 			firsts[nfirst++] = i;
 	}
@@ -945,13 +943,9 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 	}
 	for (int i = 0; i < n; i++)
 	{
-		AssetEntry *e;
-
-		asset_entry_key(st, i, &k);
-		e = asset_entry(st, k.data, false, NULL);
-		if (e == NULL || e->id == 0)
-			elog(ERROR, "ctem.ingest: no id for asset \"%s\"", k.data);
-		asset_ids[i] = e->id;
+		if (entries[i]->id == 0)
+			elog(ERROR, "ctem.ingest: no id for asset \"%s\"", entries[i]->key);
+		asset_ids[i] = entries[i]->id;
 	}
 }
 
@@ -966,6 +960,9 @@ remember_scope(IngestState *st, int n, const int64 *asset_ids, char **tools)
 		const char *tool = tools[i];
 		ScopeKey	key;
 
+		/* consecutive findings mostly share asset and tool: entered already */
+		if (i > 0 && asset_ids[i] == asset_ids[i - 1] && strcmp(st->tools[t], tool) == 0)
+			continue;
 		if (t < 0 || strcmp(st->tools[t], tool) != 0)
 		{
 			for (t = 0; t < st->ntools; t++)
@@ -1117,19 +1114,6 @@ resolve_missing(IngestState *st)
 	return first_int8(1);
 }
 
-static HTAB *
-ingest_hash(const char *name, Size keysize, Size entrysize, int keyflag,
-			MemoryContext cxt)
-{
-	HASHCTL		ctl;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = keysize;
-	ctl.entrysize = entrysize;
-	ctl.hcxt = cxt;
-	return hash_create(name, 256, &ctl, HASH_ELEM | keyflag | HASH_CONTEXT);
-}
-
 /*
  * ctem.ingest(report text, format text, asset_id bigint, full_scan boolean
  *			   [, tenant_id integer]) -> ctem.ingest_result
@@ -1204,10 +1188,10 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	ctl.hcxt = st.cxt;
 	st.assets = hash_create("ctem ingest assets", 256, &ctl,
 							HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-	st.seen = ingest_hash("ctem ingest fingerprints", sizeof(pg_uuid_t),
-						  sizeof(pg_uuid_t), HASH_BLOBS, st.cxt);
-	st.scope = ingest_hash("ctem ingest scope", sizeof(ScopeKey), sizeof(ScopeKey),
-						   HASH_BLOBS, st.cxt);
+	st.seen = ctem_hash_create("ctem ingest fingerprints", 256, sizeof(pg_uuid_t),
+							   sizeof(pg_uuid_t), HASH_BLOBS, st.cxt);
+	st.scope = ctem_hash_create("ctem ingest scope", 256, sizeof(ScopeKey), sizeof(ScopeKey),
+								HASH_BLOBS, st.cxt);
 	initStringInfo(&st.buf);
 	MemoryContextSwitchTo(oldcxt);
 

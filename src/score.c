@@ -480,19 +480,6 @@ explain_jsonb(const CtemPolicy *p, const CtemScoreInput *in,
  * the exposure trigger's part
  * ------------------------------------------------------------------------ */
 
-static HTAB *
-cache_hash(const char *name, long nelem, Size keysize, Size entrysize,
-		   int keyflag, MemoryContext cxt)
-{
-	HASHCTL		ctl;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = keysize;
-	ctl.entrysize = entrysize;
-	ctl.hcxt = cxt;
-	return hash_create(name, nelem, &ctl, HASH_ELEM | keyflag | HASH_CONTEXT);
-}
-
 /* misses before a bulk load of table relname (see CTEM_BULK_AFTER) */
 static double
 bulk_after(const char *relname, Oid nsp)
@@ -545,11 +532,11 @@ score_cache_create(MemoryContext parent, Relation rel)
 																   CStringGetDatum(labels[i]),
 																   ObjectIdGetDatum(prio_type)));
 
-	c->assets = cache_hash("ctem score assets", 64, sizeof(int64) * 2,
+	c->assets = ctem_hash_create("ctem score assets", 64, sizeof(int64) * 2,
 						   sizeof(AssetCtx), HASH_BLOBS, cxt);
-	c->intel = cache_hash("ctem score intel", 256, sizeof(((IntelCtx *) 0)->cve),
+	c->intel = ctem_hash_create("ctem score intel", 256, sizeof(((IntelCtx *) 0)->cve),
 						  sizeof(IntelCtx), HASH_STRINGS, cxt);
-	c->explains = cache_hash("ctem score explains", 256, sizeof(ExplainKey),
+	c->explains = ctem_hash_create("ctem score explains", 256, sizeof(ExplainKey),
 							 sizeof(ExplainEntry), HASH_BLOBS, cxt);
 	c->assets_complete_tenant = 0;
 	c->intel_bulk_after = bulk_after("vuln_intel", RelationGetNamespace(rel));

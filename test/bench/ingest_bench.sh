@@ -33,17 +33,7 @@ python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
 chown -R postgres: "$W"
 SIZE=$(stat -c %s "$W/report.json")
 
-bench_sql <<SQL
--- the report arrives as a client would bind it: a plain text value, read
--- from the file in the timed statement (stored in a table, a 200 MB value
--- would first be rebuilt from 100k TOAST chunks and decompressed, adding
--- the same second or two to both sides of the ratio)
-CREATE VIEW report AS SELECT pg_read_file('$W/report.json') AS doc;
-
-CREATE FUNCTION reset_store() RETURNS void LANGUAGE sql AS \$\$
-	TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control, ctem.validation_result RESTART IDENTITY
-\$\$;
-SQL
+bench_report_setup "$W/report.json"
 bench_sql_ingest_setup
 
 echo "== 1. ingest of a $N-finding Trivy report ($((SIZE / 1024)) kB)"

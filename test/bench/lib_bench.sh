@@ -131,6 +131,21 @@ COPY (SELECT 1 + g % $assets AS asset_id, 'CVE-20' || (10 + g % 15) || '-' || (1
 SQL
 }
 
+# bench_report_setup FILE: the view report, whose doc is FILE's text, and
+# reset_store(), which empties what an ingest writes.  The report arrives as
+# a client would bind it: a plain text value, read from the file in the
+# timed statement (stored in a table, a 200 MB value would first be rebuilt
+# from 100k TOAST chunks and decompressed, adding the same second or two to
+# both sides of a ratio).
+bench_report_setup() {
+	bench_sql <<SQL
+CREATE VIEW report AS SELECT pg_read_file('$1') AS doc;
+CREATE FUNCTION reset_store() RETURNS void LANGUAGE sql AS \$\$
+	TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control, ctem.validation_result RESTART IDENTITY
+\$\$;
+SQL
+}
+
 # bench_sql_ingest_setup: creates sql_ingest(doc text), the ingest of a
 # Trivy report written in plain SQL over jsonb that ctem.ingest is measured
 # against (ingest_bench.sh, ingest_profile.sh): one asset, every

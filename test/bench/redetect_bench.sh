@@ -22,16 +22,13 @@ W=$BENCH_DIR/work
 mkdir -p "$W"
 python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
 chown -R postgres: "$W"
-bench_sql <<SQL
-CREATE VIEW report AS SELECT pg_read_file('$W/report.json') AS doc;
-SQL
+bench_report_setup "$W/report.json"
 
 run_ff() {
 	local ff=$1 first r1 r2 r3
-	bench_sql -c "TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control, ctem.validation_result RESTART IDENTITY" \
-		-c "ALTER TABLE ctem.exposure SET (fillfactor = $ff)" >/dev/null
+	bench_sql -c "SELECT reset_store()" -c "ALTER TABLE ctem.exposure SET (fillfactor = $ff)" >/dev/null
 	first=$(bench_once "CHECKPOINT; SELECT inserted FROM report, ctem.ingest(doc, 'trivy')")
-	bench_sql -c "SELECT pg_stat_force_next_flush()" -c "SELECT pg_sleep(0.2)" >/dev/null
+	sleep 1	# the ingest's backend reports its statistics as it exits
 	local hot0 upd0 size0
 	size0=$(bench_sql -At -c "SELECT pg_total_relation_size('ctem.exposure')")
 	read -r upd0 hot0 <<<"$(bench_sql -At -F ' ' -c "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'ctem.exposure'::regclass")"
