@@ -205,6 +205,17 @@ COMMENT ON COLUMN ctem.exposure.risk_score IS 'Contextual risk score 0-100 (docs
 COMMENT ON COLUMN ctem.exposure.priority IS 'Remediation priority P1-P4 from the score, floors (KEV, validated) or SSVC';
 COMMENT ON COLUMN ctem.exposure.sla_due IS 'first_seen + the SLA days of the priority (per asset criticality when the policy overrides them)';
 COMMENT ON COLUMN ctem.exposure.score_explain IS 'Every factor of risk_score with its value and source, floors applied, defaults used, policy version (same as ctem.explain)';
+-- The trigger stores score_explain compressed with the column's method when
+-- that makes it smaller (src/score.c, explain_datum): lz4 takes the usual
+-- 470-byte document to about 400, where pglz, the server default, saves
+-- nothing on so short a value.  A server built without lz4 keeps the default.
+DO $$
+BEGIN
+	ALTER TABLE ctem.exposure ALTER COLUMN score_explain SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+	RAISE NOTICE 'this server has no lz4: ctem.exposure.score_explain keeps the default compression';
+END
+$$;
 -- the exposures of a CVE across tenants, when threat intel changes; it also
 -- serves the per-tenant lookups the (tenant_id, rule_id) index did, which
 -- every insert no longer has to maintain

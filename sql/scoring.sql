@@ -53,6 +53,27 @@ FROM (SELECT e.risk_score = ctem.risk_score(e, a) AS score_ok,
       JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id,
       LATERAL ctem.explain(e.id) fx) x;
 SELECT ctem.explain(424242) IS NULL AS no_such_exposure;
+-- the row's explanation is stored compressed with the column's method (lz4
+-- as shipped) when that makes it smaller; readers see the same document
+SELECT attcompression AS shipped_compression FROM pg_attribute
+WHERE attrelid = 'ctem.exposure'::regclass AND attname = 'score_explain';
+CREATE TEMP TABLE explain_before AS
+SELECT id, score_explain::text AS doc, pg_column_compression(score_explain) AS method,
+       pg_column_size(score_explain) AS stored, pg_column_size(score_explain::text::jsonb) AS plain
+FROM ctem.exposure;
+SELECT count(*) AS rows, bool_and(method = 'lz4') AS all_lz4, bool_and(stored < plain) AS all_smaller
+FROM explain_before;
+-- with the column set to the server default (pglz, which saves nothing on
+-- so short a value) rows written after it carry the same document as is
+BEGIN;
+ALTER TABLE ctem.exposure ALTER COLUMN score_explain SET COMPRESSION default;
+UPDATE ctem.exposure SET title = 'rescored' WHERE id = 1;
+SELECT pg_column_compression(e.score_explain) AS method,
+       pg_column_size(e.score_explain) = b.plain AS stored_plain,
+       e.score_explain::text = b.doc AS same_document
+FROM ctem.exposure e JOIN explain_before b USING (id) WHERE id = 1;
+ROLLBACK;
+DROP TABLE explain_before;
 -- the same inputs as arguments give the same score and explanation
 SELECT bool_and(ctem.risk_score_inputs(e.cvss, e.severity, e.kev, e.epss, e.exploit_maturity,
                     e.validation, a.criticality, a.internet_facing, a.crown_jewel,

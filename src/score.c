@@ -23,6 +23,8 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/toast_compression.h"
+#include "access/toast_internals.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -157,6 +159,8 @@ struct CtemScoreCache
 	HTAB	   *intel;
 	InputCodes	codes;			/* severity, maturity, validation codes */
 	HTAB	   *explains;		/* explain text -> jsonb, shared by rows */
+	char		explain_cmethod;	/* compression of score_explain (see
+									 * explain_datum) */
 	int			intel_misses;
 	double		intel_bulk_after;
 	bool		intel_complete; /* all of ctem.vuln_intel is in "intel" */
@@ -526,6 +530,7 @@ score_cache_create(MemoryContext parent, Relation rel)
 	c->att_priority = ctem_attnum(rel, "priority");
 	c->att_sla_due = ctem_attnum(rel, "sla_due");
 	c->att_explain = ctem_attnum(rel, "score_explain");
+	c->explain_cmethod = TupleDescAttr(td, c->att_explain - 1)->attcompression;
 	prio_type = TupleDescAttr(td, c->att_priority - 1)->atttypid;
 	for (int i = 0; i < 4; i++)
 		c->priority_oids[i] = DatumGetObjectId(DirectFunctionCall2(enum_in,
@@ -916,6 +921,27 @@ intel_ctx(CtemScoreCache *c, const char *rule)
 
 
 /*
+ * The short explanation text as the jsonb datum the row stores: compressed
+ * inline with the column's compression method (lz4 as ctem ships it; the
+ * server default when the column names none) when that makes it smaller.
+ * The toaster compresses only rows over TOAST_TUPLE_THRESHOLD (2 kB), which
+ * an exposure rarely is, so without this every row would carry the whole
+ * document: about 470 bytes, where lz4 keeps about 400.  Readers see no
+ * difference (every jsonb reader detoasts); pg_column_compression() shows it.
+ */
+static Datum
+explain_datum(const CtemScoreCache *c, const char *text)
+{
+	Datum		j = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+	Datum		z = toast_compress_datum(j, c->explain_cmethod);
+
+	if (z == (Datum) 0)
+		return j;				/* not compressible enough: stored as is */
+	pfree(DatumGetPointer(j));
+	return z;
+}
+
+/*
  * The short explanation stored on the row (ctem_score_explain_compact) as
  * jsonb.  Rows with the same result share it: it is formatted and parsed
  * once per distinct result in a statement, not once per row.
@@ -956,7 +982,7 @@ cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
 	ctem_score_explain_compact(&c->policy, r, buf, sizeof(buf));
 	if (hash_get_num_entries(c->explains) < CTEM_EXPLAIN_CACHE_MAX)
 	{
-		Datum		j = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
+		Datum		j = explain_datum(c, buf);
 		MemoryContext old = MemoryContextSwitchTo(c->cxt);
 
 		/* only the result goes in the cache, not the parser's scratch */
@@ -965,7 +991,7 @@ cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
 		MemoryContextSwitchTo(old);
 		return e->jsonb;
 	}
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
+	return explain_datum(c, buf);
 }
 
 /*
