@@ -67,7 +67,7 @@ PG_FUNCTION_INFO_V1(ctem_exposure_before_row);
  * over the whole filter: ten cache misses a row in a COPY of a million).
  * A fingerprint is SHA-256 output, uniform already, so its bytes choose the
  * block and the bits without further hashing.  False positives, about 0.02%
- * at a million fingerprints and 0.3% at two, cost an index probe, nothing
+ * at a million fingerprints and 0.2% at two, cost an index probe, nothing
  * else.
  */
 #define FRESH_SMALL 64
