@@ -8,7 +8,7 @@
 #    (same asset, same rows into ctem.exposure through the same triggers).
 #    Then one more run of each in a fresh backend, with its page faults.
 # 2. COPY of COPY_ROWS rows (default 1000000) into ctem.exposure with all
-#    its triggers (fingerprint, merge probe, scoring, FK), against COPY of
+#    its triggers (fingerprint, merge probe, scoring, asset reference), against COPY of
 #    the same file into a same-shape table (same columns, primary key and
 #    unique index) without triggers or foreign key: COPY_PAIRS pairs
 #    (default 5), each measured back to back, ratio = median of the pairs'
@@ -77,6 +77,18 @@ COLS=$COPY_COLS
 read -r c_med c_min c_max t_ms p_ms <<<"$(bench_pairs "${COPY_PAIRS:-5}" \
 	"TRUNCATE ctem.exposure RESTART IDENTITY CASCADE; CHECKPOINT; COPY ctem.exposure ($COLS) FROM '$W/rows.csv' (FORMAT csv)" \
 	"TRUNCATE plain_exposure; CHECKPOINT; COPY plain_exposure ($COLS) FROM '$W/rows.csv' (FORMAT csv)")"
+# both sides of the last pair loaded every row (a failed COPY would still
+# print a time)
+bench_copied() {
+	local t p
+	t=$(bench_sql -At -c "SELECT count(*) FROM ctem.exposure")
+	p=$(bench_sql -At -c "SELECT count(*) FROM plain_exposure")
+	if [ "$t" != "$1" ] || [ "$p" != "$1" ]; then
+		echo "COPY loaded $t rows into ctem.exposure and $p into plain_exposure, not $1" >&2
+		exit 1
+	fi
+}
+bench_copied "$COPY_ROWS"
 check_t=$(bench_sql -At -c "SELECT count(*) FROM ctem.exposure WHERE priority IS NOT NULL")
 # what the scored data alone costs: the rows as the trigger left them
 # (scores, priority, SLA, intel columns, with and without the explanation)
@@ -102,7 +114,7 @@ awk -v n="$COPY_ROWS" -v t="$t_ms" -v p="$p_ms" -v ct="$check_t" -v se="$se_ms" 
 # details object with description, URL, purl, CWE), so that the trigger's
 # fixed cost per row meets a row of the usual width, not only the thin one
 # of section 2 (whose ratio is the issue's goal).
-WIDE_COLS="asset_id, rule_id, title, severity, cvss, component, component_version, fixed_version, location, sources, details"
+WIDE_COLS="asset_id, rule_id, title, severity, cvss, component, component_version, fixed_version, location, sources, details, fingerprint"
 bench_sql -c "COPY (SELECT 1 + g % 10000 AS asset_id, 'CVE-20' || (10 + g % 15) || '-' || (10000 + g % 100000) AS rule_id,
        'pkg' || (g / 10000) || ': ' || (ARRAY['heap buffer overflow in the record parser', 'denial of service via crafted input',
               'improper certificate validation', 'path traversal in archive extraction'])[1 + g % 4] AS title,
@@ -118,11 +130,13 @@ bench_sql -c "COPY (SELECT 1 + g % 10000 AS asset_id, 'CVE-20' || (10 + g % 15) 
                           'url', 'https://avd.aquasec.com/nvd/cve-20' || (10 + g % 15) || '-' || (10000 + g % 100000),
                           'purl', 'pkg:pypi/pkg' || (g / 10000) || '@1.' || g % 30,
                           'published', '2024-0' || (1 + g % 9) || '-1' || g % 10 || 'T10:15:00Z',
-                          'cwe', jsonb_build_array('CWE-' || (20 + g % 800))) AS details
+                          'cwe', jsonb_build_array('CWE-' || (20 + g % 800))) AS details,
+       gen_random_uuid() AS fingerprint
       FROM generate_series(1, $COPY_ROWS) g) TO '$W/wide.csv' (FORMAT csv)"
 read -r w_med w_min w_max wt_ms wp_ms <<<"$(bench_pairs "${COPY_PAIRS:-5}" \
 	"TRUNCATE ctem.exposure RESTART IDENTITY CASCADE; CHECKPOINT; COPY ctem.exposure ($WIDE_COLS) FROM '$W/wide.csv' (FORMAT csv)" \
 	"TRUNCATE plain_exposure; CHECKPOINT; COPY plain_exposure ($WIDE_COLS) FROM '$W/wide.csv' (FORMAT csv)")"
+bench_copied "$COPY_ROWS"
 wide_row=$(bench_sql -At -c "SELECT round(avg(pg_column_size(e.*))) FROM plain_exposure e")
 wide_trig=$(bench_sql -At -c "SELECT round(avg(pg_column_size(e.*))) FROM ctem.exposure e")
 awk -v n="$COPY_ROWS" -v t="$wt_ms" -v p="$wp_ms" -v med="$w_med" -v lo="$w_min" -v hi="$w_max" \
