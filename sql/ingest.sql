@@ -166,3 +166,19 @@ SELECT count(*) = :exposures_before AS no_exposure_added,
        (SELECT count(*) FROM ctem.asset) = :assets_before AS no_asset_added
 FROM ctem.exposure;
 DELETE FROM ctem.asset WHERE natural_key LIKE '%.multi.example';
+
+-- one full scan naming an asset ctem knows and one it creates: the new
+-- asset's findings are inserted (the repeated one once), and only the
+-- known asset's missing problem is resolved
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(E'{"template-id": "mix-a", "info": {"name": "A", "severity": "high"}, "host": "old.mix.example", "matched-at": "https://old.mix.example/a"}\n'
+                 '{"template-id": "mix-b", "info": {"name": "B", "severity": "low"}, "host": "old.mix.example", "matched-at": "https://old.mix.example/b"}', 'nuclei');
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(E'{"template-id": "mix-a", "info": {"name": "A", "severity": "high"}, "host": "old.mix.example", "matched-at": "https://old.mix.example/a"}\n'
+                 '{"template-id": "mix-a", "info": {"name": "A", "severity": "high"}, "host": "new.mix.example", "matched-at": "https://new.mix.example/a"}\n'
+                 '{"template-id": "mix-c", "info": {"name": "C", "severity": "medium"}, "host": "new.mix.example", "matched-at": "https://new.mix.example/c"}\n'
+                 '{"template-id": "mix-c", "info": {"name": "C", "severity": "medium"}, "host": "new.mix.example", "matched-at": "https://new.mix.example/c"}', 'nuclei');
+SELECT a.natural_key, e.rule_id, e.sources, e.status, e.resolved_at IS NOT NULL AS resolved
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE a.natural_key LIKE '%.mix.example' ORDER BY 1, 2;
+DELETE FROM ctem.asset WHERE natural_key LIKE '%.mix.example';

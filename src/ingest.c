@@ -13,15 +13,16 @@
  *		   trigger), ids back;
  *		2. fingerprint every finding (the same function as the trigger's) and
  *		   look up the ones the report did not name before: known exposures
- *		   and new problems;
+ *		   and new problems (on an asset step 1 created, all are new);
  *		3. UPDATE the known exposures with the re-detection merge the
  *		   trigger uses for ETL rows (CTEM_MERGE_SET_SQL: last_seen, sources,
  *		   aliases, newer details, fixed ones reopened), then INSERT the new
- *		   ones (the trigger merges a problem the report names twice);
+ *		   ones (the trigger merges a problem the report names twice), with
+ *		   ON CONFLICT except on assets the call created;
  * and once the whole report is in:
  *		4. with full_scan, open exposures of the scanned assets that the same
  *		   tool did not report this time lose that source, and are resolved
- *		   when no source is left.
+ *		   when no source is left (assets the call created have none).
  * Everything runs in the caller's transaction: an error anywhere (a report
  * that turns out malformed after a few batches too) leaves nothing behind.
  *
@@ -108,12 +109,14 @@ typedef struct IngestState
 	bool		started;		/* ingest_start() ran */
 	bool		share_created;
 	HTAB	   *assets;			/* "kind/key" -> asset id, every asset named */
-	HTAB	   *seen;			/* every fingerprint named (step 2; step 4) */
+	HTAB	   *seen;			/* every fingerprint named, SeenEntry (step 2;
+								 * step 4) */
 	HTAB	   *scope;			/* (asset id, tool) pairs named, for step 4 */
 	char	  **tools;			/* distinct tools named, scope's tool numbers */
 	int			ntools;
 	SPIPlanPtr	redetect_plan;
 	SPIPlanPtr	insert_plan;
+	SPIPlanPtr	insert_new_plan;
 
 	/* what the call returns */
 	int64		assets_created;
@@ -121,6 +124,13 @@ typedef struct IngestState
 	int64		reopened;
 	int64		inserted;
 } IngestState;
+
+/* an entry of IngestState.seen */
+typedef struct SeenEntry
+{
+	pg_uuid_t	fp;
+	bool		on_new;			/* on an asset the call created */
+} SeenEntry;
 
 /*
  * A collected value is a C string that is also the data of a text datum:
@@ -667,8 +677,9 @@ first_int8(int col)
 	"WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 AND e.id OPERATOR(pg_catalog.=) n.id " \
 	"RETURNING 1) SELECT pg_catalog.count(*) FROM upd"
 
-#define INSERT_SQL \
-	"WITH ins AS (INSERT INTO ctem.exposure AS e (tenant_id, asset_id, kind, rule_id, aliases, " \
+/* the INSERT of new problems, completed by INSERT_SQL and INSERT_NEW_SQL */
+#define INSERT_ROWS_SQL \
+	"INSERT INTO ctem.exposure AS e (tenant_id, asset_id, kind, rule_id, aliases, " \
 	"title, severity, cvss, component, component_version, location, fixed_version, " \
 	"sources, status, details) " \
 	"SELECT $1, u.asset_id, u.kind::ctem.exposure_kind, u.rule_id, " \
@@ -682,10 +693,28 @@ first_int8(int col)
 	"pg_catalog.unnest($8::text[]) AS cvss, pg_catalog.unnest($9::text[]) AS component, " \
 	"pg_catalog.unnest($10::text[]) AS component_version, pg_catalog.unnest($11::text[]) AS location, " \
 	"pg_catalog.unnest($12::text[]) AS fixed_version, pg_catalog.unnest($13::text[]) AS tool, " \
-	"pg_catalog.unnest($14::text[]) AS status, pg_catalog.unnest($15::jsonb[]) AS details) AS u " \
+	"pg_catalog.unnest($14::text[]) AS status, pg_catalog.unnest($15::jsonb[]) AS details) AS u "
+
+/*
+ * On assets that existed before the call: ON CONFLICT merges what a
+ * concurrent ingest inserted meanwhile.
+ */
+#define INSERT_SQL \
+	"WITH ins AS (" INSERT_ROWS_SQL \
 	"ON CONFLICT (tenant_id, fingerprint) DO UPDATE SET " CTEM_MERGE_SET("excluded") " " \
 	"RETURNING (e.xmax OPERATOR(pg_catalog.=) 0) AS inserted) " \
 	"SELECT pg_catalog.count(*) FILTER (WHERE inserted) FROM ins"
+
+/*
+ * On assets this call created: no other transaction can see such an asset
+ * until this one commits, and the exposure trigger refuses a row whose asset
+ * it cannot see, so nothing but this call can have inserted a fingerprint
+ * of one (a fingerprint hashes its asset id).  The speculative insertion of
+ * ON CONFLICT (an extra probe of the fingerprint index and a lock per row)
+ * is not needed; the trigger still merges the report's own repeats.
+ */
+#define INSERT_NEW_SQL \
+	"WITH ins AS (" INSERT_ROWS_SQL "RETURNING 1) SELECT pg_catalog.count(*) FROM ins"
 
 #define RESOLVE_SQL \
 	"WITH scope AS (SELECT DISTINCT s.asset_id, s.tool " \
@@ -706,14 +735,16 @@ first_int8(int col)
 /*
  * Split the n findings of the batch, whose fingerprints are fps[]: a
  * finding whose fingerprint the report named before is new (the insert
- * path merges it, so its tool and aliases are not lost); any other is a
- * known exposure if PRESTATE_SQL (run here for those only) finds it, with
- * its id, and new otherwise.  Counts the known exposures that are fixed and
- * will be reopened.  Order is kept: known[] and fresh[] are ascending.
+ * path merges it, so its tool and aliases are not lost), and so is one on
+ * an asset the call created (on_new[]: no exposure can exist there); any
+ * other is a known exposure if PRESTATE_SQL (run here for those only) finds
+ * it, with its id, and new otherwise.  Counts the known exposures that are
+ * fixed and will be reopened.  Order is kept: known[] and fresh[] are
+ * ascending.
  */
 static void
-split_known(IngestState *st, int n, pg_uuid_t **fps, int *known, int *nknown,
-			int64 *known_ids, int *fresh, int *nfresh)
+split_known(IngestState *st, int n, pg_uuid_t **fps, const bool *on_new,
+			int *known, int *nknown, int64 *known_ids, int *fresh, int *nfresh)
 {
 	HTAB	   *map = NULL;
 	bool	   *repeat = palloc(sizeof(bool) * n);
@@ -728,11 +759,15 @@ split_known(IngestState *st, int n, pg_uuid_t **fps, int *known, int *nknown,
 	for (int i = 0; i < n; i++)
 	{
 		bool		found;
+		SeenEntry  *e = hash_search(st->seen, fps[i], HASH_ENTER, &found);
 
-		(void) hash_search(st->seen, fps[i], HASH_ENTER, &found);
 		repeat[i] = found;
 		if (!found)
-			firsts[nfirst++] = fps[i];
+		{
+			e->on_new = on_new[i];
+			if (!on_new[i])
+				firsts[nfirst++] = fps[i];
+		}
 	}
 	if (nfirst > 0)
 	{
@@ -763,7 +798,7 @@ split_known(IngestState *st, int n, pg_uuid_t **fps, int *known, int *nknown,
 	*nfresh = 0;
 	for (int i = 0; i < n; i++)
 	{
-		KnownEntry *e = (repeat[i] || map == NULL) ? NULL :
+		KnownEntry *e = (repeat[i] || on_new[i] || map == NULL) ? NULL :
 			hash_search(map, fps[i], HASH_FIND, NULL);
 
 		if (e == NULL)
@@ -785,6 +820,7 @@ typedef struct AssetEntry
 {
 	char	   *key;
 	int64		id;
+	bool		created;		/* by this call */
 } AssetEntry;
 
 /* the longest "kind/key" accepted */
@@ -814,6 +850,7 @@ asset_entry(IngestState *st, const char *k, bool enter, bool *found)
 	{
 		e->key = MemoryContextStrdup(st->cxt, k);	/* k is the caller's */
 		e->id = 0;
+		e->created = false;
 	}
 	return e;
 }
@@ -879,10 +916,11 @@ ingest_start(IngestState *st)
 
 /*
  * Step 1 for the n findings of the batch: their asset ids into asset_ids[],
- * upserting the assets the report names for the first time.
+ * upserting the assets the report names for the first time; on_new[i] says
+ * whether finding i's asset was created by this call.
  */
 static void
-batch_assets(IngestState *st, int n, int64 *asset_ids)
+batch_assets(IngestState *st, int n, int64 *asset_ids, bool *on_new)
 {
 	int		   *firsts;
 	int			nfirst = 0;
@@ -892,7 +930,10 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 	if (st->given_asset != 0)
 	{
 		for (int i = 0; i < n; i++)
+		{
 			asset_ids[i] = st->given_asset;
+			on_new[i] = false;
+		}
 		return;
 	}
 	initStringInfo(&k);
@@ -931,7 +972,10 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 				elog(ERROR, "ctem.ingest: asset \"%s\" came back under another key", k.data);
 			e->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
 			if (DatumGetBool(SPI_getbinval(tup, td, 4, &isnull)))
+			{
+				e->created = true;
 				st->assets_created++;
+			}
 		}
 		SPI_freetuptable(SPI_tuptable);
 
@@ -946,12 +990,18 @@ batch_assets(IngestState *st, int n, int64 *asset_ids)
 		if (entries[i]->id == 0)
 			elog(ERROR, "ctem.ingest: no id for asset \"%s\"", entries[i]->key);
 		asset_ids[i] = entries[i]->id;
+		on_new[i] = entries[i]->created;
 	}
 }
 
-/* the (asset, tool) pairs of n findings into st->scope, for step 4 */
+/*
+ * The (asset, tool) pairs of n findings into st->scope, for step 4, but not
+ * those on assets the call created (on_new[], or NULL): every exposure there
+ * is one the report named.
+ */
 static void
-remember_scope(IngestState *st, int n, const int64 *asset_ids, char **tools)
+remember_scope(IngestState *st, int n, const int64 *asset_ids, const bool *on_new,
+			   char **tools)
 {
 	int			t = -1;
 
@@ -960,8 +1010,11 @@ remember_scope(IngestState *st, int n, const int64 *asset_ids, char **tools)
 		const char *tool = tools[i];
 		ScopeKey	key;
 
+		if (on_new != NULL && on_new[i])
+			continue;
+
 		/* consecutive findings mostly share asset and tool: entered already */
-		if (i > 0 && asset_ids[i] == asset_ids[i - 1] && strcmp(st->tools[t], tool) == 0)
+		if (t >= 0 && asset_ids[i] == asset_ids[i - 1] && strcmp(st->tools[t], tool) == 0)
 			continue;
 		if (t < 0 || strcmp(st->tools[t], tool) != 0)
 		{
@@ -999,6 +1052,7 @@ flush_batch(IngestState *st)
 	{
 		MemoryContext old;
 		int64	   *asset_ids;
+		bool	   *on_new;
 		pg_uuid_t **fps;
 		int		   *known;
 		int		   *fresh;
@@ -1019,7 +1073,8 @@ flush_batch(IngestState *st)
 
 		/* 1. assets */
 		asset_ids = palloc(sizeof(int64) * n);
-		batch_assets(st, n, asset_ids);
+		on_new = palloc(sizeof(bool) * n);
+		batch_assets(st, n, asset_ids, on_new);
 
 		/* fingerprints, as the trigger computes them */
 		fps = palloc(sizeof(pg_uuid_t *) * n);
@@ -1033,7 +1088,7 @@ flush_batch(IngestState *st)
 				CHECK_FOR_INTERRUPTS();
 		}
 		if (st->full_scan)
-			remember_scope(st, n, asset_ids, st->cols[C_TOOL]);
+			remember_scope(st, n, asset_ids, on_new, st->cols[C_TOOL]);
 
 		/*
 		 * 2. which findings are known exposures (one update each, from the
@@ -1042,7 +1097,7 @@ flush_batch(IngestState *st)
 		known = palloc(sizeof(int) * n);
 		known_ids = palloc(sizeof(int64) * n);
 		fresh = palloc(sizeof(int) * n);
-		split_known(st, n, fps, known, &nknown, known_ids, fresh, &nfresh);
+		split_known(st, n, fps, on_new, known, &nknown, known_ids, fresh, &nfresh);
 		st->matched += nknown;
 
 		/* 3a. re-detections, set-based, through the same merge as the trigger's */
@@ -1051,17 +1106,35 @@ flush_batch(IngestState *st)
 								nknown, st, ucols, lengthof(ucols));
 
 		/*
-		 * 3b. new problems; the trigger merges repeats within the report,
-		 * and ON CONFLICT what a concurrent ingest inserted meanwhile
+		 * 3b. new problems; the trigger merges repeats within the report.
+		 * Those on assets that existed go through ON CONFLICT, which merges
+		 * what a concurrent ingest inserted meanwhile; those on assets the
+		 * call created cannot meet one (INSERT_NEW_SQL).  A fingerprint
+		 * hashes its asset, so a problem's repeats are all in one of the
+		 * two, in report order.
 		 */
 		if (nfresh > 0)
 		{
 			int64	   *fresh_assets = palloc(sizeof(int64) * nfresh);
+			int		   *idx = palloc(sizeof(int) * nfresh);
+			int			nold = 0;
+			int			nnew = 0;
 
 			for (int k = 0; k < nfresh; k++)
-				fresh_assets[k] = asset_ids[fresh[k]];
-			st->inserted += exec_batched(INSERT_SQL, &st->insert_plan, fresh_assets,
-										 fresh, nfresh, st, cols, lengthof(cols));
+				if (!on_new[fresh[k]])
+					idx[nold++] = fresh[k];
+			for (int k = 0; k < nfresh; k++)
+				if (on_new[fresh[k]])
+					idx[nold + nnew++] = fresh[k];
+			for (int k = 0; k < nfresh; k++)
+				fresh_assets[k] = asset_ids[idx[k]];
+			if (nold > 0)
+				st->inserted += exec_batched(INSERT_SQL, &st->insert_plan, fresh_assets,
+											 idx, nold, st, cols, lengthof(cols));
+			if (nnew > 0)
+				st->inserted += exec_batched(INSERT_NEW_SQL, &st->insert_new_plan,
+											 fresh_assets + nold, idx + nold, nnew,
+											 st, cols, lengthof(cols));
 		}
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(st->flushcxt);
@@ -1073,7 +1146,9 @@ flush_batch(IngestState *st)
 /*
  * Step 4: open exposures of the scanned (asset, tool) pairs whose
  * fingerprint the report did not name lose the tool, and are fixed when no
- * source is left.  Returns how many were fixed.
+ * source is left.  Returns how many were fixed.  The pairs leave out the
+ * assets the call created, and so do the fingerprints: a report of new
+ * assets only has nothing to resolve.
  */
 static int64
 resolve_missing(IngestState *st)
@@ -1082,15 +1157,20 @@ resolve_missing(IngestState *st)
 	Datum		vals[4];
 	long		npairs = hash_get_num_entries(st->scope);
 	long		nfps = hash_get_num_entries(st->seen);
-	int64	   *ids = palloc(sizeof(int64) * Max(npairs, 1));
-	char	  **tools = palloc(sizeof(char *) * Max(npairs, 1));
-	pg_uuid_t **fps = palloc(sizeof(pg_uuid_t *) * Max(nfps, 1));
+	int64	   *ids;
+	char	  **tools;
+	pg_uuid_t **fps;
 	HASH_SEQ_STATUS hs;
 	ScopeKey   *sk;
-	pg_uuid_t  *fp;
+	SeenEntry  *se;
 	long		k = 0;
 	char		note[128];
 
+	if (npairs == 0)
+		return 0;
+	ids = palloc(sizeof(int64) * npairs);
+	tools = palloc(sizeof(char *) * npairs);
+	fps = palloc(sizeof(pg_uuid_t *) * Max(nfps, 1));
 	hash_seq_init(&hs, st->scope);
 	while ((sk = hash_seq_search(&hs)) != NULL)
 	{
@@ -1099,8 +1179,9 @@ resolve_missing(IngestState *st)
 	}
 	k = 0;
 	hash_seq_init(&hs, st->seen);
-	while ((fp = hash_seq_search(&hs)) != NULL)
-		fps[k++] = fp;
+	while ((se = hash_seq_search(&hs)) != NULL)
+		if (!se->on_new)
+			fps[k++] = &se->fp;
 
 	snprintf(note, sizeof(note), "not reported by a full %s scan",
 			 ctem_report_format_name(st->fmt));
@@ -1109,7 +1190,7 @@ resolve_missing(IngestState *st)
 	vals[0] = Int32GetDatum(st->tenant);
 	vals[1] = int8_array(ids, npairs);
 	vals[2] = text_array(tools, npairs, NULL);
-	vals[3] = uuid_array(fps, nfps);
+	vals[3] = uuid_array(fps, k);
 	exec_params(RESOLVE_SQL, 4, types, vals, SPI_OK_SELECT);
 	return first_int8(1);
 }
@@ -1189,7 +1270,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	st.assets = hash_create("ctem ingest assets", 256, &ctl,
 							HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	st.seen = ctem_hash_create("ctem ingest fingerprints", 256, sizeof(pg_uuid_t),
-							   sizeof(pg_uuid_t), HASH_BLOBS, st.cxt);
+							   sizeof(SeenEntry), HASH_BLOBS, st.cxt);
 	st.scope = ctem_hash_create("ctem ingest scope", 256, sizeof(ScopeKey), sizeof(ScopeKey),
 								HASH_BLOBS, st.cxt);
 	initStringInfo(&st.buf);
@@ -1225,7 +1306,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 		/* an empty full scan of one asset: everything that tool saw is gone */
 		char	   *tool = col_str(format_name);
 
-		remember_scope(&st, 1, &st.given_asset, &tool);
+		remember_scope(&st, 1, &st.given_asset, NULL, &tool);
 		resolved = resolve_missing(&st);
 	}
 	set_config_option("ctem.event_note", "", PGC_USERSET, PGC_S_SESSION,
