@@ -181,4 +181,21 @@ FROM ctem.ingest(E'{"template-id": "mix-a", "info": {"name": "A", "severity": "h
 SELECT a.natural_key, e.rule_id, e.sources, e.status, e.resolved_at IS NOT NULL AS resolved
 FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
 WHERE a.natural_key LIKE '%.mix.example' ORDER BY 1, 2;
+-- within one transaction: an asset an earlier statement of the transaction
+-- created (here ctem.ensure_asset, then an earlier ingest) is not one this
+-- call created, so a full scan resolves on it
+BEGIN;
+SELECT ctem.ensure_asset('host', 'tx.mix.example') IS NOT NULL AS ensured;
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(E'{"template-id": "mix-a", "info": {"name": "A", "severity": "high"}, "host": "tx.mix.example", "matched-at": "https://tx.mix.example/a"}\n'
+                 '{"template-id": "mix-b", "info": {"name": "B", "severity": "low"}, "host": "tx.mix.example", "matched-at": "https://tx.mix.example/b"}', 'nuclei');
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(E'{"template-id": "mix-a", "info": {"name": "A", "severity": "high"}, "host": "tx.mix.example", "matched-at": "https://tx.mix.example/a"}\n'
+                 '{"template-id": "mix-c", "info": {"name": "C", "severity": "low"}, "host": "tx2.mix.example", "matched-at": "https://tx2.mix.example/c"}', 'nuclei');
+SELECT format, assets_created, findings, inserted, updated, reopened, resolved
+FROM ctem.ingest(E'{"template-id": "mix-d", "info": {"name": "D", "severity": "low"}, "host": "tx2.mix.example", "matched-at": "https://tx2.mix.example/d"}', 'nuclei');
+SELECT a.natural_key, e.rule_id, e.status
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE a.natural_key LIKE 'tx%.mix.example' ORDER BY 1, 2;
+ROLLBACK;
 DELETE FROM ctem.asset WHERE natural_key LIKE '%.mix.example';

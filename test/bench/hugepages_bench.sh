@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# test/bench/hugepages_bench.sh: what page faults cost ctem.ingest on this
+# machine.  Run as root:
+#   bash test/bench/hugepages_bench.sh [FINDINGS] [ROUNDS]
+#
+# The same FINDINGS-finding Trivy report (default 100000) goes through
+# ctem.ingest into an empty store, in a fresh backend, with the server's
+# memory in 4 kB pages (PostgreSQL's and Linux's defaults) and in 2 MB pages:
+# shared memory with huge_pages = on (vm.nr_hugepages is raised for the run
+# and put back after), and the backend's own large allocations (the report
+# text, the batches) as transparent huge pages through glibc's
+# glibc.malloc.hugetlb=1 tunable.  ROUNDS rounds (default 5), each restarting
+# the server under both settings in turn, so that both meet the same drift
+# of the machine; medians and their ratio are printed, with the page faults
+# of each run and the time of reading the report text alone.
+#
+# Why: on a virtual machine the first touch of a 4 kB page can cost more
+# than the work done on it (ingest_bench.sh prints the faults of each side);
+# this shows how much of ctem.ingest's time that is here.  Nothing in ctem
+# depends on the setting: it is the server's configuration
+# (https://www.postgresql.org/docs/15/kernel-resources.html#LINUX-HUGE-PAGES).
+set -eu
+. "$(dirname "$0")/lib_bench.sh"
+N=${1:-100000}
+ROUNDS=${2:-5}
+BASE_OPTS=$CTEM_PG_OPTS
+unset GLIBC_TUNABLES
+
+thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo "[never]")
+case $thp in
+*"[never]"*) echo "transparent huge pages are off (/sys/kernel/mm/transparent_hugepage/enabled)" >&2; exit 1 ;;
+esac
+old_pages=$(cat /proc/sys/vm/nr_hugepages)
+
+bench_setup
+trap 'ctem_stop "$BENCH_DIR"; rm -rf "$BENCH_DIR"; echo "$old_pages" > /proc/sys/vm/nr_hugepages' EXIT
+W=$BENCH_DIR/work
+mkdir -p "$W"
+python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
+chown -R postgres: "$W"
+SIZE=$(stat -c %s "$W/report.json")
+bench_report_setup "$W/report.json"
+
+# shared memory in 2 MB pages: the server says how many it needs
+ctem_stop "$BENCH_DIR"
+need=$(runuser -u postgres -- "$PGBIN/postgres" -D "$BENCH_DIR/data" $BASE_OPTS \
+	-C shared_memory_size_in_huge_pages 2>/dev/null)
+if ! echo $((need + 16)) > /proc/sys/vm/nr_hugepages ||
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -lt "$need" ]; then
+	echo "could not reserve $need huge pages (vm.nr_hugepages is $(cat /proc/sys/vm/nr_hugepages))" >&2
+	exit 1
+fi
+
+# start ARM: "small" (4 kB pages) or "huge"
+arm_start() {
+	ctem_stop "$BENCH_DIR"
+	if [ "$1" = huge ]; then
+		GLIBC_TUNABLES=glibc.malloc.hugetlb=1 CTEM_PG_OPTS="$BASE_OPTS -c huge_pages=on" \
+			ctem_start "$BENCH_DIR"
+	else
+		CTEM_PG_OPTS="$BASE_OPTS -c huge_pages=off" ctem_start "$BENCH_DIR"
+	fi
+}
+
+echo "== ctem.ingest of a $N-finding Trivy report ($((SIZE / 1024)) kB), $ROUNDS rounds"
+printf "%-6s %-6s %12s %10s %14s %10s\n" round pages "ingest ms" faults "read-only ms" faults
+for r in $(seq "$ROUNDS"); do
+	for arm in small huge; do
+		arm_start $arm
+		read -r rm rp <<<"$(bench_faults "" "SELECT octet_length(doc) FROM report")"
+		read -r im ip <<<"$(bench_faults "SELECT reset_store(); CHECKPOINT;" \
+			"SELECT findings FROM report, ctem.ingest(doc, 'trivy')")"
+		printf "%-6s %-6s %12.1f %10d %14.1f %10d\n" "$r" $arm "$im" "$ip" "$rm" "$rp"
+	done
+done | tee "$W/runs.txt"
+check=$(bench_sql -At -c "SELECT count(*) FROM ctem.exposure")
+awk -v n="$N" -v check="$check" '
+	function median(a, k,    i, j, t) {
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	$2 == "small" { s[++ns] = $3; sr[ns] = $5 }
+	$2 == "huge"  { h[++nh] = $3; hr[nh] = $5 }
+	END {
+		ms = median(s, ns); mh = median(h, nh); rs = median(sr, ns); rh = median(hr, nh)
+		printf "exposures written by the last run: %d\n", check
+		printf "%-34s %9.1f ms  %7.0f findings/s  (report read alone %.1f ms)\n", "4 kB pages, median", ms, n / (ms / 1000), rs
+		printf "%-34s %9.1f ms  %7.0f findings/s  (report read alone %.1f ms)\n", "2 MB pages, median", mh, n / (mh / 1000), rh
+		printf "ctem.ingest with 2 MB pages takes %.2fx the time with 4 kB pages\n", mh / ms
+	}' "$W/runs.txt"
