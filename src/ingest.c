@@ -656,9 +656,10 @@ first_int8(int col)
  * The statements below take their rows from the arrays unnested in a select
  * list (a ProjectSet), not in FROM: a function scan would first copy every
  * row into a tuplestore, spilled to a temporary file past work_mem; the
- * select list streams them, in array order.  INSERT_SQL keeps that order
- * (nothing in its plan sorts or joins), so the first finding of a problem
- * the report names twice is inserted and the later ones merge into it.
+ * select list streams them, in array order.  INSERT_SQL and INSERT_NEW_SQL
+ * keep that order (nothing in their plans sorts or joins), so the first
+ * finding of a problem the report names twice is inserted and the later
+ * ones merge into it.
  */
 
 /* re-detection of known exposures: the same SET as the trigger's merge */
@@ -711,7 +712,11 @@ first_int8(int col)
  * it cannot see, so nothing but this call can have inserted a fingerprint
  * of one (a fingerprint hashes its asset id).  The speculative insertion of
  * ON CONFLICT (an extra probe of the fingerprint index and a lock per row)
- * is not needed; the trigger still merges the report's own repeats.
+ * is not needed; the trigger still merges the report's own repeats.  This
+ * holds while the trigger runs: a writer with triggers off (replica mode,
+ * a restore) that inserts a fingerprint of the new asset first makes this
+ * INSERT fail on the unique index (the call then leaves nothing behind)
+ * instead of merging into it.
  */
 #define INSERT_NEW_SQL \
 	"WITH ins AS (" INSERT_ROWS_SQL "RETURNING 1) SELECT pg_catalog.count(*) FROM ins"
