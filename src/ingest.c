@@ -96,7 +96,7 @@ typedef struct IngestState
 	int			n;				/* findings in the batch (at most INGEST_FLUSH) */
 	long		total;			/* findings of the report so far */
 	char	  **cols[NCOLS];	/* cols[c][i], made by col_dup(); NULL = SQL
-								 * NULL; cols[C_DETAILS] is unused */
+								 * NULL; cols[C_DETAILS] is NULL: details[] */
 	Jsonb	  **details;		/* details[i], never NULL */
 	int64		given_asset;	/* asset_id argument, 0 if none */
 	long		no_asset;		/* findings that name no asset */
@@ -398,7 +398,6 @@ collect_finding(void *arg, const CtemFinding *f)
 	st->cols[C_FIXED_VERSION][i] = col_nonempty(f->fixed_version);
 	st->cols[C_TOOL][i] = col_str(f->tool);
 	st->cols[C_STATUS][i] = col_str(f->suppressed ? "false_positive" : "open");
-	st->cols[C_DETAILS][i] = NULL;
 	st->details[i] = finding_details(st, f, cvss_invalid, st->given_asset != 0);
 
 	MemoryContextSwitchTo(old);
@@ -1258,7 +1257,8 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	st.fmt = fmt;
 	oldcxt = MemoryContextSwitchTo(st.cxt);
 	for (int c = 0; c < NCOLS; c++)
-		st.cols[c] = palloc(sizeof(char *) * INGEST_FLUSH);
+		if (c != C_DETAILS)
+			st.cols[c] = palloc(sizeof(char *) * INGEST_FLUSH);
 	st.details = palloc(sizeof(Jsonb *) * INGEST_FLUSH);
 	st.batch = AllocSetContextCreate(st.cxt, "ctem ingest batch",
 									 ALLOCSET_DEFAULT_SIZES);
