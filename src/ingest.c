@@ -109,8 +109,8 @@ typedef struct IngestState
 	bool		started;		/* ingest_start() ran */
 	bool		share_created;
 	HTAB	   *assets;			/* "kind/key" -> asset id, every asset named */
-	HTAB	   *seen;			/* every fingerprint named, SeenEntry (step 2;
-								 * step 4) */
+	HTAB	   *seen;			/* every fingerprint named on an asset that
+								 * existed before the call (steps 2 and 4) */
 	HTAB	   *scope;			/* (asset id, tool) pairs named, for step 4 */
 	char	  **tools;			/* distinct tools named, scope's tool numbers */
 	int			ntools;
@@ -124,13 +124,6 @@ typedef struct IngestState
 	int64		reopened;
 	int64		inserted;
 } IngestState;
-
-/* an entry of IngestState.seen */
-typedef struct SeenEntry
-{
-	pg_uuid_t	fp;
-	bool		on_new;			/* on an asset the call created */
-} SeenEntry;
 
 /*
  * A collected value is a C string that is also the data of a text datum:
@@ -737,21 +730,21 @@ first_int8(int col)
 	"SELECT pg_catalog.count(*) FILTER (WHERE gone.status OPERATOR(pg_catalog.=) 'fixed') FROM gone"
 
 /*
- * Split the n findings of the batch, whose fingerprints are fps[]: a
- * finding whose fingerprint the report named before is new (the insert
- * path merges it, so its tool and aliases are not lost), and so is one on
- * an asset the call created (on_new[]: no exposure can exist there); any
- * other is a known exposure if PRESTATE_SQL (run here for those only) finds
- * it, with its id, and new otherwise.  Counts the known exposures that are
- * fixed and will be reopened.  Order is kept: known[] and fresh[] are
- * ascending.
+ * Split the n findings of the batch, whose fingerprints are fps[]: one on
+ * an asset the call created (on_new[]; its fps[i] is NULL) is new, as no
+ * exposure can exist there, and so is one whose fingerprint the report
+ * named before (the insert path merges it, so its tool and aliases are not
+ * lost); any other is a known exposure if PRESTATE_SQL (run here for those
+ * only) finds it, with its id, and new otherwise.  Counts the known
+ * exposures that are fixed and will be reopened.  Order is kept: known[]
+ * and fresh[] are ascending.
  */
 static void
 split_known(IngestState *st, int n, pg_uuid_t **fps, const bool *on_new,
 			int *known, int *nknown, int64 *known_ids, int *fresh, int *nfresh)
 {
 	HTAB	   *map = NULL;
-	bool	   *repeat = palloc(sizeof(bool) * n);
+	bool	   *lookup = palloc(sizeof(bool) * n);
 	pg_uuid_t **firsts = palloc(sizeof(pg_uuid_t *) * n);
 	int			nfirst = 0;
 	typedef struct KnownEntry
@@ -763,14 +756,15 @@ split_known(IngestState *st, int n, pg_uuid_t **fps, const bool *on_new,
 	for (int i = 0; i < n; i++)
 	{
 		bool		found;
-		SeenEntry  *e = hash_search(st->seen, fps[i], HASH_ENTER, &found);
 
-		repeat[i] = found;
+		lookup[i] = false;
+		if (on_new[i])
+			continue;
+		(void) hash_search(st->seen, fps[i], HASH_ENTER, &found);
 		if (!found)
 		{
-			e->on_new = on_new[i];
-			if (!on_new[i])
-				firsts[nfirst++] = fps[i];
+			lookup[i] = true;
+			firsts[nfirst++] = fps[i];
 		}
 	}
 	if (nfirst > 0)
@@ -802,7 +796,7 @@ split_known(IngestState *st, int n, pg_uuid_t **fps, const bool *on_new,
 	*nfresh = 0;
 	for (int i = 0; i < n; i++)
 	{
-		KnownEntry *e = (repeat[i] || on_new[i] || map == NULL) ? NULL :
+		KnownEntry *e = (!lookup[i] || map == NULL) ? NULL :
 			hash_search(map, fps[i], HASH_FIND, NULL);
 
 		if (e == NULL)
@@ -1080,10 +1074,15 @@ flush_batch(IngestState *st)
 		on_new = palloc(sizeof(bool) * n);
 		batch_assets(st, n, asset_ids, on_new);
 
-		/* fingerprints, as the trigger computes them */
-		fps = palloc(sizeof(pg_uuid_t *) * n);
+		/*
+		 * fingerprints, as the trigger computes them, of the findings on
+		 * assets that existed (the others need none: see split_known)
+		 */
+		fps = palloc0(sizeof(pg_uuid_t *) * n);
 		for (int i = 0; i < n; i++)
 		{
+			if (on_new[i])
+				continue;
 			fps[i] = ctem_fingerprint(asset_ids[i], st->cols[C_KIND][i],
 									  ctem_canonical_rule_id_text(COL_TEXT(st->cols[C_RULE_ID][i])),
 									  st->cols[C_COMPONENT][i] ? COL_TEXT(st->cols[C_COMPONENT][i]) : NULL,
@@ -1124,14 +1123,21 @@ flush_batch(IngestState *st)
 			int			nold = 0;
 			int			nnew = 0;
 
-			for (int k = 0; k < nfresh; k++)
-				if (!on_new[fresh[k]])
-					idx[nold++] = fresh[k];
-			for (int k = 0; k < nfresh; k++)
-				if (on_new[fresh[k]])
-					idx[nold + nnew++] = fresh[k];
-			for (int k = 0; k < nfresh; k++)
-				fresh_assets[k] = asset_ids[idx[k]];
+			/* old first, then new, each in report order */
+			for (int pass = 0; pass < 2; pass++)
+				for (int k = 0; k < nfresh; k++)
+				{
+					int			i = fresh[k];
+
+					if (on_new[i] != (pass == 1))
+						continue;
+					fresh_assets[nold + nnew] = asset_ids[i];
+					idx[nold + nnew] = i;
+					if (pass == 0)
+						nold++;
+					else
+						nnew++;
+				}
 			if (nold > 0)
 				st->inserted += exec_batched(INSERT_SQL, &st->insert_plan, fresh_assets,
 											 idx, nold, st, cols, lengthof(cols));
@@ -1150,8 +1156,8 @@ flush_batch(IngestState *st)
 /*
  * Step 4: open exposures of the scanned (asset, tool) pairs whose
  * fingerprint the report did not name lose the tool, and are fixed when no
- * source is left.  Returns how many were fixed.  The pairs leave out the
- * assets the call created, and so do the fingerprints: a report of new
+ * source is left.  Returns how many were fixed.  The pairs and the
+ * fingerprints leave out the assets the call created: a report of new
  * assets only has nothing to resolve.
  */
 static int64
@@ -1166,7 +1172,7 @@ resolve_missing(IngestState *st)
 	pg_uuid_t **fps;
 	HASH_SEQ_STATUS hs;
 	ScopeKey   *sk;
-	SeenEntry  *se;
+	pg_uuid_t  *fp;
 	long		k = 0;
 	char		note[128];
 
@@ -1183,9 +1189,8 @@ resolve_missing(IngestState *st)
 	}
 	k = 0;
 	hash_seq_init(&hs, st->seen);
-	while ((se = hash_seq_search(&hs)) != NULL)
-		if (!se->on_new)
-			fps[k++] = &se->fp;
+	while ((fp = hash_seq_search(&hs)) != NULL)
+		fps[k++] = fp;
 
 	snprintf(note, sizeof(note), "not reported by a full %s scan",
 			 ctem_report_format_name(st->fmt));
@@ -1194,7 +1199,7 @@ resolve_missing(IngestState *st)
 	vals[0] = Int32GetDatum(st->tenant);
 	vals[1] = int8_array(ids, npairs);
 	vals[2] = text_array(tools, npairs, NULL);
-	vals[3] = uuid_array(fps, k);
+	vals[3] = uuid_array(fps, nfps);
 	exec_params(RESOLVE_SQL, 4, types, vals, SPI_OK_SELECT);
 	return first_int8(1);
 }
@@ -1275,7 +1280,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	st.assets = hash_create("ctem ingest assets", 256, &ctl,
 							HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	st.seen = ctem_hash_create("ctem ingest fingerprints", 256, sizeof(pg_uuid_t),
-							   sizeof(SeenEntry), HASH_BLOBS, st.cxt);
+							   sizeof(pg_uuid_t), HASH_BLOBS, st.cxt);
 	st.scope = ctem_hash_create("ctem ingest scope", 256, sizeof(ScopeKey), sizeof(ScopeKey),
 								HASH_BLOBS, st.cxt);
 	initStringInfo(&st.buf);

@@ -538,11 +538,11 @@ score_cache_create(MemoryContext parent, Relation rel)
 																   ObjectIdGetDatum(prio_type)));
 
 	c->assets = ctem_hash_create("ctem score assets", 64, sizeof(int64) * 2,
-						   sizeof(AssetCtx), HASH_BLOBS, cxt);
+								 sizeof(AssetCtx), HASH_BLOBS, cxt);
 	c->intel = ctem_hash_create("ctem score intel", 256, sizeof(((IntelCtx *) 0)->cve),
-						  sizeof(IntelCtx), HASH_STRINGS, cxt);
+								sizeof(IntelCtx), HASH_STRINGS, cxt);
 	c->explains = ctem_hash_create("ctem score explains", 256, sizeof(ExplainKey),
-							 sizeof(ExplainEntry), HASH_BLOBS, cxt);
+								   sizeof(ExplainEntry), HASH_BLOBS, cxt);
 	c->assets_complete_tenant = 0;
 	c->intel_bulk_after = bulk_after("vuln_intel", RelationGetNamespace(rel));
 	c->asset_bulk_after = bulk_after("asset", RelationGetNamespace(rel));
