@@ -98,6 +98,13 @@ typedef struct IngestState
 	char	  **cols[NCOLS];	/* cols[c][i], made by col_dup(); NULL = SQL
 								 * NULL; cols[C_DETAILS] is NULL: details[] */
 	Jsonb	  **details;		/* details[i], never NULL */
+	struct ValueBlock *vfirst;	/* the batch's values: see value_alloc() */
+	struct ValueBlock *vcur;
+	struct
+	{
+		char	   *data;
+		Size		size;
+	}			abuf[2 + NCOLS];	/* array parameters: see array_buffer() */
 	int64		given_asset;	/* asset_id argument, 0 if none */
 	long		no_asset;		/* findings that name no asset */
 	StringInfoData buf;
@@ -126,142 +133,263 @@ typedef struct IngestState
 } IngestState;
 
 /*
+ * The batch's values (collected strings, details) are bump-allocated in
+ * blocks of VALUE_BLOCK_SIZE that are kept for the whole call and rewound
+ * after each batch (value_rewind()), so that each batch writes into the
+ * pages the previous one used.  In a memory context they were freed on
+ * reset, malloc returned the larger blocks to the kernel, and the next
+ * batch faulted them in again page by page, which on a virtual machine
+ * costs more than the work done on them.  A value over an eighth of a block
+ * goes into st->batch, reset after each batch.
+ */
+#define VALUE_BLOCK_SIZE ((Size) 1 << 20)
+
+typedef struct ValueBlock
+{
+	struct ValueBlock *next;
+	Size		used;
+	char		data[FLEXIBLE_ARRAY_MEMBER];	/* VALUE_BLOCK_SIZE bytes */
+} ValueBlock;
+
+static void *
+value_alloc(IngestState *st, Size n)
+{
+	ValueBlock *b = st->vcur;
+	char	   *p;
+
+	n = MAXALIGN(n);
+	if (n > VALUE_BLOCK_SIZE / 8)
+		return MemoryContextAlloc(st->batch, n);
+	if (b == NULL || VALUE_BLOCK_SIZE - b->used < n)
+	{
+		ValueBlock *next = b != NULL ? b->next : st->vfirst;
+
+		if (next == NULL)
+		{
+			next = MemoryContextAlloc(st->cxt, offsetof(ValueBlock, data) + VALUE_BLOCK_SIZE);
+			next->next = NULL;
+			if (b != NULL)
+				b->next = next;
+			else
+				st->vfirst = next;
+		}
+		next->used = 0;
+		st->vcur = b = next;
+	}
+	p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+/* the next batch's values start again at the first block */
+static void
+value_rewind(IngestState *st)
+{
+	st->vcur = NULL;
+}
+
+/*
  * A collected value is a C string that is also the data of a text datum:
- * col_dup() puts a varlena header before it (and a NUL after it), so the
+ * col_fill() puts a varlena header before it (and a NUL after it), so the
  * statements' text[] arrays take it as it is (COL_TEXT), without strlen or
  * copy, while C code reads it as a string.  Every value in cols[] is made
- * here.
+ * here: col_dup() and the two below in the batch's values, col_keep() in
+ * the current memory context for a value kept past the batch.
  */
 static char *
-col_dup(const char *s, size_t len)
+col_fill(char *p, const char *s, size_t len)
 {
-	char	   *p = palloc(VARHDRSZ + len + 1);
-
 	SET_VARSIZE(p, VARHDRSZ + len);
 	memcpy(p + VARHDRSZ, s, len);
 	p[VARHDRSZ + len] = '\0';
 	return p + VARHDRSZ;
 }
 
+static char *
+col_dup(IngestState *st, const char *s, size_t len)
+{
+	return col_fill(value_alloc(st, VARHDRSZ + len + 1), s, len);
+}
+
+static char *
+col_keep(const char *s)
+{
+	size_t		len = strlen(s);
+
+	return col_fill(palloc(VARHDRSZ + len + 1), s, len);
+}
+
 #define COL_TEXT(s) ((text *) ((s) - VARHDRSZ))
 
 /* s as a collected value; NULL stays NULL */
 static char *
-col_str(const char *s)
+col_str(IngestState *st, const char *s)
 {
-	return s == NULL ? NULL : col_dup(s, strlen(s));
+	return s == NULL ? NULL : col_dup(st, s, strlen(s));
 }
 
 /* s as a collected value; NULL or empty is NULL */
 static char *
-col_nonempty(const char *s)
+col_nonempty(IngestState *st, const char *s)
 {
-	return (s == NULL || s[0] == '\0') ? NULL : col_dup(s, strlen(s));
+	return (s == NULL || s[0] == '\0') ? NULL : col_dup(st, s, strlen(s));
+}
+
+/*
+ * details: what the report says beyond the columns, as a jsonb object built
+ * here rather than written as JSON text for jsonb_in to parse again, and
+ * without pushJsonbValue() token by token: the pairs are collected, put in
+ * jsonb's key order (shorter keys first, then bytewise; no key is added
+ * twice) and converted by JsonbValueToJsonb(), as pushJsonbValue() ends.
+ */
+#define DETAILS_MAX_PAIRS 20
+
+typedef struct DetailsObj
+{
+	int			n;
+	JsonbPair	pairs[DETAILS_MAX_PAIRS];
+} DetailsObj;
+
+/* a new member key of d: its value to fill */
+static JsonbValue *
+det_member(DetailsObj *d, const char *key)
+{
+	JsonbPair  *p;
+
+	if (d->n >= DETAILS_MAX_PAIRS)
+		elog(ERROR, "ctem.ingest: too many members in details");
+	p = &d->pairs[d->n];
+	p->key.type = jbvString;
+	p->key.val.string.val = (char *) key;
+	p->key.val.string.len = strlen(key);
+	p->order = d->n++;
+	return &p->value;
 }
 
 static void
-jb_push_string(JsonbParseState **ps, JsonbIteratorToken tok, const char *str)
+det_string_value(JsonbValue *v, const char *str)
 {
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) str;
-	v.val.string.len = strlen(str);
-	(void) pushJsonbValue(ps, tok, &v);
+	v->type = jbvString;
+	v->val.string.val = (char *) str;
+	v->val.string.len = strlen(str);
 }
 
 static void
-jb_field(JsonbParseState **ps, const char *key, const char *value)
+det_field(DetailsObj *d, const char *key, const char *value)
 {
 	if (value == NULL || value[0] == '\0')
 		return;
-	jb_push_string(ps, WJB_KEY, key);
-	jb_push_string(ps, WJB_VALUE, value);
+	det_string_value(det_member(d, key), value);
 }
 
 /* a number as JSON would give it: %.6g through numeric_in */
 static void
-jb_number(JsonbParseState **ps, const char *key, double value)
+det_number(DetailsObj *d, const char *key, double value)
 {
 	char		num[64];
-	JsonbValue	v;
+	JsonbValue *v;
 
 	if (isnan(value) || isinf(value))
 		return;
 	snprintf(num, sizeof(num), "%.6g", value);
-	jb_push_string(ps, WJB_KEY, key);
-	v.type = jbvNumeric;
-	v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in,
-														CStringGetDatum(num),
-														ObjectIdGetDatum(InvalidOid),
-														Int32GetDatum(-1)));
-	(void) pushJsonbValue(ps, WJB_VALUE, &v);
+	v = det_member(d, key);
+	v->type = jbvNumeric;
+	v->val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+														 CStringGetDatum(num),
+														 ObjectIdGetDatum(InvalidOid),
+														 Int32GetDatum(-1)));
+}
+
+/* jsonb's order of object keys */
+static int
+det_key_cmp(const JsonbPair *a, const JsonbPair *b)
+{
+	int			la = a->key.val.string.len;
+	int			lb = b->key.val.string.len;
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return memcmp(a->key.val.string.val, b->key.val.string.val, la);
 }
 
 /*
- * details: what the report says beyond the columns, as a jsonb object,
- * built here rather than written as JSON text for jsonb_in to parse again.
- * The builder's scratch goes into st->scratch; the result is copied into
- * the current context.
+ * The details of finding f, built in st->scratch and copied into the
+ * batch's values.
  */
 static Jsonb *
 finding_details(IngestState *st, const CtemFinding *f, const char *cvss_invalid,
 				bool asset_overridden)
 {
 	MemoryContext old = MemoryContextSwitchTo(st->scratch);
-	JsonbParseState *ps = NULL;
-	JsonbValue *res;
+	DetailsObj	d;
+	JsonbValue	obj;
 	Jsonb	   *j;
 	Jsonb	   *copy;
 
-	(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
-	jb_field(&ps, "description", f->description);
-	jb_field(&ps, "message", f->message);
-	jb_field(&ps, "remediation", f->remediation);
-	jb_field(&ps, "url", f->url);
-	jb_field(&ps, "purl", f->purl);
-	jb_field(&ps, "published", f->published);
-	jb_field(&ps, "observed_at", f->observed_at);
-	jb_field(&ps, "scanner_status", f->status);
-	jb_field(&ps, "cvss_invalid", cvss_invalid);
-	jb_number(&ps, "cvss_score", f->cvss_score);
-	jb_number(&ps, "epss", f->epss);
-	jb_number(&ps, "epss_percentile", f->epss_percentile);
+	d.n = 0;
+	det_field(&d, "description", f->description);
+	det_field(&d, "message", f->message);
+	det_field(&d, "remediation", f->remediation);
+	det_field(&d, "url", f->url);
+	det_field(&d, "purl", f->purl);
+	det_field(&d, "published", f->published);
+	det_field(&d, "observed_at", f->observed_at);
+	det_field(&d, "scanner_status", f->status);
+	det_field(&d, "cvss_invalid", cvss_invalid);
+	det_number(&d, "cvss_score", f->cvss_score);
+	det_number(&d, "epss", f->epss);
+	det_number(&d, "epss_percentile", f->epss_percentile);
 	if (f->cwe != NULL && f->cwe[0] != '\0')
 	{
 		char	   *cwes = pstrdup(f->cwe);
 		char	   *save = NULL;
+		JsonbValue *arr = det_member(&d, "cwe");
+		int			max = 1;
 
-		jb_push_string(&ps, WJB_KEY, "cwe");
-		(void) pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
+		for (const char *c = cwes; *c; c++)
+			max += (*c == ',');
+		arr->type = jbvArray;
+		arr->val.array.rawScalar = false;
+		arr->val.array.nElems = 0;
+		arr->val.array.elems = palloc(sizeof(JsonbValue) * max);
 		for (char *tok = strtok_r(cwes, ",", &save); tok != NULL;
 			 tok = strtok_r(NULL, ",", &save))
 		{
 			while (*tok == ' ')
 				tok++;
 			if (*tok != '\0')
-				jb_push_string(&ps, WJB_ELEM, tok);
+				det_string_value(&arr->val.array.elems[arr->val.array.nElems++], tok);
 		}
-		(void) pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
 	}
 	if (f->suppressed)
 	{
-		JsonbValue	v;
+		JsonbValue *v = det_member(&d, "suppressed");
 
-		jb_push_string(&ps, WJB_KEY, "suppressed");
-		v.type = jbvBool;
-		v.val.boolean = true;
-		(void) pushJsonbValue(&ps, WJB_VALUE, &v);
+		v->type = jbvBool;
+		v->val.boolean = true;
 	}
 	if (asset_overridden && f->asset_key != NULL)
 	{
-		jb_field(&ps, "report_asset_kind", f->asset_kind);
-		jb_field(&ps, "report_asset", f->asset_key);
+		det_field(&d, "report_asset_kind", f->asset_kind);
+		det_field(&d, "report_asset", f->asset_key);
 	}
-	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
-	j = JsonbValueToJsonb(res);
+
+	/* insertion sort: a few pairs, mostly in order already */
+	for (int i = 1; i < d.n; i++)
+	{
+		JsonbPair	p = d.pairs[i];
+		int			k = i;
+
+		for (; k > 0 && det_key_cmp(&d.pairs[k - 1], &p) > 0; k--)
+			d.pairs[k] = d.pairs[k - 1];
+		d.pairs[k] = p;
+	}
+	obj.type = jbvObject;
+	obj.val.object.nPairs = d.n;
+	obj.val.object.pairs = d.pairs;
+	j = JsonbValueToJsonb(&obj);
 	MemoryContextSwitchTo(old);
-	copy = palloc(VARSIZE(j));
+	copy = value_alloc(st, VARSIZE(j));
 	memcpy(copy, j, VARSIZE(j));
 	MemoryContextReset(st->scratch);
 	return copy;
@@ -273,7 +401,7 @@ finding_details(IngestState *st, const CtemFinding *f, const char *cvss_invalid,
  * Maven package URL decides: "group:artifact".
  */
 static char *
-component_name(const CtemFinding *f)
+component_name(IngestState *st, const CtemFinding *f)
 {
 	if (f->purl != NULL && strncmp(f->purl, "pkg:maven/", 10) == 0)
 	{
@@ -290,12 +418,12 @@ component_name(const CtemFinding *f)
 			appendBinaryStringInfo(&buf, p, slash - p);
 			appendStringInfoChar(&buf, ':');
 			appendBinaryStringInfo(&buf, slash + 1, end - (slash + 1 - p));
-			name = col_dup(buf.data, buf.len);
+			name = col_dup(st, buf.data, buf.len);
 			pfree(buf.data);
 			return name;
 		}
 	}
-	return col_nonempty(f->component);
+	return col_nonempty(st, f->component);
 }
 
 static void flush_batch(IngestState *st);
@@ -338,11 +466,11 @@ collect_finding(void *arg, const CtemFinding *f)
 							   &is_ip);
 			if (key[0] == '\0')
 				st->no_asset++;
-			st->cols[C_ASSET_KEY][i] = col_str(key);
+			st->cols[C_ASSET_KEY][i] = col_str(st, key);
 			pfree(key);
 		}
-		st->cols[C_ASSET_KIND][i] = col_str(f->asset_kind);
-		st->cols[C_ASSET_NAME][i] = col_nonempty(f->asset_name);
+		st->cols[C_ASSET_KIND][i] = col_str(st, f->asset_kind);
+		st->cols[C_ASSET_NAME][i] = col_nonempty(st, f->asset_name);
 	}
 	else
 	{
@@ -351,8 +479,8 @@ collect_finding(void *arg, const CtemFinding *f)
 		st->cols[C_ASSET_NAME][i] = NULL;
 	}
 
-	st->cols[C_KIND][i] = col_str(f->kind);
-	st->cols[C_RULE_ID][i] = col_str(f->rule_id);
+	st->cols[C_KIND][i] = col_str(st, f->kind);
+	st->cols[C_RULE_ID][i] = col_str(st, f->rule_id);
 	if (f->naliases > 0)
 	{
 		resetStringInfo(&st->buf);
@@ -362,12 +490,12 @@ collect_finding(void *arg, const CtemFinding *f)
 				appendStringInfoChar(&st->buf, '\x1f');
 			appendStringInfoString(&st->buf, f->aliases[a]);
 		}
-		st->cols[C_ALIASES][i] = col_dup(st->buf.data, st->buf.len);
+		st->cols[C_ALIASES][i] = col_dup(st, st->buf.data, st->buf.len);
 	}
 	else
 		st->cols[C_ALIASES][i] = NULL;
-	st->cols[C_TITLE][i] = col_nonempty(f->title);
-	st->cols[C_SEVERITY][i] = col_str(f->severity);
+	st->cols[C_TITLE][i] = col_nonempty(st, f->title);
+	st->cols[C_SEVERITY][i] = col_str(st, f->severity);
 
 	/* a vector that does not parse is kept in details, never fatal */
 	if (f->cvss_vector != NULL && f->cvss_vector[0] != '\0')
@@ -379,18 +507,18 @@ collect_finding(void *arg, const CtemFinding *f)
 			char		vec[CTEM_CVSS_MAX_TEXT];
 
 			ctem_cvss_format(&c, vec, sizeof(vec));
-			cvss = col_str(vec);
+			cvss = col_str(st, vec);
 		}
 		else
 			cvss_invalid = f->cvss_vector;
 	}
 	st->cols[C_CVSS][i] = cvss;
-	st->cols[C_COMPONENT][i] = component_name(f);
-	st->cols[C_COMPONENT_VERSION][i] = col_nonempty(f->component_version);
-	st->cols[C_LOCATION][i] = col_nonempty(f->location);
-	st->cols[C_FIXED_VERSION][i] = col_nonempty(f->fixed_version);
-	st->cols[C_TOOL][i] = col_str(f->tool);
-	st->cols[C_STATUS][i] = col_str(f->suppressed ? "false_positive" : "open");
+	st->cols[C_COMPONENT][i] = component_name(st, f);
+	st->cols[C_COMPONENT_VERSION][i] = col_nonempty(st, f->component_version);
+	st->cols[C_LOCATION][i] = col_nonempty(st, f->location);
+	st->cols[C_FIXED_VERSION][i] = col_nonempty(st, f->fixed_version);
+	st->cols[C_TOOL][i] = col_str(st, f->tool);
+	st->cols[C_STATUS][i] = col_str(st, f->suppressed ? "false_positive" : "open");
 	st->details[i] = finding_details(st, f, cvss_invalid, st->given_asset != 0);
 
 	MemoryContextSwitchTo(old);
@@ -399,59 +527,160 @@ collect_finding(void *arg, const CtemFinding *f)
 	return 0;
 }
 
-/* a text[] datum from column c of the first n findings (or a subset) */
-static Datum
-text_array(char **vals, int n, const int *idx)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
-	int			dims[1];
-	int			lbs[1] = {1};
+/*
+ * The array parameters of the statements are built here rather than with
+ * construct_md_array(), into buffers kept for the whole call, one per
+ * parameter position (st->abuf[slot]; the arrays of one statement use
+ * distinct slots).  A batch's arrays are megabytes: made and freed for
+ * every statement, they went back to malloc, which returned them to the
+ * kernel, and the next statement's faulted them in again page by page (on
+ * a virtual machine a first touch of a page can cost more than the work
+ * done on it).  The layout is that of construct_md_array() for one
+ * dimension, padding zeroed.
+ */
+static void array_too_large(void) pg_attribute_noreturn();
 
+static void
+array_too_large(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("array size exceeds the maximum allowed (%d)", (int) MaxAllocSize),
+			 errhint("Split the report into smaller ones.")));
+}
+
+static char *
+array_buffer(IngestState *st, int slot, Size len)
+{
+	Assert(slot >= 0 && slot < lengthof(st->abuf));
+	if (!AllocSizeIsValid(len))
+		array_too_large();
+	if (st->abuf[slot].size < len)
+	{
+		Size		size = Min(Max(len, st->abuf[slot].size * 2), MaxAllocSize);
+
+		if (st->abuf[slot].data != NULL)
+			pfree(st->abuf[slot].data);
+		st->abuf[slot].data = MemoryContextAlloc(st->cxt, size);
+		st->abuf[slot].size = size;
+	}
+	return st->abuf[slot].data;
+}
+
+/* the header of a one-dimensional array of n elements in buffer slot */
+static ArrayType *
+array_start(IngestState *st, int slot, Oid elemtype, int n, bool hasnull, Size nbytes)
+{
+	Size		hdr = hasnull ? ARR_OVERHEAD_WITHNULLS(1, n) : ARR_OVERHEAD_NONULLS(1);
+	ArrayType  *a;
+
+	if (nbytes > MaxAllocSize - hdr)
+		array_too_large();
+	a = (ArrayType *) array_buffer(st, slot, hdr + nbytes);
+	memset(a, 0, hdr);
+	SET_VARSIZE(a, hdr + nbytes);
+	a->ndim = 1;
+	a->dataoffset = hasnull ? (int32) hdr : 0;
+	a->elemtype = elemtype;
+	ARR_DIMS(a)[0] = n;
+	ARR_LBOUND(a)[0] = 1;
+	return a;
+}
+
+/*
+ * An array of varlena elements (typalign 'i': text, jsonb) in buffer slot:
+ * element k is vals[idx[k]] (vals[k] without idx), at hdroff bytes past its
+ * varlena header (VARHDRSZ for a collected value, 0 for a Jsonb); NULL is
+ * SQL NULL.  The values are plain (made by this file, never toasted).
+ */
+static Datum
+varlena_array(IngestState *st, int slot, Oid elemtype, void *const *vals,
+			  Size hdroff, int n, const int *idx)
+{
+	Size		nbytes = 0;
+	bool		hasnull = false;
+	ArrayType  *a;
+	bits8	   *bitmap;
+	char	   *p;
+
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(elemtype));
 	for (int k = 0; k < n; k++)
 	{
 		char	   *v = vals[idx ? idx[k] : k];
 
-		nulls[k] = (v == NULL);
-		elems[k] = v ? PointerGetDatum(COL_TEXT(v)) : (Datum) 0;
+		if (v == NULL)
+			hasnull = true;
+		else
+		{
+			Assert(VARATT_IS_4B_U(v - hdroff));
+			nbytes += INTALIGN(VARSIZE(v - hdroff));
+			if (nbytes > MaxAllocSize)
+				array_too_large();
+		}
 	}
-	dims[0] = n;
-	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
-											  TEXTOID, -1, false, TYPALIGN_INT));
+	a = array_start(st, slot, elemtype, n, hasnull, nbytes);
+	bitmap = ARR_NULLBITMAP(a);
+	p = ARR_DATA_PTR(a);
+	for (int k = 0; k < n; k++)
+	{
+		char	   *v = vals[idx ? idx[k] : k];
+		Size		len;
+
+		if (v == NULL)
+			continue;
+		if (bitmap != NULL)
+			bitmap[k / 8] |= 1 << (k % 8);
+		len = VARSIZE(v - hdroff);
+		memcpy(p, v - hdroff, len);
+		memset(p + len, 0, INTALIGN(len) - len);
+		p += INTALIGN(len);
+	}
+	Assert(p == (char *) a + VARSIZE(a));
+	return PointerGetDatum(a);
 }
 
-/* a jsonb[] datum from the details of the first n findings (or a subset) */
+/* a text[] of collected values (a column of the batch, or a subset: idx) */
 static Datum
-jsonb_array(Jsonb **vals, int n, const int *idx)
+text_array(IngestState *st, int slot, char **vals, int n, const int *idx)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int k = 0; k < n; k++)
-		elems[k] = JsonbPGetDatum(vals[idx ? idx[k] : k]);
-	return PointerGetDatum(construct_array(elems, n, JSONBOID, -1, false,
-										   TYPALIGN_INT));
+	return varlena_array(st, slot, TEXTOID, (void *const *) vals, VARHDRSZ, n, idx);
 }
 
+/* a jsonb[] of the details of the batch's findings idx[] */
 static Datum
-int8_array(const int64 *vals, int n)
+jsonb_array(IngestState *st, int slot, Jsonb **vals, int n, const int *idx)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int k = 0; k < n; k++)
-		elems[k] = Int64GetDatum(vals[k]);
-	return PointerGetDatum(construct_array(elems, n, INT8OID, 8,
-										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return varlena_array(st, slot, JSONBOID, (void *const *) vals, 0, n, idx);
 }
 
+/* a bigint[] of vals[0 .. n - 1] */
 static Datum
-uuid_array(pg_uuid_t **vals, int n)
+int8_array(IngestState *st, int slot, const int64 *vals, int n)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	ArrayType  *a;
 
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(INT8OID));
+	a = array_start(st, slot, INT8OID, n, false, sizeof(int64) * (Size) n);
+	memcpy(ARR_DATA_PTR(a), vals, sizeof(int64) * (Size) n);
+	return PointerGetDatum(a);
+}
+
+/* a uuid[] of *vals[0 .. n - 1] */
+static Datum
+uuid_array(IngestState *st, int slot, pg_uuid_t **vals, int n)
+{
+	ArrayType  *a;
+	char	   *p;
+
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(UUIDOID));
+	a = array_start(st, slot, UUIDOID, n, false, (Size) UUID_LEN * n);
+	p = ARR_DATA_PTR(a);
 	for (int k = 0; k < n; k++)
-		elems[k] = UUIDPGetDatum(vals[k]);
-	return PointerGetDatum(construct_array(elems, n, UUIDOID, UUID_LEN,
-										   false, TYPALIGN_CHAR));
+		memcpy(p + (Size) UUID_LEN * k, vals[k]->data, UUID_LEN);
+	return PointerGetDatum(a);
 }
 
 /* a message without its final period, to continue the sentence */
@@ -572,7 +801,7 @@ exec_batched(const char *sql, SPIPlanPtr *planp, const int64 *ids, const int *id
 		types[1] = INT8ARRAYOID;
 		for (int c = 0; c < ncols; c++)
 			types[2 + c] = cols[c] == C_DETAILS ? JSONBARRAYOID : TEXTARRAYOID;
-		*planp = SPI_prepare(sql, 2 + ncols, types);
+		*planp = SPI_prepare_cursor(sql, 2 + ncols, types, CURSOR_OPT_GENERIC_PLAN);
 		if (*planp == NULL)
 			elog(ERROR, "ctem.ingest: could not prepare (%s): %s",
 				 SPI_result_code_string(SPI_result), sql);
@@ -586,11 +815,11 @@ exec_batched(const char *sql, SPIPlanPtr *planp, const int64 *ids, const int *id
 		int			rc;
 
 		vals[0] = Int32GetDatum(st->tenant);
-		vals[1] = int8_array(ids + b, m);
+		vals[1] = int8_array(st, 1, ids + b, m);
 		for (int c = 0; c < ncols; c++)
 			vals[2 + c] = cols[c] == C_DETAILS ?
-				jsonb_array(st->details, m, idx + b) :
-				text_array(st->cols[cols[c]], m, idx + b);
+				jsonb_array(st, 2 + c, st->details, m, idx + b) :
+				text_array(st, 2 + c, st->cols[cols[c]], m, idx + b);
 		MemoryContextSwitchTo(old);
 		rc = SPI_execute_plan(*planp, vals, NULL, false, 0);
 		if (rc != SPI_OK_SELECT)
@@ -773,7 +1002,7 @@ split_known(IngestState *st, int n, pg_uuid_t **fps, const bool *on_new,
 		Datum		vals[2];
 
 		vals[0] = Int32GetDatum(st->tenant);
-		vals[1] = uuid_array(firsts, nfirst);
+		vals[1] = uuid_array(st, 1, firsts, nfirst);
 		exec_params(PRESTATE_SQL, 2, types, vals, SPI_OK_SELECT);
 		map = ctem_hash_create("ctem ingest known", Max(SPI_processed, 16),
 							   sizeof(pg_uuid_t), sizeof(KnownEntry), HASH_BLOBS,
@@ -952,9 +1181,9 @@ batch_assets(IngestState *st, int n, int64 *asset_ids, bool *on_new)
 		Datum		vals[4];
 
 		vals[0] = Int32GetDatum(st->tenant);
-		vals[1] = text_array(st->cols[C_ASSET_KIND], nfirst, firsts);
-		vals[2] = text_array(st->cols[C_ASSET_KEY], nfirst, firsts);
-		vals[3] = text_array(st->cols[C_ASSET_NAME], nfirst, firsts);
+		vals[1] = text_array(st, 1, st->cols[C_ASSET_KIND], nfirst, firsts);
+		vals[2] = text_array(st, 2, st->cols[C_ASSET_KEY], nfirst, firsts);
+		vals[3] = text_array(st, 3, st->cols[C_ASSET_NAME], nfirst, firsts);
 		exec_params(UPSERT_ASSETS_SQL, 4, types, vals, SPI_OK_INSERT_RETURNING);
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
@@ -1025,7 +1254,7 @@ remember_scope(IngestState *st, int n, const int64 *asset_ids, const bool *on_ne
 
 				st->tools = st->tools == NULL ? palloc(sizeof(char *)) :
 					repalloc(st->tools, sizeof(char *) * (st->ntools + 1));
-				st->tools[st->ntools++] = col_str(tool);
+				st->tools[st->ntools++] = col_keep(tool);
 				MemoryContextSwitchTo(old);
 			}
 		}
@@ -1150,6 +1379,7 @@ flush_batch(IngestState *st)
 		MemoryContextReset(st->flushcxt);
 	}
 	MemoryContextReset(st->batch);
+	value_rewind(st);
 	st->n = 0;
 }
 
@@ -1197,9 +1427,9 @@ resolve_missing(IngestState *st)
 	set_config_option("ctem.event_note", note, PGC_USERSET, PGC_S_SESSION,
 					  GUC_ACTION_LOCAL, true, 0, false);
 	vals[0] = Int32GetDatum(st->tenant);
-	vals[1] = int8_array(ids, npairs);
-	vals[2] = text_array(tools, npairs, NULL);
-	vals[3] = uuid_array(fps, nfps);
+	vals[1] = int8_array(st, 1, ids, npairs);
+	vals[2] = text_array(st, 2, tools, npairs, NULL);
+	vals[3] = uuid_array(st, 3, fps, nfps);
 	exec_params(RESOLVE_SQL, 4, types, vals, SPI_OK_SELECT);
 	return first_int8(1);
 }
@@ -1314,7 +1544,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 			 st.fmt != CTEM_FMT_SARIF)
 	{
 		/* an empty full scan of one asset: everything that tool saw is gone */
-		char	   *tool = col_str(format_name);
+		char	   *tool = col_keep(format_name);
 
 		remember_scope(&st, 1, &st.given_asset, NULL, &tool);
 		resolved = resolve_missing(&st);
