@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# test/bench/hugepages_bench.sh: what page faults cost ctem.ingest on this
-# machine.  Run as root:
+# test/bench/hugepages_bench.sh: what page faults cost ctem.ingest (and the
+# ETL COPY) on this machine.  Run as root:
 #   bash test/bench/hugepages_bench.sh [FINDINGS] [ROUNDS]
+#   bash test/bench/hugepages_bench.sh copy [ROWS] [ROUNDS]
 #
 # The same FINDINGS-finding Trivy report (default 100000) goes through
 # ctem.ingest into an empty store, in a fresh backend, with the server's
@@ -14,6 +15,14 @@
 # of the machine; medians and their ratio are printed, with the page faults
 # of each run and the time of reading the report text alone.
 #
+# With copy: ROWS rows (default 1000000) are copied into ctem.exposure with
+# its triggers and into the same-shape table without them (ingest_bench.sh
+# section 2), each in a fresh backend, under both settings; the medians of
+# the two ratios (triggers / none) are printed.  A row of ctem.exposure is
+# about three times as wide once scored, so the COPY with triggers writes
+# three times the pages, and a fresh backend faults in each shared buffer
+# it touches.
+#
 # Why: on a virtual machine the first touch of a 4 kB page can cost more
 # than the work done on it (ingest_bench.sh prints the faults of each side);
 # this shows how much of ctem.ingest's time that is here.  Nothing in ctem
@@ -21,7 +30,14 @@
 # (https://www.postgresql.org/docs/15/kernel-resources.html#LINUX-HUGE-PAGES).
 set -eu
 . "$(dirname "$0")/lib_bench.sh"
-N=${1:-100000}
+WORK=ingest
+if [ "${1:-}" = copy ]; then
+	WORK=copy
+	shift
+	N=${1:-1000000}
+else
+	N=${1:-100000}
+fi
 ROUNDS=${2:-5}
 BASE_OPTS=$CTEM_PG_OPTS
 unset GLIBC_TUNABLES
@@ -36,10 +52,15 @@ bench_setup
 trap 'ctem_stop "$BENCH_DIR"; rm -rf "$BENCH_DIR"; echo "$old_pages" > /proc/sys/vm/nr_hugepages' EXIT
 W=$BENCH_DIR/work
 mkdir -p "$W"
-python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
-chown -R postgres: "$W"
-SIZE=$(stat -c %s "$W/report.json")
-bench_report_setup "$W/report.json"
+chown postgres: "$W"
+if [ "$WORK" = ingest ]; then
+	python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
+	chown -R postgres: "$W"
+	SIZE=$(stat -c %s "$W/report.json")
+	bench_report_setup "$W/report.json"
+else
+	bench_copy_setup 10000 "$N" "$W/rows.csv"
+fi
 
 # shared memory in 2 MB pages: the server says how many it needs
 ctem_stop "$BENCH_DIR"
@@ -61,6 +82,36 @@ arm_start() {
 		CTEM_PG_OPTS="$BASE_OPTS -c huge_pages=off" ctem_start "$BENCH_DIR"
 	fi
 }
+
+if [ "$WORK" = copy ]; then
+	echo "== COPY of $N rows into ctem.exposure (triggers) and the same-shape table (none), $ROUNDS rounds"
+	printf "%-6s %-6s %10s %10s %10s %10s %8s\n" round pages "none ms" faults "trig ms" faults ratio
+	for r in $(seq "$ROUNDS"); do
+		for arm in small huge; do
+			arm_start $arm
+			read -r pm pp <<<"$(bench_faults "TRUNCATE plain_exposure; CHECKPOINT;" \
+				"COPY plain_exposure ($COPY_COLS) FROM '$W/rows.csv' (FORMAT csv)")"
+			read -r tm tp <<<"$(bench_faults "TRUNCATE ctem.exposure RESTART IDENTITY CASCADE; CHECKPOINT;" \
+				"COPY ctem.exposure ($COPY_COLS) FROM '$W/rows.csv' (FORMAT csv)")"
+			printf "%-6s %-6s %10.1f %10d %10.1f %10d %8.3f\n" "$r" $arm "$pm" "$pp" "$tm" "$tp" \
+				"$(awk -v a="$tm" -v b="$pm" 'BEGIN {print a / b}')"
+		done
+	done | tee "$W/runs.txt"
+	check=$(bench_sql -At -c "SELECT count(*) FROM ctem.exposure WHERE priority IS NOT NULL")
+	[ "$check" = "$N" ] || { echo "the last COPY scored $check rows, not $N" >&2; exit 1; }
+	awk '
+		function median(a, k,    i, j, t) {
+			for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+		}
+		$2 == "small" { s[++ns] = $7; sp[ns] = $3; st[ns] = $5 }
+		$2 == "huge"  { h[++nh] = $7; hp[nh] = $3; ht[nh] = $5 }
+		END {
+			printf "4 kB pages: COPY with triggers / without, median %.3f (none %.1f ms, triggers %.1f ms)\n", median(s, ns), median(sp, ns), median(st, ns)
+			printf "2 MB pages: COPY with triggers / without, median %.3f (none %.1f ms, triggers %.1f ms)\n", median(h, nh), median(hp, nh), median(ht, nh)
+		}' "$W/runs.txt"
+	exit 0
+fi
 
 echo "== ctem.ingest of a $N-finding Trivy report ($((SIZE / 1024)) kB), $ROUNDS rounds"
 printf "%-6s %-6s %12s %10s %14s %10s\n" round pages "ingest ms" faults "read-only ms" faults
