@@ -105,6 +105,44 @@ WHERE a.natural_key = 'big.example.com';
 -- the same report again: re-detection only
 SELECT format, assets_created, findings, inserted, updated FROM ctem.ingest(:'big', 'trivy');
 
+-- the statements' array parameters (built by ingest.c itself) carry NULLs
+-- and values in every position: 40 findings on a new image, a fixed version
+-- on every third, a description on every other, CWEs on every fifth; then
+-- the same problems re-detected (the UPDATE's arrays) with fixed versions on
+-- every second, which the merge prefers
+CREATE FUNCTION pg_temp.arrays_report(m int, v text) RETURNS text LANGUAGE sql AS $$
+SELECT jsonb_build_object('SchemaVersion', 2, 'ArtifactName', 'arrays.example/app:1',
+  'ArtifactType', 'container_image', 'Results', jsonb_build_array(jsonb_build_object(
+    'Target', 'x', 'Class', 'os-pkgs', 'Type', 'debian', 'Vulnerabilities',
+    (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+              'VulnerabilityID', 'CVE-2024-' || (20000 + g), 'PkgName', 'a' || g,
+              'InstalledVersion', '1', 'Severity', 'LOW',
+              'FixedVersion', CASE WHEN g % m = 0 THEN v || g END,
+              'Description', CASE WHEN g % 2 = 1 THEN 'about ' || g END,
+              'PrimaryURL', 'https://example.com/' || g,
+              'CweIDs', CASE WHEN g % 5 = 0 THEN jsonb_build_array('CWE-' || g, 'CWE-1') END))
+              ORDER BY g)
+     FROM generate_series(0, 39) g))))::text
+$$;
+SELECT format, assets_created, findings, inserted, updated
+FROM ctem.ingest(pg_temp.arrays_report(3, '2.'), 'trivy');
+SELECT format, assets_created, findings, inserted, updated
+FROM ctem.ingest(pg_temp.arrays_report(2, '3.'), 'trivy');
+SELECT count(*) AS exposures,
+       count(*) FILTER (WHERE e.fixed_version IS NOT DISTINCT FROM
+                          CASE WHEN g % 2 = 0 THEN '3.' || g WHEN g % 3 = 0 THEN '2.' || g END)
+         AS fixed_version_ok,
+       count(*) FILTER (WHERE e.details = jsonb_strip_nulls(jsonb_build_object(
+                          'description', CASE WHEN g % 2 = 1 THEN 'about ' || g END,
+                          'url', 'https://example.com/' || g,
+                          'cwe', CASE WHEN g % 5 = 0 THEN jsonb_build_array('CWE-' || g, 'CWE-1') END)))
+         AS details_ok,
+       count(*) FILTER (WHERE e.component = 'a' || g AND e.sources = '{trivy}') AS columns_ok
+FROM ctem.exposure e
+JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id,
+     LATERAL (SELECT substr(e.rule_id, 10)::int - 20000 AS g) n
+WHERE a.natural_key = 'arrays.example/app:1';
+
 -- a report larger than one written batch (10000 findings, see ingest.c):
 -- 12000 nuclei findings on 2990 hosts, of which 990 are first named in the
 -- second batch, and the last 10 findings repeat the first 10.  With a
