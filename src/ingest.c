@@ -89,8 +89,10 @@ enum
 
 typedef struct IngestState
 {
-	MemoryContext cxt;			/* the whole call: the maps below, step 4 inputs */
-	MemoryContext batch;		/* the collected values of the current batch */
+	MemoryContext cxt;			/* the whole call: the maps below, step 4
+								 * inputs, the value blocks, abuf */
+	MemoryContext batch;		/* the batch's values over 128 kB, and what
+								 * collecting a finding allocates for a while */
 	MemoryContext flushcxt;		/* one flush's arrays and lookups */
 	MemoryContext scratch;		/* one finding's details while built */
 	int			n;				/* findings in the batch (at most INGEST_FLUSH) */
@@ -104,7 +106,8 @@ typedef struct IngestState
 	{
 		char	   *data;
 		Size		size;
-	}			abuf[2 + NCOLS];	/* array parameters: see array_buffer() */
+	}			abuf[2 + NCOLS];	/* array parameters: see array_buffer();
+									 * [2 + c] holds column c's */
 	int64		given_asset;	/* asset_id argument, 0 if none */
 	long		no_asset;		/* findings that name no asset */
 	StringInfoData buf;
@@ -242,7 +245,7 @@ col_nonempty(IngestState *st, const char *s)
  * jsonb's key order (shorter keys first, then bytewise; no key is added
  * twice) and converted by JsonbValueToJsonb(), as pushJsonbValue() ends.
  */
-#define DETAILS_MAX_PAIRS 20
+#define DETAILS_MAX_PAIRS 20		/* finding_details() adds at most 16 */
 
 typedef struct DetailsObj
 {
@@ -382,6 +385,7 @@ finding_details(IngestState *st, const CtemFinding *f, const char *cvss_invalid,
 
 		for (; k > 0 && det_key_cmp(&d.pairs[k - 1], &p) > 0; k--)
 			d.pairs[k] = d.pairs[k - 1];
+		Assert(k == 0 || det_key_cmp(&d.pairs[k - 1], &p) != 0);	/* no key twice */
 		d.pairs[k] = p;
 	}
 	obj.type = jbvObject;
@@ -557,10 +561,13 @@ array_buffer(IngestState *st, int slot, Size len)
 		array_too_large();
 	if (st->abuf[slot].size < len)
 	{
-		Size		size = Min(Max(len, st->abuf[slot].size * 2), MaxAllocSize);
+		/* a quarter more than asked: the next batch's may be a little larger */
+		Size		size = Min(len + len / 4, MaxAllocSize);
 
 		if (st->abuf[slot].data != NULL)
 			pfree(st->abuf[slot].data);
+		st->abuf[slot].data = NULL;
+		st->abuf[slot].size = 0;
 		st->abuf[slot].data = MemoryContextAlloc(st->cxt, size);
 		st->abuf[slot].size = size;
 	}
@@ -574,7 +581,7 @@ array_start(IngestState *st, int slot, Oid elemtype, int n, bool hasnull, Size n
 	Size		hdr = hasnull ? ARR_OVERHEAD_WITHNULLS(1, n) : ARR_OVERHEAD_NONULLS(1);
 	ArrayType  *a;
 
-	if (nbytes > MaxAllocSize - hdr)
+	if ((Size) n > MaxArraySize || nbytes > MaxAllocSize - hdr)
 		array_too_large();
 	a = (ArrayType *) array_buffer(st, slot, hdr + nbytes);
 	memset(a, 0, hdr);
@@ -781,10 +788,12 @@ static int64 first_int8(int col);
 
 /*
  * Run sql once per batch of at most INGEST_BATCH findings: $1 the tenant,
- * $2 ids[b..] (bigint[]), $3.. the text columns cols[] of findings idx[b..]
- * of the batch.  Small batches keep the arrays small and their memory
- * reused.  *planp is prepared on first use and kept for the call's other
- * flushes.  Returns the sum of the first column of the results.
+ * $2 ids[b..] (bigint[]), $3.. the columns cols[] (text[], jsonb[] for the
+ * details) of findings idx[b..] of the batch.  Small batches keep the arrays
+ * small.  *planp is prepared on first use, with a generic plan (a custom
+ * plan would copy every array into the plan as a constant), and kept for
+ * the call's other flushes.  Returns the sum of the first column of the
+ * results.
  */
 static int64
 exec_batched(const char *sql, SPIPlanPtr *planp, const int64 *ids, const int *idx,
@@ -792,7 +801,6 @@ exec_batched(const char *sql, SPIPlanPtr *planp, const int64 *ids, const int *id
 {
 	Oid			types[2 + NCOLS];
 	Datum		vals[2 + NCOLS];
-	MemoryContext bcxt;
 	int64		total = 0;
 
 	if (*planp == NULL)
@@ -806,31 +814,26 @@ exec_batched(const char *sql, SPIPlanPtr *planp, const int64 *ids, const int *id
 			elog(ERROR, "ctem.ingest: could not prepare (%s): %s",
 				 SPI_result_code_string(SPI_result), sql);
 	}
-	bcxt = AllocSetContextCreate(CurrentMemoryContext, "ctem ingest batch",
-								 ALLOCSET_DEFAULT_SIZES);
 	for (int b = 0; b < n; b += INGEST_BATCH)
 	{
 		int			m = Min(INGEST_BATCH, n - b);
-		MemoryContext old = MemoryContextSwitchTo(bcxt);
 		int			rc;
 
+		/* buffers by column, so that the statements share the large ones */
 		vals[0] = Int32GetDatum(st->tenant);
 		vals[1] = int8_array(st, 1, ids + b, m);
 		for (int c = 0; c < ncols; c++)
 			vals[2 + c] = cols[c] == C_DETAILS ?
-				jsonb_array(st, 2 + c, st->details, m, idx + b) :
-				text_array(st, 2 + c, st->cols[cols[c]], m, idx + b);
-		MemoryContextSwitchTo(old);
+				jsonb_array(st, 2 + cols[c], st->details, m, idx + b) :
+				text_array(st, 2 + cols[c], st->cols[cols[c]], m, idx + b);
 		rc = SPI_execute_plan(*planp, vals, NULL, false, 0);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "ctem.ingest: statement failed (%s): %s",
 				 SPI_result_code_string(rc), sql);
 		total += first_int8(1);
 		SPI_freetuptable(SPI_tuptable);
-		MemoryContextReset(bcxt);
 		CHECK_FOR_INTERRUPTS();
 	}
-	MemoryContextDelete(bcxt);
 	return total;
 }
 
