@@ -533,9 +533,10 @@ collect_finding(void *arg, const CtemFinding *f)
 
 /*
  * The array parameters of the statements are built here rather than with
- * construct_md_array(), into buffers kept for the whole call, one per
- * parameter position (st->abuf[slot]; the arrays of one statement use
- * distinct slots).  A batch's arrays are megabytes: made and freed for
+ * construct_md_array(), into buffers kept for the whole call
+ * (st->abuf[slot]: the batched statements use slot 1 for ids and 2 + c for
+ * column c, the other statements slots 1 to 3; the arrays of one statement
+ * use distinct slots).  A batch's arrays are megabytes: made and freed for
  * every statement, they went back to malloc, which returned them to the
  * kernel, and the next statement's faulted them in again page by page (on
  * a virtual machine a first touch of a page can cost more than the work
