@@ -224,6 +224,25 @@ col_keep(const char *s)
 
 #define COL_TEXT(s) ((text *) ((s) - VARHDRSZ))
 
+/*
+ * The natural key s (of an asset of kind) as a collected value, normalised
+ * as the asset trigger does it straight into the batch's values
+ */
+static char *
+col_asset_key(IngestState *st, const char *kind, const char *s)
+{
+	size_t		len = strlen(s);
+	size_t		outsize = Max(len + 1, CTEM_IP_TEXT_MAX);
+	char	   *p = value_alloc(st, VARHDRSZ + outsize);
+	bool		is_ip;
+	size_t		n = ctem_normalize_key(kind, s, len, p + VARHDRSZ, outsize, &is_ip);
+
+	Assert(n < outsize);
+	SET_VARSIZE(p, VARHDRSZ + n);
+	p[VARHDRSZ + n] = '\0';
+	return p + VARHDRSZ;
+}
+
 /* s as a collected value; NULL stays NULL */
 static char *
 col_str(IngestState *st, const char *s)
@@ -461,17 +480,11 @@ collect_finding(void *arg, const CtemFinding *f)
 		}
 		else
 		{
-			size_t		len = strlen(f->asset_key);
-			size_t		outsize = Max(len + 1, CTEM_IP_TEXT_MAX);
-			char	   *key = palloc(outsize);
-			bool		is_ip;
+			char	   *key = col_asset_key(st, f->asset_kind, f->asset_key);
 
-			ctem_normalize_key(f->asset_kind, f->asset_key, len, key, outsize,
-							   &is_ip);
 			if (key[0] == '\0')
 				st->no_asset++;
-			st->cols[C_ASSET_KEY][i] = col_str(st, key);
-			pfree(key);
+			st->cols[C_ASSET_KEY][i] = key;
 		}
 		st->cols[C_ASSET_KIND][i] = col_str(st, f->asset_kind);
 		st->cols[C_ASSET_NAME][i] = col_nonempty(st, f->asset_name);
