@@ -121,11 +121,7 @@ else
 fi
 
 # the ratio columns: 4th (ingest, redetect) or 5th-7th (copy)
-awk -v work="$WORK" '
-	function median(a, k,    i, j, t) {
-		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-		return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-	}
+awk -v work="$WORK" "$BENCH_AWK_MEDIAN"'
 	{
 		k++
 		if (work != "copy") { r[k] = $4 } else { r[k] = $5; op[k] = $6; np[k] = $7 }

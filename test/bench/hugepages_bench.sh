@@ -99,11 +99,7 @@ if [ "$WORK" = copy ]; then
 	done | tee "$W/runs.txt"
 	check=$(bench_sql -At -c "SELECT count(*) FROM ctem.exposure WHERE priority IS NOT NULL")
 	[ "$check" = "$N" ] || { echo "the last COPY scored $check rows, not $N" >&2; exit 1; }
-	awk '
-		function median(a, k,    i, j, t) {
-			for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-			return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-		}
+	awk "$BENCH_AWK_MEDIAN"'
 		$2 == "small" { s[++ns] = $7; sp[ns] = $3; st[ns] = $5 }
 		$2 == "huge"  { h[++nh] = $7; hp[nh] = $3; ht[nh] = $5 }
 		END {
@@ -125,11 +121,7 @@ for r in $(seq "$ROUNDS"); do
 	done
 done | tee "$W/runs.txt"
 check=$(bench_sql -At -c "SELECT count(*) FROM ctem.exposure")
-awk -v n="$N" -v check="$check" '
-	function median(a, k,    i, j, t) {
-		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-		return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-	}
+awk -v n="$N" -v check="$check" "$BENCH_AWK_MEDIAN"'
 	$2 == "small" { s[++ns] = $3; sr[ns] = $5 }
 	$2 == "huge"  { h[++nh] = $3; hr[nh] = $5 }
 	END {

@@ -10,6 +10,15 @@ BENCH_DB=ctem_bench
 # a server sized like a real one (the same for both sides of every ratio)
 export CTEM_PG_OPTS=${CTEM_PG_OPTS:--c shared_buffers=2GB -c max_wal_size=16GB -c checkpoint_timeout=1h}
 
+# for the scripts' awk summaries: median(a, k), the median of a[1..k],
+# which it sorts in place
+BENCH_AWK_MEDIAN='
+	function median(a, k,    i, j, t) {
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+'
+
 bench_setup() {
 	cd "$CTEM_ROOT"
 	ctem_packages
@@ -89,10 +98,9 @@ bench_pairs() {
 		ta=$(bench_once "$a")
 		tb=$(bench_once "$b")
 		echo "$ta $tb"
-	done | awk '{ r[NR] = $1 / $2; if (NR == 1 || $1 < ba) ba = $1; if (NR == 1 || $2 < bb) bb = $2 }
+	done | awk "$BENCH_AWK_MEDIAN"'{ r[NR] = $1 / $2; if (NR == 1 || $1 < ba) ba = $1; if (NR == 1 || $2 < bb) bb = $2 }
 		END {
-			for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-			m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+			m = median(r, NR)	# sorts r
 			printf "%.3f %.3f %.3f %.1f %.1f\n", m, r[1], r[NR], ba, bb }'
 }
 
