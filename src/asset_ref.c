@@ -3,7 +3,7 @@
  * asset_ref.c
  *		The reference from ctem.exposure (tenant_id, asset_id) to ctem.asset,
  *		enforced by ctem's own triggers instead of a declared foreign key
- *		(from 0.5.0 on).
+ *		(from 0.4.0 on).
  *
  * Why: a declared foreign key checks every inserted row in an AFTER trigger
  * that runs one SPI query per row and re-reads the row from the heap; on a
@@ -46,7 +46,6 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/fmgroids.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -56,22 +55,27 @@
 
 PG_FUNCTION_INFO_V1(ctem_asset_reference);
 
-typedef struct AssetRefKey
-{
-	int64		asset_id;
-	int32		tenant_id;
-	int32		pad;			/* zeroed: the key is hashed as bytes */
-} AssetRefKey;
-
 typedef struct AssetRefEntry
 {
-	AssetRefKey key;			/* hash key */
+	CtemAssetKey key;			/* hash key */
+	char		status;			/* simplehash's */
 	bool		fresh;			/* had no exposure when first checked */
 } AssetRefEntry;
 
+#define SH_PREFIX asset_refs
+#define SH_ELEMENT_TYPE AssetRefEntry
+#define SH_KEY_TYPE CtemAssetKey
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) ctem_asset_key_hash(k)
+#define SH_EQUAL(tb, a, b) CTEM_ASSET_KEY_EQUAL(a, b)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
 struct CtemAssetRefs
 {
-	HTAB	   *checked;		/* AssetRefKey -> locked in this statement */
+	asset_refs_hash *checked;	/* the assets locked in this statement */
 	AssetRefEntry last;			/* the last one checked, before the hash */
 	bool		have_last;
 };
@@ -168,25 +172,21 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 					 Relation exposure_rel, int32 tenant, int64 asset_id)
 {
 	CtemAssetRefs *refs = *refsp;
-	AssetRefKey key;
+	CtemAssetKey key = {.asset_id = asset_id, .tenant = tenant};
 	AssetRefEntry *e;
 	bool		found;
 	Oid			asset_rel;
 
-	memset(&key, 0, sizeof(key));
-	key.tenant_id = tenant;
-	key.asset_id = asset_id;
 	if (refs == NULL)
 	{
 		refs = MemoryContextAllocZero(cxt, sizeof(CtemAssetRefs));
-		refs->checked = ctem_hash_create("ctem asset references", 256, sizeof(AssetRefKey),
-										 sizeof(AssetRefEntry), HASH_BLOBS, cxt);
+		refs->checked = asset_refs_create(cxt, 256, NULL);
 		*refsp = refs;
 	}
 	if (exposure_rel != NULL && refs->have_last &&
-		memcmp(&refs->last.key, &key, sizeof(key)) == 0)
+		CTEM_ASSET_KEY_EQUAL(refs->last.key, key))
 		return refs->last.fresh;
-	e = hash_search(refs->checked, &key, HASH_FIND, NULL);
+	e = asset_refs_lookup(refs->checked, key);
 	if (e == NULL)
 	{
 		bool		fresh;
@@ -209,7 +209,7 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 					 errhint("Create the asset first, for example with ctem.ensure_asset(kind, natural_key).")));
 		SPI_finish();
 		fresh = exposure_rel != NULL && !asset_has_exposure(exposure_rel, tenant, asset_id);
-		e = hash_search(refs->checked, &key, HASH_ENTER, &found);
+		e = asset_refs_insert(refs->checked, key, &found);
 		e->fresh = fresh;
 	}
 	/* an update moved a row onto the asset (a MERGE can): not fresh now */

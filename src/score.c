@@ -43,7 +43,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
-#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -69,15 +68,31 @@ PG_FUNCTION_INFO_V1(ctem_risk_support);
 /* context of one asset: its row and its unexpired controls */
 typedef struct AssetCtx
 {
-	int64		key[2];			/* tenant, asset id (hash key) */
+	CtemAssetKey key;			/* hash key */
+	char		status;			/* simplehash's */
 	bool		found;
+	bool		crown_jewel;
 	int			criticality;	/* 0 unknown */
 	int			internet_facing;	/* -1 unknown */
-	bool		crown_jewel;
 	int			ncontrols;
 	double	   *effectiveness;
 	char	  **control_rule;	/* NULL = applies to every exposure */
 } AssetCtx;
+
+/*
+ * score_assets: the assets met, by (tenant, id).  An entry moves when the
+ * table grows: a pointer to one is good until the next insert.
+ */
+#define SH_PREFIX score_assets
+#define SH_ELEMENT_TYPE AssetCtx
+#define SH_KEY_TYPE CtemAssetKey
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) ctem_asset_key_hash(k)
+#define SH_EQUAL(tb, a, b) CTEM_ASSET_KEY_EQUAL(a, b)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 
 /*
@@ -107,8 +122,42 @@ typedef struct ExplainKey
 typedef struct ExplainEntry
 {
 	ExplainKey	key;			/* hash key */
+	uint32		hash;			/* of the key */
+	char		status;			/* simplehash's */
 	Datum		jsonb;
 } ExplainEntry;
+
+/*
+ * A key's hash: its 64-bit words mixed (the key is zeroed before it is
+ * filled, padding included, so equal keys have equal words).  Cheaper than
+ * hash_bytes() over the 136 bytes, once per row.
+ */
+StaticAssertDecl(sizeof(ExplainKey) % sizeof(uint64) == 0,
+				 "ExplainKey must be a whole number of 64-bit words");
+
+static inline uint32
+explain_key_hash(const ExplainKey *k)
+{
+	const uint64 *w = (const uint64 *) k;
+	uint64		h = 0;
+
+	for (int i = 0; i < sizeof(ExplainKey) / sizeof(uint64); i++)
+		h = hash_combine64(h, w[i]);
+	return murmurhash32((uint32) (h ^ (h >> 32)));
+}
+
+#define SH_PREFIX explains
+#define SH_ELEMENT_TYPE ExplainEntry
+#define SH_KEY_TYPE ExplainKey
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) explain_key_hash(&(k))
+#define SH_EQUAL(tb, a, b) (memcmp(&(a), &(b), sizeof(ExplainKey)) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 /*
  * Lookups one by one until this many misses, then one bulk load of the
@@ -142,12 +191,30 @@ typedef struct InputCodes
 
 typedef struct IntelCtx
 {
-	char		cve[64];		/* hash key */
+	const char *cve;			/* hash key, in the cache's string arena */
+	uint32		hash;			/* of the key */
+	char		status;			/* simplehash's */
 	bool		found;
 	bool		kev;
 	bool		epss_null;
 	double		epss;
 } IntelCtx;
+
+/* the longest CVE id looked up in ctem.vuln_intel (longer: no intel) */
+#define CTEM_CVE_MAXLEN 63
+
+#define SH_PREFIX intel
+#define SH_ELEMENT_TYPE IntelCtx
+#define SH_KEY_TYPE const char *
+#define SH_KEY cve
+#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k), strlen(k))
+#define SH_EQUAL(tb, a, b) (strcmp(a, b) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 struct CtemScoreCache
 {
@@ -155,10 +222,12 @@ struct CtemScoreCache
 	CtemPolicy	policy;
 	bool		policy_active;	/* false: no active policy, defaults */
 	bool		kev_loaded;		/* some KEV catalog was loaded */
-	HTAB	   *assets;
-	HTAB	   *intel;
+	score_assets_hash *assets;
+	intel_hash *intel;
+	char	   *strings;		/* arena of intel's keys: next free byte */
+	Size		strings_left;	/* and the room after it */
 	InputCodes	codes;			/* severity, maturity, validation codes */
-	HTAB	   *explains;		/* explain text -> jsonb, shared by rows */
+	explains_hash *explains;	/* explanation -> jsonb, shared by rows */
 	char		explain_cmethod;	/* compression of score_explain (see
 									 * explain_datum) */
 	int			intel_misses;
@@ -537,12 +606,9 @@ score_cache_create(MemoryContext parent, Relation rel)
 																   CStringGetDatum(labels[i]),
 																   ObjectIdGetDatum(prio_type)));
 
-	c->assets = ctem_hash_create("ctem score assets", 64, sizeof(int64) * 2,
-								 sizeof(AssetCtx), HASH_BLOBS, cxt);
-	c->intel = ctem_hash_create("ctem score intel", 256, sizeof(((IntelCtx *) 0)->cve),
-								sizeof(IntelCtx), HASH_STRINGS, cxt);
-	c->explains = ctem_hash_create("ctem score explains", 256, sizeof(ExplainKey),
-								   sizeof(ExplainEntry), HASH_BLOBS, cxt);
+	c->assets = score_assets_create(cxt, 64, NULL);
+	c->intel = intel_create(cxt, 256, NULL);
+	c->explains = explains_create(cxt, 32, NULL);
 	c->assets_complete_tenant = 0;
 	c->intel_bulk_after = bulk_after("vuln_intel", RelationGetNamespace(rel));
 	c->asset_bulk_after = bulk_after("asset", RelationGetNamespace(rel));
@@ -749,13 +815,13 @@ assets_bulk_load(CtemScoreCache *c, int32 tenant)
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		int64		key[2];
+		CtemAssetKey key;
 		bool		found;
 		AssetCtx   *a;
 
-		key[0] = tenant;
-		key[1] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		a = hash_search(c->assets, key, HASH_ENTER, &found);
+		key.tenant = tenant;
+		key.asset_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		a = score_assets_insert(c->assets, key, &found);
 		asset_from_row(c, a, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -767,22 +833,22 @@ assets_bulk_load(CtemScoreCache *c, int32 tenant)
 static AssetCtx *
 asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
 {
-	int64		key[2] = {tenant, asset_id};
+	CtemAssetKey key = {.asset_id = asset_id, .tenant = tenant};
 	bool		found;
 	AssetCtx   *a;
 	Datum		vals[2];
 
-	a = hash_search(c->assets, key, HASH_FIND, NULL);
+	a = score_assets_lookup(c->assets, key);
 	if (a != NULL)
 		return a;
 	if (c->assets_complete_tenant != tenant && ++c->asset_misses > c->asset_bulk_after)
 	{
 		assets_bulk_load(c, tenant);
-		a = hash_search(c->assets, key, HASH_FIND, NULL);
+		a = score_assets_lookup(c->assets, key);
 		if (a != NULL)
 			return a;
 	}
-	a = hash_search(c->assets, key, HASH_ENTER, &found);
+	a = score_assets_insert(c->assets, key, &found);
 	asset_unknown(a);
 	if (c->assets_complete_tenant == tenant)
 		return a;				/* complete: the asset does not exist */
@@ -820,6 +886,30 @@ asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
  */
 static const IntelCtx intel_none = {.found = false, .kev = false, .epss_null = true};
 
+/*
+ * A copy of cve that lasts as long as the cache, for a key of c->intel:
+ * bump-allocated in 64 kB blocks of the cache's context (a quarter of a
+ * million EPSS rows would otherwise cost a palloc chunk each).
+ */
+static const char *
+intel_key(CtemScoreCache *c, const char *cve)
+{
+	Size		len = strlen(cve) + 1;
+	char	   *copy;
+
+	Assert(len <= CTEM_CVE_MAXLEN + 1);
+	if (len > c->strings_left)
+	{
+		c->strings_left = 64 * 1024;
+		c->strings = MemoryContextAlloc(c->cxt, c->strings_left);
+	}
+	copy = c->strings;
+	memcpy(copy, cve, len);
+	c->strings += len;
+	c->strings_left -= len;
+	return copy;
+}
+
 /* all of ctem.vuln_intel into the cache, in one query */
 static void
 intel_bulk_load(CtemScoreCache *c)
@@ -832,18 +922,15 @@ intel_bulk_load(CtemScoreCache *c)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	td = SPI_tuptable->tupdesc;
-		char		key[64];
 		bool		isnull;
 		bool		found;
 		IntelCtx   *e;
 		char	   *cve = SPI_getvalue(tup, td, 1);
 		Datum		d;
 
-		if (cve == NULL || strlen(cve) >= sizeof(key))
+		if (cve == NULL || strlen(cve) > CTEM_CVE_MAXLEN)
 			continue;
-		memset(key, 0, sizeof(key));
-		strlcpy(key, cve, sizeof(key));
-		e = hash_search(c->intel, key, HASH_ENTER, &found);
+		e = intel_insert(c->intel, intel_key(c, cve), &found);
 		e->found = true;
 		d = SPI_getbinval(tup, td, 2, &isnull);
 		e->kev = !isnull && DatumGetBool(d);
@@ -860,28 +947,25 @@ intel_bulk_load(CtemScoreCache *c)
 static const IntelCtx *
 intel_ctx(CtemScoreCache *c, const char *rule)
 {
-	char		key[64];
 	bool		found;
 	IntelCtx   *e;
 	Datum		val;
 
-	if (strncmp(rule, "CVE-", 4) != 0 || strlen(rule) >= sizeof(key))
+	if (strncmp(rule, "CVE-", 4) != 0 || strlen(rule) > CTEM_CVE_MAXLEN)
 		return NULL;
-	memset(key, 0, sizeof(key));
-	strlcpy(key, rule, sizeof(key));
-	e = hash_search(c->intel, key, HASH_FIND, NULL);
+	e = intel_lookup(c->intel, rule);
 	if (e != NULL)
 		return e;
 	if (!c->intel_complete && ++c->intel_misses > c->intel_bulk_after)
 	{
 		intel_bulk_load(c);
-		e = hash_search(c->intel, key, HASH_FIND, NULL);
+		e = intel_lookup(c->intel, rule);
 		if (e != NULL)
 			return e;
 	}
 	if (c->intel_complete)
 		return &intel_none;		/* complete: no intel for this CVE */
-	e = hash_search(c->intel, key, HASH_ENTER, &found);
+	e = intel_insert(c->intel, intel_key(c, rule), &found);
 	e->found = false;
 	e->kev = false;
 	e->epss_null = true;
@@ -976,17 +1060,17 @@ cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
 	key.defaults = r->defaults;
 	key.invalid = r->invalid;
 
-	e = hash_search(c->explains, &key, HASH_FIND, NULL);
+	e = explains_lookup(c->explains, key);
 	if (e != NULL)
 		return e->jsonb;
 	ctem_score_explain_compact(&c->policy, r, buf, sizeof(buf));
-	if (hash_get_num_entries(c->explains) < CTEM_EXPLAIN_CACHE_MAX)
+	if (c->explains->members < CTEM_EXPLAIN_CACHE_MAX)
 	{
 		Datum		j = explain_datum(c, buf);
 		MemoryContext old = MemoryContextSwitchTo(c->cxt);
 
 		/* only the result goes in the cache, not the parser's scratch */
-		e = hash_search(c->explains, &key, HASH_ENTER, &found);
+		e = explains_insert(c->explains, key, &found);
 		e->jsonb = datumCopy(j, false, -1);
 		MemoryContextSwitchTo(old);
 		return e->jsonb;
