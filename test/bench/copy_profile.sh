@@ -42,7 +42,8 @@ chown postgres: "$W"/*.csv
 ctem_stop "$BENCH_DIR"
 
 COLS=$COPY_COLS
-# profile TABLE FILE -> "Ir D1mr D1mw I1mr" inside DoCopy
+# profile TABLE FILE -> "Ir D1mr D1mw I1mr" inside DoCopy, then the same four
+# inside the BEFORE row trigger (ExecBRInsertTriggers; zeros without one)
 profile() {
 	local t=$1 f=$2 out=$W/cg.$RANDOM
 	printf 'TRUNCATE %s RESTART IDENTITY CASCADE\nCOPY %s (%s) FROM %s (FORMAT csv)\n' \
@@ -50,11 +51,12 @@ profile() {
 	chown postgres: "$W/in.sql"
 	bench_single valgrind --tool=callgrind --cache-sim=yes --toggle-collect=DoCopy \
 		--callgrind-out-file="$out" < "$W/in.sql" > "$W/valgrind.log" 2>&1
-	# totals: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw; and the trigger functions
-	callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk '
-		/PROGRAM TOTALS/ { gsub(",", ""); ir = $1; i1 = $7; d1r = $9; d1w = $11 }
-		/ExecBRInsertTriggers/ && trig == "" { v = $1; gsub(",", "", v); trig = v }
-		END { print ir, d1r, d1w, i1, (trig == "" ? 0 : trig) }'
+	# events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
+	callgrind_annotate --inclusive=yes --show-percs=no "$out" 2>/dev/null | awk '
+		function n(v) { gsub(",", "", v); return v == "." ? 0 : v }
+		/PROGRAM TOTALS/ { ir = n($1); i1 = n($4); d1r = n($5); d1w = n($6) }
+		/ExecBRInsertTriggers/ && tir == "" { tir = n($1); ti1 = n($4); td1r = n($5); td1w = n($6) }
+		END { print ir, d1r, d1w, i1, tir + 0, td1r + 0, td1w + 0, ti1 + 0 }'
 }
 
 echo "== COPY of $ROWS and $((2 * ROWS)) rows, $ASSETS assets, under callgrind"
@@ -63,13 +65,17 @@ t2=$(profile ctem.exposure "$W/rows2.csv")
 p1=$(profile plain_exposure "$W/rows1.csv")
 p2=$(profile plain_exposure "$W/rows2.csv")
 echo "$t1 $t2 $p1 $p2" | awk -v n="$ROWS" '{
-	# marginal cost of n more rows = run with 2n - run with n
-	ti = ($6 - $1) / n; td = ($7 + $8 - $2 - $3) / n; tc = ($9 - $4) / n; tt = ($10 - $5) / n
-	pi = ($16 - $11) / n; pd = ($17 + $18 - $12 - $13) / n; pc = ($19 - $14) / n
+	# marginal cost of n more rows = run with 2n - run with n; fields 1-8
+	# of each run as profile() prints them
+	ti = ($9 - $1) / n; td = ($10 + $11 - $2 - $3) / n; tc = ($12 - $4) / n
+	gi = ($13 - $5) / n; gd = ($14 + $15 - $6 - $7) / n; gc = ($16 - $8) / n
+	pi = ($25 - $17) / n; pd = ($26 + $27 - $18 - $19) / n; pc = ($28 - $20) / n
 	printf "%-44s %10s %12s %12s\n", "per row (marginal)", "instr.", "L1d misses", "L1i misses"
 	printf "%-44s %10.0f %12.1f %12.1f\n", "COPY into ctem.exposure (triggers)", ti, td, tc
+	printf "%-44s %10.0f %12.1f %12.1f\n", "  of which in the BEFORE row trigger", gi, gd, gc
 	printf "%-44s %10.0f %12.1f %12.1f\n", "COPY into same-shape table", pi, pd, pc
-	printf "%-44s %10.0f\n", "of which the BEFORE row trigger", tt
 	printf "COPY with triggers executes %.2fx the instructions of COPY without\n", ti / pi
-	printf "whole statements of %d rows: %.2fx the instructions\n", 2 * n, $6 / $16
+	printf "the trigger: %.0f%% of the added instructions, %.0f%% of the added L1d and %.0f%% of the added L1i misses\n", \
+		100 * gi / (ti - pi), 100 * gd / (td - pd), 100 * gc / (tc - pc)
+	printf "whole statements of %d rows: %.2fx the instructions\n", 2 * n, $9 / $25
 }'
