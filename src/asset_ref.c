@@ -64,14 +64,7 @@ typedef struct AssetRefEntry
 
 #define SH_PREFIX asset_refs
 #define SH_ELEMENT_TYPE AssetRefEntry
-#define SH_KEY_TYPE CtemAssetKey
-#define SH_KEY key
-#define SH_HASH_KEY(tb, k) ctem_asset_key_hash(k)
-#define SH_EQUAL(tb, a, b) CTEM_ASSET_KEY_EQUAL(a, b)
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+#include "asset_table.h"
 
 struct CtemAssetRefs
 {

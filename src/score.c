@@ -79,21 +79,10 @@ typedef struct AssetCtx
 	char	  **control_rule;	/* NULL = applies to every exposure */
 } AssetCtx;
 
-/*
- * score_assets: the assets met, by (tenant, id).  An entry moves when the
- * table grows: a pointer to one is good until the next insert.
- */
+/* score_assets: the assets met, by (tenant, id) */
 #define SH_PREFIX score_assets
 #define SH_ELEMENT_TYPE AssetCtx
-#define SH_KEY_TYPE CtemAssetKey
-#define SH_KEY key
-#define SH_HASH_KEY(tb, k) ctem_asset_key_hash(k)
-#define SH_EQUAL(tb, a, b) CTEM_ASSET_KEY_EQUAL(a, b)
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
+#include "asset_table.h"
 
 /*
  * What the short explanation is made of (the policy is fixed for the
