@@ -173,7 +173,7 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 	if (refs == NULL)
 	{
 		refs = MemoryContextAllocZero(cxt, sizeof(CtemAssetRefs));
-		refs->checked = asset_refs_create(cxt, 256, NULL);
+		refs->checked = asset_refs_create(cxt, 64, NULL);
 		*refsp = refs;
 	}
 	if (exposure_rel != NULL && refs->have_last &&

@@ -11,6 +11,8 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "ctem.h"
+
 #define SH_KEY_TYPE CtemAssetKey
 #define SH_KEY key
 #define SH_HASH_KEY(tb, k) ctem_asset_key_hash(k)

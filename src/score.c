@@ -106,6 +106,7 @@ typedef struct ExplainKey
 	unsigned	floors,
 				defaults,
 				invalid;
+	uint32		pad;			/* zeroed with the rest: no padding bytes */
 } ExplainKey;
 
 typedef struct ExplainEntry
@@ -117,21 +118,27 @@ typedef struct ExplainEntry
 } ExplainEntry;
 
 /*
- * A key's hash: its 64-bit words mixed (the key is zeroed before it is
- * filled, padding included, so equal keys have equal words).  Cheaper than
- * hash_bytes() over the 136 bytes, once per row.
+ * A key's hash: its 64-bit words mixed.  The key is zeroed before it is
+ * filled and has no padding (pad is a member), so equal keys have equal
+ * bytes, whatever copies them.  Cheaper than hash_bytes() over the 136
+ * bytes, once per row.
  */
-StaticAssertDecl(sizeof(ExplainKey) % sizeof(uint64) == 0,
-				 "ExplainKey must be a whole number of 64-bit words");
+StaticAssertDecl(sizeof(ExplainKey) == offsetof(ExplainKey, pad) + sizeof(uint32) &&
+				 sizeof(ExplainKey) % sizeof(uint64) == 0,
+				 "ExplainKey must have no padding and be a whole number of 64-bit words");
 
 static inline uint32
 explain_key_hash(const ExplainKey *k)
 {
-	const uint64 *w = (const uint64 *) k;
 	uint64		h = 0;
 
-	for (int i = 0; i < sizeof(ExplainKey) / sizeof(uint64); i++)
-		h = hash_combine64(h, w[i]);
+	for (size_t i = 0; i < sizeof(ExplainKey) / sizeof(uint64); i++)
+	{
+		uint64		w;
+
+		memcpy(&w, (const char *) k + i * sizeof(uint64), sizeof(uint64));
+		h = hash_combine64(h, w);
+	}
 	return murmurhash32((uint32) (h ^ (h >> 32)));
 }
 
@@ -215,6 +222,7 @@ struct CtemScoreCache
 	intel_hash *intel;
 	char	   *strings;		/* arena of intel's keys: next free byte */
 	Size		strings_left;	/* and the room after it */
+	Size		strings_block;	/* size of the last block */
 	InputCodes	codes;			/* severity, maturity, validation codes */
 	explains_hash *explains;	/* explanation -> jsonb, shared by rows */
 	char		explain_cmethod;	/* compression of score_explain (see
@@ -596,7 +604,7 @@ score_cache_create(MemoryContext parent, Relation rel)
 																   ObjectIdGetDatum(prio_type)));
 
 	c->assets = score_assets_create(cxt, 64, NULL);
-	c->intel = intel_create(cxt, 256, NULL);
+	c->intel = intel_create(cxt, 64, NULL);
 	c->explains = explains_create(cxt, 32, NULL);
 	c->assets_complete_tenant = 0;
 	c->intel_bulk_after = bulk_after("vuln_intel", RelationGetNamespace(rel));
@@ -877,8 +885,10 @@ static const IntelCtx intel_none = {.found = false, .kev = false, .epss_null = t
 
 /*
  * A copy of cve that lasts as long as the cache, for a key of c->intel:
- * bump-allocated in 64 kB blocks of the cache's context (a quarter of a
- * million EPSS rows would otherwise cost a palloc chunk each).
+ * bump-allocated in blocks of the cache's context (a quarter of a million
+ * EPSS rows would otherwise cost a palloc chunk each), the first of 1 kB
+ * (a one-row INSERT looks up one CVE), each next one twice the last, up to
+ * 64 kB.
  */
 static const char *
 intel_key(CtemScoreCache *c, const char *cve)
@@ -889,7 +899,8 @@ intel_key(CtemScoreCache *c, const char *cve)
 	Assert(len <= CTEM_CVE_MAXLEN + 1);
 	if (len > c->strings_left)
 	{
-		c->strings_left = 64 * 1024;
+		c->strings_block = c->strings_block == 0 ? 1024 : Min(c->strings_block * 2, 64 * 1024);
+		c->strings_left = c->strings_block;
 		c->strings = MemoryContextAlloc(c->cxt, c->strings_left);
 	}
 	copy = c->strings;
@@ -919,7 +930,9 @@ intel_bulk_load(CtemScoreCache *c)
 
 		if (cve == NULL || strlen(cve) > CTEM_CVE_MAXLEN)
 			continue;
-		e = intel_insert(c->intel, intel_key(c, cve), &found);
+		e = intel_insert(c->intel, cve, &found);
+		if (!found)
+			e->cve = intel_key(c, cve); /* the same text: hash and place hold */
 		e->found = true;
 		d = SPI_getbinval(tup, td, 2, &isnull);
 		e->kev = !isnull && DatumGetBool(d);
