@@ -199,11 +199,18 @@ typedef struct IntelCtx
 /* the longest CVE id looked up in ctem.vuln_intel (longer: no intel) */
 #define CTEM_CVE_MAXLEN 63
 
+/* the hash of a CVE id of length len, computed once by the callers below */
+static inline uint32
+intel_hash_key(const char *cve, size_t len)
+{
+	return hash_bytes((const unsigned char *) cve, (int) len);
+}
+
 #define SH_PREFIX intel
 #define SH_ELEMENT_TYPE IntelCtx
 #define SH_KEY_TYPE const char *
 #define SH_KEY cve
-#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k), strlen(k))
+#define SH_HASH_KEY(tb, k) intel_hash_key(k, strlen(k))
 #define SH_EQUAL(tb, a, b) (strcmp(a, b) == 0)
 #define SH_STORE_HASH
 #define SH_GET_HASH(tb, a) ((a)->hash)
@@ -891,9 +898,9 @@ static const IntelCtx intel_none = {.found = false, .kev = false, .epss_null = t
  * 64 kB.
  */
 static const char *
-intel_key(CtemScoreCache *c, const char *cve)
+intel_key(CtemScoreCache *c, const char *cve, size_t cvelen)
 {
-	Size		len = strlen(cve) + 1;
+	Size		len = cvelen + 1;
 	char	   *copy;
 
 	Assert(len <= CTEM_CVE_MAXLEN + 1);
@@ -926,13 +933,14 @@ intel_bulk_load(CtemScoreCache *c)
 		bool		found;
 		IntelCtx   *e;
 		char	   *cve = SPI_getvalue(tup, td, 1);
+		size_t		len;
 		Datum		d;
 
-		if (cve == NULL || strlen(cve) > CTEM_CVE_MAXLEN)
+		if (cve == NULL || (len = strlen(cve)) > CTEM_CVE_MAXLEN)
 			continue;
-		e = intel_insert(c->intel, cve, &found);
+		e = intel_insert_hash(c->intel, cve, intel_hash_key(cve, len), &found);
 		if (!found)
-			e->cve = intel_key(c, cve); /* the same text: hash and place hold */
+			e->cve = intel_key(c, cve, len);	/* the same text: hash and place hold */
 		e->found = true;
 		d = SPI_getbinval(tup, td, 2, &isnull);
 		e->kev = !isnull && DatumGetBool(d);
@@ -952,22 +960,25 @@ intel_ctx(CtemScoreCache *c, const char *rule)
 	bool		found;
 	IntelCtx   *e;
 	Datum		val;
+	size_t		len;
+	uint32		hash;
 
-	if (strncmp(rule, "CVE-", 4) != 0 || strlen(rule) > CTEM_CVE_MAXLEN)
+	if (strncmp(rule, "CVE-", 4) != 0 || (len = strlen(rule)) > CTEM_CVE_MAXLEN)
 		return NULL;
-	e = intel_lookup(c->intel, rule);
+	hash = intel_hash_key(rule, len);
+	e = intel_lookup_hash(c->intel, rule, hash);
 	if (e != NULL)
 		return e;
 	if (!c->intel_complete && ++c->intel_misses > c->intel_bulk_after)
 	{
 		intel_bulk_load(c);
-		e = intel_lookup(c->intel, rule);
+		e = intel_lookup_hash(c->intel, rule, hash);
 		if (e != NULL)
 			return e;
 	}
 	if (c->intel_complete)
 		return &intel_none;		/* complete: no intel for this CVE */
-	e = intel_insert(c->intel, intel_key(c, rule), &found);
+	e = intel_insert_hash(c->intel, intel_key(c, rule, len), hash, &found);
 	e->found = false;
 	e->kev = false;
 	e->epss_null = true;
