@@ -940,7 +940,7 @@ intel_bulk_load(CtemScoreCache *c)
 			continue;
 		e = intel_insert_hash(c->intel, cve, intel_hash_key(cve, len), &found);
 		if (!found)
-			e->cve = intel_key(c, cve, len);	/* the same text: hash and place hold */
+			e->cve = intel_key(c, cve, len);	/* same text, so hash and slot stay right */
 		e->found = true;
 		d = SPI_getbinval(tup, td, 2, &isnull);
 		e->kev = !isnull && DatumGetBool(d);
