@@ -39,17 +39,9 @@ else
 	N=${1:-100000}
 fi
 ROUNDS=${2:-5}
-BASE_OPTS=$CTEM_PG_OPTS
-unset GLIBC_TUNABLES
-
-thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo "[never]")
-case $thp in
-*"[never]"*) echo "transparent huge pages are off (/sys/kernel/mm/transparent_hugepage/enabled)" >&2; exit 1 ;;
-esac
-old_pages=$(cat /proc/sys/vm/nr_hugepages)
+bench_pages_check
 
 bench_setup
-trap 'ctem_stop "$BENCH_DIR"; rm -rf "$BENCH_DIR"; echo "$old_pages" > /proc/sys/vm/nr_hugepages' EXIT
 W=$BENCH_DIR/work
 mkdir -p "$W"
 chown postgres: "$W"
@@ -62,33 +54,14 @@ else
 	bench_copy_setup 10000 "$N" "$W/rows.csv"
 fi
 
-# shared memory in 2 MB pages: the server says how many it needs
-ctem_stop "$BENCH_DIR"
-need=$(runuser -u postgres -- "$PGBIN/postgres" -D "$BENCH_DIR/data" $BASE_OPTS \
-	-C shared_memory_size_in_huge_pages 2>/dev/null)
-if ! echo $((need + 16)) > /proc/sys/vm/nr_hugepages ||
-	[ "$(cat /proc/sys/vm/nr_hugepages)" -lt "$need" ]; then
-	echo "could not reserve $need huge pages (vm.nr_hugepages is $(cat /proc/sys/vm/nr_hugepages))" >&2
-	exit 1
-fi
-
-# start ARM: "small" (4 kB pages) or "huge"
-arm_start() {
-	ctem_stop "$BENCH_DIR"
-	if [ "$1" = huge ]; then
-		GLIBC_TUNABLES=glibc.malloc.hugetlb=1 CTEM_PG_OPTS="$BASE_OPTS -c huge_pages=on" \
-			ctem_start "$BENCH_DIR"
-	else
-		CTEM_PG_OPTS="$BASE_OPTS -c huge_pages=off" ctem_start "$BENCH_DIR"
-	fi
-}
+bench_pages_reserve
 
 if [ "$WORK" = copy ]; then
 	echo "== COPY of $N rows into ctem.exposure (triggers) and the same-shape table (none), $ROUNDS rounds"
 	printf "%-6s %-6s %10s %10s %10s %10s %8s\n" round pages "none ms" faults "trig ms" faults ratio
 	for r in $(seq "$ROUNDS"); do
 		for arm in small huge; do
-			arm_start $arm
+			bench_pages_start $arm
 			read -r pm pp <<<"$(bench_faults "TRUNCATE plain_exposure; CHECKPOINT;" \
 				"COPY plain_exposure ($COPY_COLS) FROM '$W/rows.csv' (FORMAT csv)")"
 			read -r tm tp <<<"$(bench_faults "TRUNCATE ctem.exposure RESTART IDENTITY CASCADE; CHECKPOINT;" \
@@ -113,7 +86,7 @@ echo "== ctem.ingest of a $N-finding Trivy report ($((SIZE / 1024)) kB), $ROUNDS
 printf "%-6s %-6s %12s %10s %14s %10s\n" round pages "ingest ms" faults "read-only ms" faults
 for r in $(seq "$ROUNDS"); do
 	for arm in small huge; do
-		arm_start $arm
+		bench_pages_start $arm
 		read -r rm rp <<<"$(bench_faults "" "SELECT octet_length(doc) FROM report")"
 		read -r im ip <<<"$(bench_faults "SELECT reset_store(); CHECKPOINT;" \
 			"SELECT findings FROM report, ctem.ingest(doc, 'trivy')")"

@@ -152,10 +152,15 @@ SQL
 # a client would bind it: a plain text value, read from the file in the
 # timed statement (stored in a table, a 200 MB value would first be rebuilt
 # from 100k TOAST chunks and decompressed, adding the same second or two to
-# both sides of a ratio).
+# both sides of a ratio).  autovacuum is off on the tables an ingest writes,
+# so that the vacuum of one run's rows does not share the two cores with the
+# next timed run (as bench_copy_setup does for the COPY).
 bench_report_setup() {
 	bench_sql <<SQL
 CREATE VIEW report AS SELECT pg_read_file('$1') AS doc;
+ALTER TABLE ctem.asset SET (autovacuum_enabled = off);
+ALTER TABLE ctem.exposure SET (autovacuum_enabled = off);
+ALTER TABLE ctem.exposure_event SET (autovacuum_enabled = off);
 CREATE FUNCTION reset_store() RETURNS void LANGUAGE sql AS \$\$
 	TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control, ctem.validation_result RESTART IDENTITY
 \$\$;
@@ -196,4 +201,48 @@ CREATE FUNCTION sql_ingest(doc text) RETURNS bigint LANGUAGE sql AS $$
 	SELECT count(*) FROM ins
 $$;
 SQL
+}
+
+# The server's memory in 4 kB or 2 MB pages (hugepages_bench.sh,
+# ingest_floor_bench.sh).  bench_pages_check, before bench_setup, fails
+# unless transparent huge pages can be used, and notes vm.nr_hugepages;
+# bench_pages_reserve, after it, reserves the 2 MB pages the cluster's
+# shared memory needs (put back when the script exits); bench_pages_start
+# small|huge restarts the cluster with its memory in 4 kB pages, or in 2 MB
+# pages: shared memory with huge_pages = on, and the backends' large
+# allocations (the report text, the batches) as transparent huge pages
+# through glibc's glibc.malloc.hugetlb=1 tunable.  Nothing in ctem depends
+# on this: it is the server's configuration
+# (https://www.postgresql.org/docs/15/kernel-resources.html#LINUX-HUGE-PAGES).
+bench_pages_check() {
+	local thp
+	BENCH_BASE_OPTS=$CTEM_PG_OPTS
+	unset GLIBC_TUNABLES
+	thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo "[never]")
+	case $thp in
+	*"[never]"*) echo "transparent huge pages are off (/sys/kernel/mm/transparent_hugepage/enabled)" >&2; exit 1 ;;
+	esac
+	BENCH_OLD_HUGEPAGES=$(cat /proc/sys/vm/nr_hugepages)
+}
+bench_pages_reserve() {
+	local need
+	trap 'ctem_stop "$BENCH_DIR"; rm -rf "$BENCH_DIR"; echo "$BENCH_OLD_HUGEPAGES" > /proc/sys/vm/nr_hugepages' EXIT
+	ctem_stop "$BENCH_DIR"
+	# the server says how many it needs
+	need=$(runuser -u postgres -- "$PGBIN/postgres" -D "$BENCH_DIR/data" $BENCH_BASE_OPTS \
+		-C shared_memory_size_in_huge_pages 2>/dev/null)
+	if ! echo $((need + 16)) > /proc/sys/vm/nr_hugepages ||
+		[ "$(cat /proc/sys/vm/nr_hugepages)" -lt "$need" ]; then
+		echo "could not reserve $need huge pages (vm.nr_hugepages is $(cat /proc/sys/vm/nr_hugepages))" >&2
+		exit 1
+	fi
+}
+bench_pages_start() {
+	ctem_stop "$BENCH_DIR"
+	if [ "$1" = huge ]; then
+		GLIBC_TUNABLES=glibc.malloc.hugetlb=1 CTEM_PG_OPTS="$BENCH_BASE_OPTS -c huge_pages=on" \
+			ctem_start "$BENCH_DIR"
+	else
+		CTEM_PG_OPTS="$BENCH_BASE_OPTS -c huge_pages=off" ctem_start "$BENCH_DIR"
+	fi
 }
