@@ -25,7 +25,11 @@ DATA = $(wildcard sql/ctem--*.sql)
 DOCS = $(wildcard docs/*.md)
 
 PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
-SHLIB_LINK = $(shell pkg-config --libs jansson)
+# Calls between ctem's own functions bind inside ctem.so, as PostgreSQL 16
+# builds modules (-fvisibility=hidden): no PLT stub per call between files,
+# and the compiler may inline an exported function into its own file.
+PG_CFLAGS = -fno-semantic-interposition
+SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 
 REGRESS = store asset_key cvss intel ingest scoring privileges upgrade
 REGRESS_OPTS = --load-extension=ctem

@@ -237,3 +237,52 @@ FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e
 WHERE a.natural_key LIKE 'tx%.mix.example' ORDER BY 1, 2;
 ROLLBACK;
 DELETE FROM ctem.asset WHERE natural_key LIKE '%.mix.example';
+-- The JSON reader scans strings sixteen bytes at a time, then eight, then
+-- one: a quote, an escape, UTF-8 or a control character at any offset of a
+-- string is read (or rejected) the same way.  Titles with 0 to 40 plain
+-- bytes before each special one, then the same with a raw control character,
+-- which fails with its exact column.
+BEGIN;
+CREATE TEMP TABLE scan_case AS
+SELECT n, k, 'CVE-2024-' || (10000 + 10 * n + k) AS id,
+       repeat('a', n) || raw || repeat('b', n % 7) AS raw, repeat('a', n) || want || repeat('b', n % 7) AS want
+FROM generate_series(0, 40) n,
+     (VALUES (1, '\"', '"'), (2, '\\', '\'), (3, 'é€😀', 'é€😀'), (4, '\u00e9\ud83d\ude00', 'é😀'),
+             (5, '\n\t', E'\n\t'), (6, '/\/', '//')) v(k, raw, want);
+SELECT findings, inserted
+FROM ctem.ingest('{"SchemaVersion": 2, "ArtifactName": "scan.example/strings:1", "ArtifactType": "container_image", '
+                 '"Results": [{"Target": "t", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": ['
+                 || (SELECT string_agg(format('{"VulnerabilityID": "%s", "PkgName": "p", "InstalledVersion": "1", '
+                                              '"Severity": "LOW", "Title": "%s"}', id, raw), ', ') FROM scan_case)
+                 || ']}]}', 'trivy');
+SELECT count(*) AS cases, count(*) FILTER (WHERE e.title = c.want) AS read_right
+FROM scan_case c
+LEFT JOIN ctem.exposure e ON e.rule_id = c.id
+     AND e.asset_id = (SELECT id FROM ctem.asset WHERE natural_key = 'scan.example/strings:1');
+ROLLBACK;
+DO $$
+DECLARE
+	bad int := 0;
+	report text;
+	detail text;
+BEGIN
+	FOR n IN 0..40 LOOP
+		report := '{"SchemaVersion": 2, "ArtifactName": "scan.example/strings:2", "ArtifactType": "container_image", '
+			'"Results": [{"Target": "t", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": ['
+			'{"VulnerabilityID": "CVE-2024-1", "PkgName": "p", "InstalledVersion": "1", "Title": "'
+			|| repeat('a', n) || chr(1) || repeat('b', 20) || '"}]}]}';
+		BEGIN
+			PERFORM ctem.ingest(report, 'trivy');
+			bad := bad + 1;
+		EXCEPTION WHEN invalid_text_representation THEN
+			GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+			IF detail NOT LIKE '%unescaped control character, found byte 0x01 at line 1, column '
+					|| strpos(report, chr(1)) || '.' THEN
+				RAISE NOTICE 'offset %: %', n, detail;
+				bad := bad + 1;
+			END IF;
+		END;
+	END LOOP;
+	RAISE NOTICE 'control characters at 41 offsets, % not rejected at their column', bad;
+END
+$$;

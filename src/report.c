@@ -390,6 +390,23 @@ ctem_path_key(CtemCtx *c, const char *key)
 	return old;
 }
 
+/* v in decimal at out, which has room for 20 digits; the length written */
+static size_t
+fmt_ulong(char *out, unsigned long v)
+{
+	char		tmp[20];
+	size_t		n = 0;
+
+	do
+	{
+		tmp[n++] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
 size_t
 ctem_path_index(CtemCtx *c, long i)
 {
@@ -405,6 +422,18 @@ ctem_path_index(CtemCtx *c, long i)
 	}
 	old = c->pathlen;
 	room = sizeof(c->path) - c->pathlen;
+	/* "[i]" without snprintf: this runs once per element of every array */
+	if (i >= 0 && room >= 24)
+	{
+		char	   *o = c->path + c->pathlen;
+
+		*o++ = '[';
+		o += fmt_ulong(o, (unsigned long) i);
+		*o++ = ']';
+		*o = '\0';
+		c->pathlen = (size_t) (o - c->path);
+		return old;
+	}
 	n = snprintf(c->path + c->pathlen, room, "[%ld]", i);
 	if (n > 0 && (size_t) n < room)
 		c->pathlen += n;
@@ -1035,7 +1064,9 @@ ctem_draft_cwe_num(CtemCtx *c, CtemDraft *dr, double n)
 	(void) c;
 	if (isnan(n) || n < 0 || n > 1e9 || n != (double) (long) n)
 		return;
-	l = (size_t) snprintf(item, sizeof(item), "CWE-%ld", (long) n);
+	memcpy(item, "CWE-", 4);
+	l = 4 + fmt_ulong(item + 4, (unsigned long) n);
+	item[l] = '\0';
 	/* dedup: look for the item between commas */
 	p = dr->cwebuf;
 	while (p && *p)

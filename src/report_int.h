@@ -190,7 +190,17 @@ extern void ctem_position(const char *buf, size_t len, size_t pos,
 						  int *line, int *column);
 
 /* JSON reader (report_json.c) */
-extern size_t ctem_cj_ws(CtemCtx *c, size_t pos);
+extern size_t ctem_cj_ws_run(CtemCtx *c, size_t pos);
+
+/* the offset of the first byte at or after pos that is not JSON whitespace */
+static inline size_t
+ctem_cj_ws(CtemCtx *c, size_t pos)
+{
+	/* most tokens follow another directly: no call for those */
+	if (pos < c->len && (unsigned char) c->buf[pos] > ' ')
+		return pos;
+	return ctem_cj_ws_run(c, pos);
+}
 extern size_t ctem_cj_parse(CtemCtx *c, size_t pos, CjDoc *d, int *root);
 extern size_t ctem_cj_skip(CtemCtx *c, size_t pos);
 extern size_t ctem_cj_fastskip(CtemCtx *c, size_t pos);
