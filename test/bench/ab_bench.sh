@@ -80,8 +80,7 @@ mkdir -p "$W"
 chown postgres: "$W"
 
 if [ "$WORK" != copy ]; then
-	python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$SIZE" -o "$W/report.json"
-	chown postgres: "$W/report.json"
+	bench_trivy "$SIZE" "$W/report.json"
 	bench_report_setup "$W/report.json"
 	I="SELECT findings FROM report, ctem.ingest(doc, 'trivy')"
 	if [ "$WORK" = ingest ]; then

@@ -46,8 +46,7 @@ W=$BENCH_DIR/work
 mkdir -p "$W"
 chown postgres: "$W"
 if [ "$WORK" = ingest ]; then
-	python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
-	chown -R postgres: "$W"
+	bench_trivy "$N" "$W/report.json"
 	SIZE=$(stat -c %s "$W/report.json")
 	bench_report_setup "$W/report.json"
 else

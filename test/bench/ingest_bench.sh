@@ -33,8 +33,7 @@ W=$BENCH_DIR/work
 mkdir -p "$W"
 
 echo "== generating reports"
-python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
-chown -R postgres: "$W"
+bench_trivy "$N" "$W/report.json"
 SIZE=$(stat -c %s "$W/report.json")
 
 bench_report_setup "$W/report.json"
@@ -151,8 +150,7 @@ awk -v n="$COPY_ROWS" -v t="$wt_ms" -v p="$wp_ms" -v med="$w_med" -v lo="$w_min"
 
 echo "== 3. memory for a ~${BIG_MB} MB report"
 BIGN=$(( BIG_MB * 1024 * 1024 / (SIZE / N) ))
-python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$BIGN" -o "$W/big.json"
-chown postgres: "$W/big.json"
+bench_trivy "$BIGN" "$W/big.json"
 BIGSIZE=$(stat -c %s "$W/big.json")
 bench_sql -c "SELECT reset_store()" >/dev/null
 # one backend: note its pid, sample its RssAnon every 10 ms while it ingests

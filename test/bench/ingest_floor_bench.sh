@@ -44,9 +44,7 @@ huge) bench_pages_check ;;
 esac
 bench_setup
 W=$BENCH_DIR/work
-mkdir -p "$W"
-python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
-chown -R postgres: "$W"
+bench_trivy "$N" "$W/report.json"
 bench_report_setup "$W/report.json"
 
 # the rows one ingest writes, kept in two tables (with and without the

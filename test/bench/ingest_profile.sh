@@ -30,10 +30,8 @@ bench_need_valgrind
 bench_setup
 bench_sql_ingest_setup
 W=$BENCH_DIR/work
-mkdir -p "$W"
-python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/r1.json"
-python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n $((2 * N)) -o "$W/r2.json"
-chown -R postgres: "$W"
+bench_trivy "$N" "$W/r1.json"
+bench_trivy $((2 * N)) "$W/r2.json"
 ctem_stop "$BENCH_DIR"
 
 reset_store() {

@@ -147,6 +147,17 @@ COPY (SELECT 1 + g % $assets AS asset_id, 'CVE-20' || (10 + g % 15) || '-' || (1
 SQL
 }
 
+# bench_trivy N FILE: a Trivy report of N findings (gen_trivy.py) written to
+# FILE, in a directory made if missing; both owned by postgres, so that the
+# server can pg_read_file it.
+bench_trivy() {
+	local dir
+	dir=$(dirname "$2")
+	mkdir -p "$dir"
+	python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$1" -o "$2"
+	chown postgres: "$dir" "$2"
+}
+
 # bench_report_setup FILE: the view report, whose doc is FILE's text, and
 # reset_store(), which empties what an ingest writes.  The report arrives as
 # a client would bind it: a plain text value, read from the file in the

@@ -19,9 +19,7 @@ N=${1:-100000}
 FF=${2:-60}
 bench_setup
 W=$BENCH_DIR/work
-mkdir -p "$W"
-python3 "$CTEM_ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/report.json"
-chown -R postgres: "$W"
+bench_trivy "$N" "$W/report.json"
 bench_report_setup "$W/report.json"
 
 run_ff() {
