@@ -57,7 +57,7 @@ LIBDIR=$($PGC --pkglibdir)
 SAVED=$(mktemp -d /tmp/ctem-ab.XXXXXX)
 cp "$LIBDIR/ctem.so" "$SAVED/installed.so"
 trap 'cp "$SAVED/installed.so" "$LIBDIR/ctem.so.tmp"; mv -f "$LIBDIR/ctem.so.tmp" "$LIBDIR/ctem.so";
-	ctem_stop "$BENCH_DIR"; rm -rf "$BENCH_DIR" "$SAVED"' EXIT
+	bench_cleanup; rm -rf "$SAVED"' EXIT
 # build each revision's ctem.so from a clean export of it
 build_rev() {
 	local rev=$1 out=$2 src

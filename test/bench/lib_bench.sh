@@ -19,12 +19,19 @@ BENCH_AWK_MEDIAN='
 	}
 '
 
+# bench_cleanup: stops the bench cluster and removes it (bench_setup's exit
+# trap; scripts that set their own trap call it from theirs)
+bench_cleanup() {
+	ctem_stop "$BENCH_DIR"
+	rm -rf "$BENCH_DIR"
+}
+
 bench_setup() {
 	cd "$CTEM_ROOT"
 	ctem_packages
 	ctem_build
 	ctem_start "$BENCH_DIR"
-	trap 'ctem_stop "$BENCH_DIR"; rm -rf "$BENCH_DIR"' EXIT
+	trap bench_cleanup EXIT
 	PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1"
 	$PSQL -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB" -c "CREATE DATABASE $BENCH_DB"
 	$PSQL -d $BENCH_DB -c 'CREATE EXTENSION ctem'
@@ -237,7 +244,7 @@ bench_pages_check() {
 }
 bench_pages_reserve() {
 	local need
-	trap 'ctem_stop "$BENCH_DIR"; rm -rf "$BENCH_DIR"; echo "$BENCH_OLD_HUGEPAGES" > /proc/sys/vm/nr_hugepages' EXIT
+	trap 'bench_cleanup; echo "$BENCH_OLD_HUGEPAGES" > /proc/sys/vm/nr_hugepages' EXIT
 	ctem_stop "$BENCH_DIR"
 	# the server says how many it needs
 	need=$(runuser -u postgres -- "$PGBIN/postgres" -D "$BENCH_DIR/data" $BENCH_BASE_OPTS \
