@@ -286,3 +286,52 @@ BEGIN
 	RAISE NOTICE 'control characters at 41 offsets, % not rejected at their column', bad;
 END
 $$;
+-- Numbers in details are what "%.6g" prints of the report's value: CVSS
+-- scores and probabilities with up to 6 decimals keep them exactly (built
+-- without the text), anything longer is rounded to 6 significant digits.
+BEGIN;
+SELECT findings
+FROM ctem.ingest('{"SchemaVersion": 2, "ArtifactName": "scan.example/numbers:1", "ArtifactType": "container_image", '
+                 '"Results": [{"Target": "t", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": ['
+                 || (SELECT string_agg(format('{"VulnerabilityID": "CVE-2024-%s", "PkgName": "p", "InstalledVersion": "1", '
+                                              '"CVSS": {"nvd": {"V3Score": %s}}}', 20000 + i, v), ', ')
+                     FROM unnest(ARRAY['0.3', '5.9', '10', '10.0', '7.25', '0', '-0.0', '0.00043', '0.000043', '1e-7',
+                                       '2.675', '99999.95', '123456.5', '999999', '1e6', '1234567', '1234.5678',
+                                       '0.1234567']) WITH ORDINALITY u(v, i))
+                 || ']}]}', 'trivy');
+SELECT e.rule_id, e.details->'cvss_score' AS cvss_score
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE a.natural_key = 'scan.example/numbers:1' ORDER BY e.rule_id;
+-- 3000 more: up to 6 digits with 0 to 7 decimals (kept exactly), and 12
+-- digits (rounded); the expected text is the literal rounded to 6
+-- significant digits with its trailing zeros dropped
+CREATE TEMP TABLE num_case AS
+SELECT i, CASE WHEN i % 3 = 0
+               THEN ((i * 7919) % 900000 + 100000)::text || lpad(((i * 104729) % 999999 + 1)::text, 6, '0')
+               ELSE ((i * 7919) % (10 ^ (1 + i % 6))::int)::text END AS digits,
+       i % 8 AS decimals, CASE WHEN i % 5 = 0 THEN '-' ELSE '' END AS sign
+FROM generate_series(1, 3000) i;
+ALTER TABLE num_case ADD lit text, ADD want text;
+UPDATE num_case SET lit = sign || CASE WHEN decimals = 0 THEN digits
+                                       ELSE (digits::numeric / 10 ^ decimals)::numeric(30, 12)::text END;
+UPDATE num_case SET lit = trim_scale(lit::numeric)::text;
+UPDATE num_case SET want = CASE WHEN lit::numeric = 0 THEN '0'
+                                ELSE trim_scale(round(lit::numeric, 5 - floor(log(abs(lit::numeric)))::int))::text END;
+SELECT findings
+FROM ctem.ingest('{"SchemaVersion": 2, "ArtifactName": "scan.example/numbers:2", "ArtifactType": "container_image", '
+                 '"Results": [{"Target": "t", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": ['
+                 || (SELECT string_agg(format('{"VulnerabilityID": "CVE-2024-%s", "PkgName": "p", "InstalledVersion": "1", '
+                                              '"CVSS": {"nvd": {"V3Score": %s}}}', 30000 + i, lit), ', ') FROM num_case)
+                 || ']}]}', 'trivy');
+SELECT count(*) AS cases, count(*) FILTER (WHERE e.details->>'cvss_score' = c.want) AS as_printed,
+       count(*) FILTER (WHERE c.i % 3 <> 0) AS short,
+       count(*) FILTER (WHERE c.i % 3 <> 0 AND e.details->>'cvss_score' = c.lit) AS short_kept
+FROM num_case c
+LEFT JOIN ctem.exposure e ON e.rule_id = 'CVE-2024-' || (30000 + c.i)
+     AND e.asset_id = (SELECT id FROM ctem.asset WHERE natural_key = 'scan.example/numbers:2');
+SELECT c.lit, c.want, e.details->>'cvss_score' AS got
+FROM num_case c
+LEFT JOIN ctem.exposure e ON e.rule_id = 'CVE-2024-' || (30000 + c.i)
+     AND e.asset_id = (SELECT id FROM ctem.asset WHERE natural_key = 'scan.example/numbers:2')
+WHERE e.details->>'cvss_score' IS DISTINCT FROM c.want ORDER BY c.i LIMIT 5;
+ROLLBACK;

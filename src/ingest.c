@@ -304,22 +304,55 @@ det_field(DetailsObj *d, const char *key, const char *value)
 	det_string_value(det_member(d, key), value);
 }
 
-/* a number as JSON would give it: %.6g through numeric_in */
+/*
+ * A number as JSON would give it: the value "%.6g" prints, read by
+ * numeric_in.  A value that is an integer over 10^k for the smallest
+ * k <= 6, with at most 6 digits (a CVSS score, an EPSS probability), is
+ * built directly as that numeric with k decimals, which is what numeric_in
+ * makes of "%.6g"'s text: the value is the double nearest that decimal, so
+ * rounding it to 6 significant digits gives the decimal back, and the
+ * smallest k is the number of decimals "%.6g" keeps.  Any other value goes
+ * through the text.
+ */
+static Numeric
+det_numeric(double value)
+{
+	static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+	char		num[64];
+
+	for (int k = 0; k < lengthof(pow10); k++)
+	{
+		double		s = value * pow10[k];
+
+		if (fabs(s) >= 1e6)
+			break;
+		if (s == rint(s))
+		{
+			int64		r = (int64) s;
+
+			if (k == 0)
+				return int64_to_numeric(r);
+			if (r % 10 == 0)
+				break;			/* float error: a smaller k missed it */
+			return int64_div_fast_to_numeric(r, k);
+		}
+	}
+	snprintf(num, sizeof(num), "%.6g", value);
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(num),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
 static void
 det_number(DetailsObj *d, const char *key, double value)
 {
-	char		num[64];
 	JsonbValue *v;
 
 	if (isnan(value) || isinf(value))
 		return;
-	snprintf(num, sizeof(num), "%.6g", value);
 	v = det_member(d, key);
 	v->type = jbvNumeric;
-	v->val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in,
-														 CStringGetDatum(num),
-														 ObjectIdGetDatum(InvalidOid),
-														 Int32GetDatum(-1)));
+	v->val.numeric = det_numeric(value);
 }
 
 /* jsonb's order of object keys */
