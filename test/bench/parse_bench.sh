@@ -65,9 +65,10 @@ printf "%-6s %8s %9s | %10s %12s %9s | %10s %9s | %8s | %s\n" \
 for name in $inputs; do
 	f=$W/$name.json
 	bytes=$(stat -c %s "$f")
-	# about 1 s of parsing per measurement
+	# about 200 MB of input parsed (or loaded) per measurement
 	rep=$(( 200000000 / bytes )); [ "$rep" -ge 1 ] || rep=1
 	findings=$("$W/report_dump" -q "$f" | sed -n 's/.*\tfindings=\([0-9]*\).*/\1/p')
+	[ -n "$findings" ] && [ "$findings" -gt 0 ] || { echo "report_dump read no finding in $name" >&2; exit 1; }
 	peak=$("$W/report_dump" -q -m "$f" | awk -F'\t' '$1 == "# memory" { print substr($3, 6) }')
 	: > "$W/r.txt"; : > "$W/j.txt"
 	for r in $(seq "$ROUNDS"); do
