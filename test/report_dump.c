@@ -4,15 +4,19 @@
  *	  Standalone CLI over the report-parsing core: prints the detected
  *	  format and every normalized finding, one per line, tab-separated.
  *
- * Usage: report_dump [-f FORMAT] [-q] [-m] [-t] [-r N] FILE...
+ * Usage: report_dump [-f FORMAT] [-q] [-m] [-t] [-r N] [-j] FILE...
  *	  -f FORMAT  force a format instead of auto-detection
  *	  -q         print only the per-file summary line
  *	  -m         count allocations and print the peak (bytes and ratio)
  *	  -t         print parse CPU time and findings per second
  *	  -r N       parse each file N times (for timing)
+ *	  -j         load each file with jansson's json_loadb instead, the whole
+ *	             document as a tree (the baseline of test/bench/parse_bench.sh;
+ *	             -m and -t count and time the load)
  *
  * Output per file:
  *	  "# FILE<TAB>format=F<TAB>findings=N<TAB>suppressed=N<TAB>skipped=N"
+ *	  ("# FILE<TAB>jansson=loaded" with -j)
  *	  or "# FILE<TAB>ERROR<TAB>code=C<TAB>line=L<TAB>column=K<TAB>path=P<TAB>message"
  * then one line per finding with the columns printed by print_finding().
  * Tabs, newlines and backslashes inside values are escaped (\t \n \\);
@@ -31,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "report.h"
 
@@ -234,6 +240,7 @@ main(int argc, char **argv)
 	CtemReportFormat fmt = CTEM_FMT_UNKNOWN;
 	bool		mem = false;
 	bool		timing = false;
+	bool		jansson = false;
 	long		repeat = 1;
 	int			i;
 	int			status = 0;
@@ -258,15 +265,17 @@ main(int argc, char **argv)
 			timing = true;
 		else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
 			repeat = atol(argv[++i]);
+		else if (strcmp(argv[i], "-j") == 0)
+			jansson = true;
 		else
 		{
-			fprintf(stderr, "usage: report_dump [-f FORMAT] [-q] [-m] [-t] [-r N] FILE...\n");
+			fprintf(stderr, "usage: report_dump [-f FORMAT] [-q] [-m] [-t] [-r N] [-j] FILE...\n");
 			return 2;
 		}
 	}
 	if (i >= argc)
 	{
-		fprintf(stderr, "usage: report_dump [-f FORMAT] [-q] [-m] [-t] [-r N] FILE...\n");
+		fprintf(stderr, "usage: report_dump [-f FORMAT] [-q] [-m] [-t] [-r N] [-j] FILE...\n");
 		return 2;
 	}
 	if (mem)
@@ -290,7 +299,24 @@ main(int argc, char **argv)
 		}
 		peak_bytes = cur_bytes;
 		t0 = now_seconds();
-		for (r = 0; r < repeat; r++)
+		for (r = 0; r < repeat && jansson; r++)
+		{
+			json_error_t jerr;
+			json_t	   *doc = json_loadb(buf, len, 0, &jerr);
+
+			ok = doc != NULL;
+			if (!ok)
+			{
+				err.code = 0;
+				err.line = jerr.line;
+				err.column = jerr.column;
+				snprintf(err.path, sizeof(err.path), "-");
+				snprintf(err.message, sizeof(err.message), "%s", jerr.text);
+				break;
+			}
+			json_decref(doc);
+		}
+		for (r = 0; r < repeat && !jansson; r++)
 		{
 			ok = ctem_report_parse_ex(buf, len, fmt, print_finding, NULL, &st,
 									  &err);
@@ -298,7 +324,9 @@ main(int argc, char **argv)
 				quiet = true;
 		}
 		t1 = now_seconds();
-		if (ok)
+		if (ok && jansson)
+			printf("# %s\tjansson=loaded\n", argv[i]);
+		else if (ok)
 			printf("# %s\tformat=%s\tfindings=%ld\tsuppressed=%ld\tskipped=%ld\tdocuments=%ld\n",
 				   argv[i], ctem_report_format_name(st.detected), st.nfindings,
 				   st.nsuppressed, st.nskipped, st.ndocuments);
@@ -318,7 +346,7 @@ main(int argc, char **argv)
 			double		s = (t1 - t0) / repeat;
 
 			printf("# time\t%.4f s\t%.1f MB/s\t%.0f findings/s\n", s,
-				   len / s / 1e6, ok ? st.nfindings / s : 0.0);
+				   len / s / 1e6, ok && !jansson ? st.nfindings / s : 0.0);
 		}
 		free(buf);
 	}

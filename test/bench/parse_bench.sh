@@ -6,7 +6,7 @@
 #
 # No server: test/report_dump (the parsing core of ctem.ingest, src/report*.c,
 # built with gcc -O2) reads each input REPEAT times per round and prints the
-# CPU time of one parse; test/bench/jansson_load.c loads the same bytes with
+# CPU time of one parse; report_dump -j loads the same bytes with jansson's
 # json_loadb (the whole document as a tree, which is what a reader built on
 # jansson's loader pays before it has read one finding).  The two alternate
 # in each round; the best of ROUNDS (default 5) of each is printed, as
@@ -19,7 +19,7 @@
 #   sarif  the 1768 results of semgrep_0.17.0_owasp_benchmark.sarif from the
 #          same corpus repeated 30 times.
 # The grype and sarif inputs are skipped when ../shared/corpus is absent.
-# The peak memory of the core (allocations it makes, the input excluded) is
+# The peak memory of each (the allocations it makes, the input excluded) is
 # printed from report_dump -m.  Needs gcc, python3 and libjansson-dev
 # (installed when run as root and missing).
 set -eu
@@ -37,8 +37,6 @@ trap 'rm -rf "$W"' EXIT
 
 gcc -std=gnu99 -O2 -I"$ROOT/src" "$ROOT/test/report_dump.c" "$ROOT"/src/report*.c \
 	$(pkg-config --cflags --libs jansson) -lm -o "$W/report_dump"
-gcc -std=gnu99 -O2 "$ROOT/test/bench/jansson_load.c" \
-	$(pkg-config --cflags --libs jansson) -o "$W/jansson_load"
 
 python3 "$ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/trivy.json"
 inputs="trivy"
@@ -60,8 +58,8 @@ fi
 
 best() { awk 'NR == 1 || $1 < b { b = $1 } END { print b }'; }
 
-printf "%-6s %8s %9s | %10s %12s %9s | %10s %9s | %8s | %s\n" \
-	input MB findings "reader s" findings/s "MB/s" "jansson s" "MB/s" "jansson/reader" "reader peak memory (of input)"
+printf "%-6s %8s %9s | %10s %12s %9s | %10s %9s | %8s | %s | %s\n" \
+	input MB findings "reader s" findings/s "MB/s" "jansson s" "MB/s" "jansson/reader" "peak memory: reader (of input)" "jansson (x input)"
 for name in $inputs; do
 	f=$W/$name.json
 	bytes=$(stat -c %s "$f")
@@ -70,14 +68,15 @@ for name in $inputs; do
 	findings=$("$W/report_dump" -q "$f" | sed -n 's/.*\tfindings=\([0-9]*\).*/\1/p')
 	[ -n "$findings" ] && [ "$findings" -gt 0 ] || { echo "report_dump read no finding in $name" >&2; exit 1; }
 	peak=$("$W/report_dump" -q -m "$f" | awk -F'\t' '$1 == "# memory" { print substr($3, 6) }')
+	jpeak=$("$W/report_dump" -j -m "$f" | awk -F'\t' '$1 == "# memory" { print substr($3, 6) }')
 	: > "$W/r.txt"; : > "$W/j.txt"
 	for r in $(seq "$ROUNDS"); do
 		"$W/report_dump" -q -t -r "$rep" "$f" | awk -F'\t' '$1 == "# time" { sub(/ s$/, "", $2); print $2 }' >> "$W/r.txt"
-		"$W/jansson_load" -r "$rep" "$f" | awk -F'\t' '{ sub(/ s$/, "", $2); print $2 }' >> "$W/j.txt"
+		"$W/report_dump" -j -t -r "$rep" "$f" | awk -F'\t' '$1 == "# time" { sub(/ s$/, "", $2); print $2 }' >> "$W/j.txt"
 	done
 	rs=$(best < "$W/r.txt"); js=$(best < "$W/j.txt")
-	awk -v inp="$name" -v b="$bytes" -v n="$findings" -v rs="$rs" -v js="$js" -v peak="$peak" 'BEGIN {
-		printf "%-6s %8.1f %9d | %10.4f %12.0f %9.0f | %10.4f %9.0f | %8.2fx | %d B (%.4f%%)\n",
-			inp, b / 1e6, n, rs, n / rs, b / rs / 1e6, js, b / js / 1e6, js / rs, peak, 100 * peak / b }'
+	awk -v inp="$name" -v b="$bytes" -v n="$findings" -v rs="$rs" -v js="$js" -v peak="$peak" -v jpeak="$jpeak" 'BEGIN {
+		printf "%-6s %8.1f %9d | %10.4f %12.0f %9.0f | %10.4f %9.0f | %8.2fx | %d B (%.4f%%) | %.0f MB (%.1fx)\n",
+			inp, b / 1e6, n, rs, n / rs, b / rs / 1e6, js, b / js / 1e6, js / rs, peak, 100 * peak / b, jpeak / 1e6, jpeak / b }'
 done
 echo "(CPU time of one parse, best of $ROUNDS rounds; each measurement parses the input about 200 MB worth of times)"
