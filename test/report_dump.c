@@ -224,6 +224,32 @@ read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * -j: load buf with jansson repeat times, the whole document as a tree each
+ * time; false with err filled on a syntax error
+ */
+static bool
+jansson_load(const char *buf, size_t len, long repeat, CtemReportError *err)
+{
+	for (long r = 0; r < repeat; r++)
+	{
+		json_error_t jerr;
+		json_t	   *doc = json_loadb(buf, len, 0, &jerr);
+
+		if (doc == NULL)
+		{
+			memset(err, 0, sizeof(*err));
+			err->line = jerr.line;
+			err->column = jerr.column;
+			snprintf(err->path, sizeof(err->path), "-");
+			snprintf(err->message, sizeof(err->message), "%s", jerr.text);
+			return false;
+		}
+		json_decref(doc);
+	}
+	return true;
+}
+
 /* CPU time of the process: other load on the machine does not count */
 static double
 now_seconds(void)
@@ -299,29 +325,17 @@ main(int argc, char **argv)
 		}
 		peak_bytes = cur_bytes;
 		t0 = now_seconds();
-		for (r = 0; r < repeat && jansson; r++)
+		if (jansson)
+			ok = jansson_load(buf, len, repeat, &err);
+		else
 		{
-			json_error_t jerr;
-			json_t	   *doc = json_loadb(buf, len, 0, &jerr);
-
-			ok = doc != NULL;
-			if (!ok)
+			for (r = 0; r < repeat; r++)
 			{
-				err.code = 0;
-				err.line = jerr.line;
-				err.column = jerr.column;
-				snprintf(err.path, sizeof(err.path), "-");
-				snprintf(err.message, sizeof(err.message), "%s", jerr.text);
-				break;
+				ok = ctem_report_parse_ex(buf, len, fmt, print_finding, NULL,
+										  &st, &err);
+				if (r == 0 && repeat > 1)
+					quiet = true;
 			}
-			json_decref(doc);
-		}
-		for (r = 0; r < repeat && !jansson; r++)
-		{
-			ok = ctem_report_parse_ex(buf, len, fmt, print_finding, NULL, &st,
-									  &err);
-			if (r == 0 && repeat > 1)
-				quiet = true;
 		}
 		t1 = now_seconds();
 		if (ok && jansson)
