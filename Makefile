@@ -1,27 +1,42 @@
 # Makefile for the ctem PostgreSQL extension (PGXS)
+#
+# The C code lives in src/ by CTEM stage (docs/architecture.md has the map);
+# the install script sql/ctem--$(EXTVERSION).sql is built from the schema's
+# source in sql/src/, one file per stage, in file-name order (as pg_partman
+# builds its script).  Upgrade steps sql/ctem--A--B.sql are written by hand.
 
 EXTENSION = ctem
 MODULE_big = ctem
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
+# pure C cores: no PostgreSQL header (test/layers.sh checks it)
+CORE_OBJS = \
+	src/core/cvss_core.o \
+	src/core/intel_core.o \
+	src/core/keys_core.o \
+	src/core/score_core.o \
+	src/core/json/json_reader.o \
+	$(patsubst %.c,%.o,$(sort $(wildcard src/core/report/*.c)))
+
 OBJS = \
 	src/ctem.o \
-	src/asset.o \
-	src/asset_ref.o \
-	src/cvss.o \
-	src/cvss_core.o \
-	src/exposure.o \
-	src/history.o \
-	src/ingest.o \
-	src/intel.o \
-	src/intel_core.o \
-	src/keys_core.o \
-	src/score.o \
-	src/score_core.o \
-	src/sha256_core.o \
-	$(patsubst %.c,%.o,$(sort $(wildcard src/report*.c)))
+	src/guc.o \
+	src/common/common.o \
+	src/common/share.o \
+	src/store/asset.o \
+	src/store/asset_ref.o \
+	src/store/cvss.o \
+	src/store/identity.o \
+	src/prioritize/score.o \
+	src/discover/exposure.o \
+	src/discover/ingest.o \
+	src/discover/intel.o \
+	src/mobilize/history.o \
+	$(CORE_OBJS)
 
-DATA = $(wildcard sql/ctem--*.sql)
+SCHEMA_SRC = $(sort $(wildcard sql/src/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 DOCS = $(wildcard docs/*.md)
 
 PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
@@ -32,7 +47,7 @@ PG_CFLAGS = -fno-semantic-interposition
 SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 
 REGRESS = store asset_key cvss intel ingest scoring privileges upgrade
-REGRESS_OPTS = --load-extension=ctem
+REGRESS_OPTS = --inputdir=test --load-extension=ctem
 
 ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore
 ISOLATION_OPTS = --inputdir=test --load-extension=ctem
@@ -49,7 +64,10 @@ endif
 
 include $(PGXS)
 
+$(DATA_built): $(SCHEMA_SRC) $(EXTENSION).control
+	cat $(SCHEMA_SRC) > $@
+
 # PGXS tracks no header dependencies (unless PostgreSQL was configured with
 # --enable-depend): a changed header rebuilds every object, so that no object
 # keeps an old struct layout
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(wildcard src/*.h src/*/*.h src/*/*/*.h)

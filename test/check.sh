@@ -2,10 +2,12 @@
 # test/check.sh: run every ctem test on a fresh Debian 12 machine, as root.
 #
 # Installs what is missing, builds and installs ctem, starts a throwaway
-# PostgreSQL 15 cluster as the postgres user, runs pg_regress (sql/,
-# expected/), the isolation specs (test/specs), the TAP tests (test/t) and
-# the standalone C checks (test/*.c; the CVSS conformance check reads
-# ../shared/corpus when it exists), stops the cluster and ends with the line
+# PostgreSQL 15 cluster as the postgres user, runs pg_regress (test/sql,
+# test/expected), the isolation specs (test/specs), the standalone C checks
+# (test/*.c; the CVSS conformance check reads ../shared/corpus when it
+# exists), the layering check of src/ (test/layers.py), a fuzz smoke run of
+# every harness (test/fuzz; CTEM_FUZZ_SECONDS each, default 5) and the TAP
+# tests (test/t), stops the cluster and ends with the line
 # "N passed, N failed".  Exit status 0 only when nothing failed.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -48,9 +50,8 @@ for t in test/*_check.c test/cvss_conformance.c; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .c)
 	case "$name" in
-		score_check) srcs="src/score_core.c" ;;
-		sha256_check) srcs="src/sha256_core.c" ;;
-		cvss_conformance) srcs="src/cvss_core.c" ;;
+		score_check) srcs="src/core/score_core.c" ;;
+		cvss_conformance) srcs="src/core/cvss_core.c" ;;
 		*) srcs="" ;;
 	esac
 	if ! gcc -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc $(pkg-config --cflags jansson) \
@@ -74,6 +75,28 @@ for t in test/*_check.c test/cvss_conformance.c; do
 	fi
 	[ $rc -ne 0 ] && [ -z "$line" ] && failed=$((failed + 1))
 done
+
+echo "== layering of src/ (test/layers.py)"
+out=$(python3 test/layers.py 2>&1); rc=$?
+echo "$out"
+line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+if [ -n "$line" ]; then
+	passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+else
+	failed=$((failed + 1))
+fi
+
+echo "== fuzz smoke run (each harness ${CTEM_FUZZ_SECONDS:-5} s, seeded from the corpus)"
+out=$(bash test/fuzz/run.sh smoke "${CTEM_FUZZ_SECONDS:-5}" 2>&1); rc=$?
+echo "$out" | tail -n 40
+line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+if [ -n "$line" ]; then
+	passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+else
+	failed=$((failed + 1))
+fi
 
 echo "== TAP tests"
 PGXS_DIR=$(cd "$(dirname "$($PGC --pgxs)")/../.." && pwd)

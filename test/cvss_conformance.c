@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * cvss_conformance.c
- *	  Check the CVSS core (src/cvss_core.c) against the shared test corpus.
+ *	  Check the CVSS core (src/core/cvss_core.c) against the shared test corpus.
  *
  * Usage: cvss_conformance <corpus_dir> [--bench N]
  *
@@ -18,7 +18,7 @@
  * With --bench N, also times N passes of parse + score (and parse + score +
  * format) over every valid corpus vector and prints ns per vector.
  *
- * Build: cc -std=gnu99 -O2 -Isrc test/cvss_conformance.c src/cvss_core.c -lm
+ * Build: cc -std=gnu99 -O2 -Isrc test/cvss_conformance.c src/core/cvss_core.c -lm
  *
  * test/cvss_conformance.c
  *
@@ -30,7 +30,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cvss_core.h"
+#include "core/cvss_core.h"
 
 #define MAX_LINE 4096
 #define MAX_FIELDS 8

@@ -22,7 +22,7 @@
  * Tabs, newlines and backslashes inside values are escaped (\t \n \\);
  * NULL is printed as "-".
  *
- * Build: gcc -std=gnu99 -O2 -Isrc test/report_dump.c src/report*.c \
+ * Build: gcc -std=gnu99 -O2 -Isrc test/report_dump.c src/core/json/json_reader.c src/core/report/report*.c \
  *		   $(pkg-config --cflags --libs jansson) -lm -o report_dump
  *
  * test/report_dump.c
@@ -38,7 +38,7 @@
 
 #include <jansson.h>
 
-#include "report.h"
+#include "core/report/report.h"
 
 static size_t cur_bytes = 0;
 static size_t peak_bytes = 0;
@@ -305,7 +305,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (mem)
+	{
 		ctem_report_set_allocator(count_alloc, count_free);
+		json_set_alloc_funcs(count_alloc, count_free);	/* for -j */
+	}
 	for (; i < argc; i++)
 	{
 		size_t		len = 0;

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * score_check.c
- *		Standalone unit test of the risk scoring core (src/score_core.c).
+ *		Standalone unit test of the risk scoring core (src/core/score_core.c).
  *
  * Worked examples computed by hand, unknown inputs and their defaults,
  * floors, the control cap, SLA overrides, the full CISA SSVC table, the
@@ -10,7 +10,7 @@
  * last; exits 1 on any failure.
  *
  * Build and run:
- *	  cc -std=gnu99 -O2 -Isrc test/score_check.c src/score_core.c \
+ *	  cc -std=gnu99 -O2 -Isrc test/score_check.c src/core/score_core.c \
  *		  $(pkg-config --cflags --libs jansson) -lm -o score_check
  *	  ./score_check
  *
@@ -26,7 +26,7 @@
 
 #include <jansson.h>
 
-#include "score_core.h"
+#include "core/score_core.h"
 
 static int	n_passed = 0;
 static int	n_failed = 0;

@@ -4,7 +4,7 @@
 #
 #   bash test/bench/parse_bench.sh [TRIVY_FINDINGS] [ROUNDS]
 #
-# No server: test/report_dump (the parsing core of ctem.ingest, src/report*.c,
+# No server: test/report_dump (the parsing core of ctem.ingest, src/core/json/json_reader.c src/core/report/*.c,
 # built with gcc -O2) reads each input REPEAT times per round and prints the
 # CPU time of one parse; report_dump -j loads the same bytes with jansson's
 # json_loadb (the whole document as a tree, which is what a reader built on
@@ -35,7 +35,7 @@ fi
 W=$(mktemp -d /tmp/ctem-parse-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-gcc -std=gnu99 -O2 -I"$ROOT/src" "$ROOT/test/report_dump.c" "$ROOT"/src/report*.c \
+gcc -std=gnu99 -O2 -I"$ROOT/src" "$ROOT/test/report_dump.c" "$ROOT"/src/core/json/json_reader.c "$ROOT"/src/core/report/*.c \
 	$(pkg-config --cflags --libs jansson) -lm -o "$W/report_dump"
 
 python3 "$ROOT/test/bench/gen_trivy.py" -n "$N" -o "$W/trivy.json"

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_cvss.c
- *	  libFuzzer harness for the CVSS core (src/cvss_core.c).
+ *	  libFuzzer harness for the CVSS core (src/core/cvss_core.c).
  *
  * Every input is parsed.  An accepted vector must format to a canonical
  * text that reparses to an identical struct (same values, same scores),
@@ -13,7 +13,7 @@
  *
  * Build and run (clang 14, libclang-rt-14-dev):
  *	clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *		test/fuzz/fuzz_cvss.c src/cvss_core.c -o fuzz_cvss
+ *		test/fuzz/fuzz_cvss.c src/core/cvss_core.c -o fuzz_cvss
  *	./fuzz_cvss -dict=cvss.dict -runs=10000000 seeds/
  *
  * test/fuzz/fuzz_cvss.c
@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cvss_core.h"
+#include "core/cvss_core.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
  * Build:
  *	  clang-14 -g -O1 -fsanitize=fuzzer,address,undefined \
  *		  $(pkg-config --cflags jansson) -Isrc test/fuzz/fuzz_intel.c \
- *		  src/intel_core.c $(pkg-config --libs jansson) -o fuzz_intel
+ *		  src/core/intel_core.c $(pkg-config --libs jansson) -o fuzz_intel
  *
  * test/fuzz/fuzz_intel.c
  *
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intel_core.h"
+#include "core/intel_core.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

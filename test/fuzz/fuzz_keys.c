@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys_core.h"
+#include "core/keys_core.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

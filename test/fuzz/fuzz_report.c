@@ -8,7 +8,7 @@
  * Build:
  *	  clang-14 -g -O1 -fsanitize=fuzzer,address,undefined \
  *		  $(pkg-config --cflags jansson) -Isrc test/fuzz/fuzz_report.c \
- *		  src/report*.c $(pkg-config --libs jansson) -o fuzz_report
+ *		  src/core/json/json_reader.c src/core/report/report*.c $(pkg-config --libs jansson) -o fuzz_report
  * Run:
  *	  ./fuzz_report -max_len=65536 CORPUS_DIR SEED_DIR...
  *
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "core/report/report.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_score.c
- *		libFuzzer harness of the risk scoring core (src/score_core.c).
+ *		libFuzzer harness of the risk scoring core (src/core/score_core.c).
  *
  * Builds a policy (the default with some fields mutated, or every field
  * from the fuzz bytes, NaN and infinities included) and a score input
@@ -13,7 +13,7 @@
  *
  * Build and run:
  *	  clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *		  test/fuzz/fuzz_score.c src/score_core.c \
+ *		  test/fuzz/fuzz_score.c src/core/score_core.c \
  *		  $(pkg-config --cflags --libs jansson) -lm -o fuzz_score
  *	  ./fuzz_score -runs=1000000
  *
@@ -29,7 +29,7 @@
 
 #include <jansson.h>
 
-#include "score_core.h"
+#include "core/score_core.h"
 
 /* reads the fuzz input front to back; zeros once it is used up */
 typedef struct FuzzReader

@@ -1,0 +1,22 @@
+/*
+ * 90_grants.sql
+ *		Privileges on ctem's objects that differ from PostgreSQL's defaults.
+ *
+ * Everything else keeps the defaults: the schema, tables, views and
+ * sequences belong to the extension's owner with no grant, and the
+ * administrator grants what each role needs (README.md, "Security model");
+ * the other functions are executable by PUBLIC.
+ *
+ * sql/src/90_grants.sql
+ */
+
+-- The trigger functions that run as the extension's owner or write on its
+-- behalf: the re-scoring triggers (SECURITY DEFINER, 40_prioritization.sql
+-- and 50_validation.sql) and the history triggers, which write
+-- ctem.exposure_event as the table's owner (30_discovery.sql).  Nobody
+-- may call them or attach them to a table of their own; the triggers fire
+-- regardless.
+REVOKE EXECUTE ON FUNCTION ctem.asset_rescore(), ctem.vuln_intel_rescore(), ctem.control_rescore(),
+	ctem.validation_apply(), ctem.policy_rescore() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ctem.exposure_history_row() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ctem.exposure_history_flush() FROM PUBLIC;

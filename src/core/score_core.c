@@ -1,0 +1,1780 @@
+/*-------------------------------------------------------------------------
+ *
+ * score_core.c
+ *		Contextual risk scoring of exposures: the pure C core.
+ *
+ * score = 100 x S/10 x L x A x X x (1 - C) x V where
+ *	S	severity: CVSS base score, else the scanner severity mapped to 0-10;
+ *	L	likelihood: the strongest of KEV, validation, exploit maturity and
+ *		the EPSS band (an unknown EPSS stands in with a default);
+ *	A	asset criticality weight;
+ *	X	exposure: internet-facing, on an attack path, internal;
+ *	C	combined compensating control effectiveness, capped;
+ *	V	validation: reduced when an attack was tried and blocked.
+ * The score is clamped to 0-100 and rounded half up to one decimal.  The
+ * priority comes from score thresholds raised by floors (KEV on an
+ * internet-facing asset is P1, KEV or validated exploitable at least P2),
+ * or, in SSVC mode, from the CISA SSVC decision tree.  Every number comes
+ * from the CtemPolicy; docs/scoring.md documents the model.
+ *
+ * Nothing here allocates, calls the backend or keeps state.
+ * ctem_score_compute does no formatting either, so that scoring millions
+ * of rows stays cheap; only ctem_score_explain and ctem_policy_check call
+ * snprintf.
+ *
+ * src/core/score_core.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/score_core.h"
+
+/* added before rounding half up, absorbs binary representation error */
+#define ROUND_EPSILON 1e-9
+
+/* one piece of likelihood evidence */
+typedef enum EvidenceKind
+{
+	EV_KEV,
+	EV_VALIDATED,
+	EV_MATURITY,
+	EV_EPSS,					/* known EPSS, in band "band" */
+	EV_EPSS_BELOW,				/* known EPSS below every band: l_min */
+	EV_EPSS_UNKNOWN				/* default l_epss_unknown */
+} EvidenceKind;
+
+typedef struct Evidence
+{
+	EvidenceKind kind;
+	double		value;
+	int			band;
+} Evidence;
+
+#define EVIDENCE_MAX 4
+
+/* the input after range checks: anything out of range is unknown */
+typedef struct NormInput
+{
+	double		cvss;			/* NaN = unknown */
+	CtemSeverity severity;
+	int			kev;			/* 1, 0, -1 */
+	CtemValidation validation;
+	CtemExploitMaturity maturity;
+	double		epss;			/* NaN = unknown */
+	int			criticality;	/* 1..5, 0 unknown */
+	int			internet_facing;	/* 1, 0, -1 */
+	int			on_attack_path; /* 1, 0, -1 */
+	double		controls;		/* 0..1 */
+	int			n_controls;
+	int			ssvc_exploitation;	/* -1 = derive */
+	int			ssvc_automatable;
+	int			ssvc_technical_impact;
+	int			ssvc_mission;
+} NormInput;
+
+static const char *const severity_names[] = {
+	"unknown", "info", "low", "medium", "high", "critical"
+};
+static const char *const severity_sources[] = {
+	"default (missing severity)",
+	"scanner severity info",
+	"scanner severity low",
+	"scanner severity medium",
+	"scanner severity high",
+	"scanner severity critical"
+};
+static const char *const maturity_names[] = {
+	"unknown", "unproven", "poc", "functional", "high"
+};
+static const char *const maturity_sources[] = {
+	"exploit maturity unknown",
+	"exploit maturity unproven",
+	"exploit maturity poc",
+	"exploit maturity functional",
+	"exploit maturity high"
+};
+static const char *const validation_names[] = {
+	"none", "exploitable", "blocked", "not_exploitable"
+};
+static const char *const criticality_sources[] = {
+	"default (criticality unknown)",
+	"asset criticality 1",
+	"asset criticality 2",
+	"asset criticality 3",
+	"asset criticality 4",
+	"asset criticality 5"
+};
+static const char *const ssvc_decision_names[] = {
+	"Track", "Track*", "Attend", "Act"
+};
+static const char *const ssvc_exploitation_names[] = {
+	"none", "poc", "active"
+};
+static const char *const ssvc_automatable_names[] = {"no", "yes"};
+static const char *const ssvc_technical_impact_names[] = {"partial", "total"};
+static const char *const ssvc_mission_names[] = {"low", "medium", "high"};
+static const char *const priority_names[] = {"P1", "P2", "P3", "P4"};
+
+/*
+ * CISA SSVC decision table (CISA SSVC Guide, November 2022; CERT/CC
+ * "CISA Coordinator" table v2.0.3), indexed
+ * [exploitation][automatable][technical impact][mission & well-being].
+ */
+#define T	CTEM_SSVC_TRACK
+#define TS	CTEM_SSVC_TRACK_STAR
+#define AT	CTEM_SSVC_ATTEND
+#define AC	CTEM_SSVC_ACT
+static const signed char ssvc_table[3][2][2][3] = {
+	/* exploitation none */
+	{
+		/* automatable no: partial, total (low, medium, high) */
+		{{T, T, T}, {T, T, TS}},
+		/* automatable yes */
+		{{T, T, AT}, {T, T, AT}}
+	},
+	/* exploitation poc */
+	{
+		{{T, T, TS}, {T, TS, AT}},
+		{{T, T, AT}, {T, TS, AT}}
+	},
+	/* exploitation active */
+	{
+		{{T, T, AT}, {T, AT, AC}},
+		{{AT, AT, AC}, {AT, AC, AC}}
+	}
+};
+#undef T
+#undef TS
+#undef AT
+#undef AC
+
+/* ------------------------------------------------------------------------
+ * Small helpers
+ * ------------------------------------------------------------------------
+ */
+
+static bool
+in_range(double v, double lo, double hi)
+{
+	/* false for NaN */
+	return v >= lo && v <= hi;
+}
+
+static int
+tristate(int v, unsigned *invalid, unsigned flag)
+{
+	if (v == 1 || v == 0 || v == -1)
+		return v;
+	*invalid |= flag;
+	return -1;
+}
+
+static char
+lower_ascii(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char) (c + ('a' - 'A')) : c;
+}
+
+static bool
+equal_ci(const char *a, const char *b)
+{
+	while (*a && *b)
+	{
+		if (lower_ascii(*a) != lower_ascii(*b))
+			return false;
+		a++;
+		b++;
+	}
+	return *a == '\0' && *b == '\0';
+}
+
+static int
+parse_name(const char *s, const char *const *names, int n)
+{
+	int			i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (equal_ci(s, names[i]))
+			return i;
+	return -1;
+}
+
+/* validate and copy the input; out-of-range values become unknown */
+static void
+normalise_input(const CtemScoreInput *in, NormInput *n, unsigned *invalid)
+{
+	*invalid = 0;
+
+	n->cvss = in->cvss;
+	if (!isnan(n->cvss) && !in_range(n->cvss, 0.0, 10.0))
+	{
+		*invalid |= CTEM_INVALID_CVSS;
+		n->cvss = NAN;
+	}
+
+	n->severity = in->severity;
+	if ((int) n->severity < CTEM_SEV_UNKNOWN ||
+		(int) n->severity > CTEM_SEV_CRITICAL)
+	{
+		*invalid |= CTEM_INVALID_SEVERITY;
+		n->severity = CTEM_SEV_UNKNOWN;
+	}
+
+	n->kev = tristate(in->kev, invalid, CTEM_INVALID_KEV);
+
+	n->validation = in->validation;
+	if ((int) n->validation < CTEM_VAL_NONE ||
+		(int) n->validation > CTEM_VAL_NOT_EXPLOITABLE)
+	{
+		*invalid |= CTEM_INVALID_VALIDATION;
+		n->validation = CTEM_VAL_NONE;
+	}
+
+	n->maturity = in->maturity;
+	if ((int) n->maturity < CTEM_MAT_UNKNOWN ||
+		(int) n->maturity > CTEM_MAT_HIGH)
+	{
+		*invalid |= CTEM_INVALID_MATURITY;
+		n->maturity = CTEM_MAT_UNKNOWN;
+	}
+
+	n->epss = in->epss;
+	if (!isnan(n->epss) && !in_range(n->epss, 0.0, 1.0))
+	{
+		*invalid |= CTEM_INVALID_EPSS;
+		n->epss = NAN;
+	}
+
+	n->criticality = in->criticality;
+	if (n->criticality < 0 || n->criticality > 5)
+	{
+		*invalid |= CTEM_INVALID_CRITICALITY;
+		n->criticality = 0;
+	}
+
+	n->internet_facing = tristate(in->internet_facing, invalid,
+								  CTEM_INVALID_INTERNET_FACING);
+	n->on_attack_path = tristate(in->on_attack_path, invalid,
+								 CTEM_INVALID_ATTACK_PATH);
+
+	n->controls = in->control_effectiveness;
+	if (!in_range(n->controls, 0.0, 1.0))
+	{
+		*invalid |= CTEM_INVALID_CONTROLS;
+		n->controls = 0.0;
+	}
+	n->n_controls = in->n_controls;
+
+	n->ssvc_exploitation = in->ssvc_exploitation;
+	if (n->ssvc_exploitation < -1 ||
+		n->ssvc_exploitation > CTEM_SSVC_EXPL_ACTIVE)
+	{
+		*invalid |= CTEM_INVALID_SSVC_EXPLOITATION;
+		n->ssvc_exploitation = -1;
+	}
+	n->ssvc_automatable = in->ssvc_automatable;
+	if (n->ssvc_automatable < -1 || n->ssvc_automatable > CTEM_SSVC_AUTO_YES)
+	{
+		*invalid |= CTEM_INVALID_SSVC_AUTOMATABLE;
+		n->ssvc_automatable = -1;
+	}
+	n->ssvc_technical_impact = in->ssvc_technical_impact;
+	if (n->ssvc_technical_impact < -1 ||
+		n->ssvc_technical_impact > CTEM_SSVC_TI_TOTAL)
+	{
+		*invalid |= CTEM_INVALID_SSVC_TECHNICAL_IMPACT;
+		n->ssvc_technical_impact = -1;
+	}
+	n->ssvc_mission = in->ssvc_mission;
+	if (n->ssvc_mission < -1 || n->ssvc_mission > CTEM_SSVC_MWB_HIGH)
+	{
+		*invalid |= CTEM_INVALID_SSVC_MISSION;
+		n->ssvc_mission = -1;
+	}
+}
+
+static int
+epss_band_count(const CtemPolicy *p)
+{
+	if (p->n_epss_bands < 0)
+		return 0;
+	if (p->n_epss_bands > CTEM_EPSS_BANDS_MAX)
+		return CTEM_EPSS_BANDS_MAX;
+	return p->n_epss_bands;
+}
+
+static double
+maturity_weight(const CtemPolicy *p, CtemExploitMaturity m)
+{
+	switch (m)
+	{
+		case CTEM_MAT_HIGH:
+			return p->l_mat_high;
+		case CTEM_MAT_FUNCTIONAL:
+			return p->l_mat_functional;
+		case CTEM_MAT_POC:
+			return p->l_mat_poc;
+		case CTEM_MAT_UNPROVEN:
+			return p->l_mat_unproven;
+		default:
+			return 0.0;
+	}
+}
+
+/* every piece of likelihood evidence available, in order of precedence */
+static int
+collect_evidence(const CtemPolicy *p, const NormInput *n, Evidence *ev)
+{
+	int			k = 0;
+
+	if (n->kev == 1)
+	{
+		ev[k].kind = EV_KEV;
+		ev[k].value = p->l_kev;
+		ev[k].band = -1;
+		k++;
+	}
+	if (n->validation == CTEM_VAL_EXPLOITABLE)
+	{
+		ev[k].kind = EV_VALIDATED;
+		ev[k].value = p->l_validated;
+		ev[k].band = -1;
+		k++;
+	}
+	if (n->maturity != CTEM_MAT_UNKNOWN)
+	{
+		ev[k].kind = EV_MATURITY;
+		ev[k].value = maturity_weight(p, n->maturity);
+		ev[k].band = -1;
+		k++;
+	}
+	if (isnan(n->epss))
+	{
+		ev[k].kind = EV_EPSS_UNKNOWN;
+		ev[k].value = p->l_epss_unknown;
+		ev[k].band = -1;
+	}
+	else
+	{
+		int			nb = epss_band_count(p);
+		int			i;
+
+		ev[k].kind = EV_EPSS_BELOW;
+		ev[k].value = p->l_min;
+		ev[k].band = -1;
+		for (i = 0; i < nb; i++)
+		{
+			if (n->epss >= p->epss_threshold[i])
+			{
+				ev[k].kind = EV_EPSS;
+				ev[k].value = p->epss_value[i];
+				ev[k].band = i;
+				break;
+			}
+		}
+	}
+	k++;
+	return k;
+}
+
+static const char *
+evidence_source(const Evidence *e, CtemExploitMaturity m)
+{
+	switch (e->kind)
+	{
+		case EV_KEV:
+			return "kev";
+		case EV_VALIDATED:
+			return "validated exploitable";
+		case EV_MATURITY:
+			return maturity_sources[m];
+		case EV_EPSS:
+			return "epss band";
+		case EV_EPSS_BELOW:
+			return "epss below all bands";
+		case EV_EPSS_UNKNOWN:
+			return "default (epss unknown)";
+	}
+	return "unknown";
+}
+
+static double
+round_score(double raw)
+{
+	if (!(raw >= 0.0))			/* also NaN */
+		raw = 0.0;
+	if (raw > 100.0)
+		raw = 100.0;
+	return (double) (long) (raw * 10.0 + 0.5 + ROUND_EPSILON) / 10.0;
+}
+
+static int
+priority_from_score(const CtemPolicy *p, double score)
+{
+	if (score >= p->p1_min)
+		return 1;
+	if (score >= p->p2_min)
+		return 2;
+	if (score >= p->p3_min)
+		return 3;
+	return 4;
+}
+
+/* ------------------------------------------------------------------------
+ * Policy
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * The documented defaults.  The SQL seed of ctem.policy repeats these
+ * numbers; docs/scoring.md lists both.
+ */
+void
+ctem_policy_default(CtemPolicy *p)
+{
+	int			i;
+	int			j;
+
+	memset(p, 0, sizeof(*p));
+	p->version = 1;
+
+	p->sev_critical = 9.5;
+	p->sev_high = 8.0;
+	p->sev_medium = 5.5;
+	p->sev_low = 2.5;
+	p->sev_info = 0.0;
+	p->sev_missing = 5.0;
+
+	p->l_kev = 1.0;
+	p->l_validated = 1.0;
+	p->l_mat_high = 0.95;
+	p->l_mat_functional = 0.9;
+	p->l_mat_poc = 0.8;
+	p->l_mat_unproven = 0.6;
+	p->n_epss_bands = 4;
+	p->epss_threshold[0] = 0.5;
+	p->epss_value[0] = 0.95;
+	p->epss_threshold[1] = 0.1;
+	p->epss_value[1] = 0.85;
+	p->epss_threshold[2] = 0.01;
+	p->epss_value[2] = 0.7;
+	p->epss_threshold[3] = 0.0;
+	p->epss_value[3] = 0.55;
+	p->l_epss_unknown = 0.7;
+	p->l_min = 0.5;
+	p->l_max = 1.0;
+
+	p->a_by_criticality[0] = 0.6;
+	p->a_by_criticality[1] = 0.7;
+	p->a_by_criticality[2] = 0.8;
+	p->a_by_criticality[3] = 0.9;
+	p->a_by_criticality[4] = 1.0;
+	p->a_unknown = 0.8;
+
+	p->x_internet = 1.0;
+	p->x_attack_path = 0.8;
+	p->x_internal = 0.5;
+	p->x_unknown = 0.7;
+
+	p->c_max = 0.4;
+	p->v_blocked = 0.6;
+
+	p->p1_min = 80.0;
+	p->p2_min = 60.0;
+	p->p3_min = 35.0;
+
+	p->sla_days[0] = 3;
+	p->sla_days[1] = 14;
+	p->sla_days[2] = 60;
+	p->sla_days[3] = 180;
+	for (i = 0; i < 5; i++)
+		for (j = 0; j < 4; j++)
+			p->sla_override[i][j] = 0;
+
+	p->use_ssvc = false;
+}
+
+static bool
+check_fail(char *errbuf, size_t errlen, const char *fmt, const char *field,
+		   double value)
+{
+	if (errbuf != NULL && errlen > 0)
+		snprintf(errbuf, errlen, fmt, field, value);
+	return false;
+}
+
+/* "field" must lie in [lo, hi] */
+static bool
+check_weight(const char *field, double v, double lo, double hi,
+			 char *errbuf, size_t errlen)
+{
+	if (in_range(v, lo, hi))
+		return true;
+	if (errbuf != NULL && errlen > 0)
+		snprintf(errbuf, errlen, "%s must be between %g and %g (got %g)",
+				 field, lo, hi, v);
+	return false;
+}
+
+/* "hi_field" must not be below "lo_field" */
+static bool
+check_order(const char *hi_field, double hi, const char *lo_field, double lo,
+			char *errbuf, size_t errlen)
+{
+	if (hi >= lo)
+		return true;
+	if (errbuf != NULL && errlen > 0)
+		snprintf(errbuf, errlen, "%s (%g) must not be below %s (%g)",
+				 hi_field, hi, lo_field, lo);
+	return false;
+}
+
+#define CHECK_W(field, lo, hi) \
+	do { \
+		if (!check_weight(#field, p->field, (lo), (hi), errbuf, errlen)) \
+			return false; \
+	} while (0)
+
+#define CHECK_ORDER(hi_field, lo_field) \
+	do { \
+		if (!check_order(#hi_field, p->hi_field, #lo_field, p->lo_field, \
+						 errbuf, errlen)) \
+			return false; \
+	} while (0)
+
+/*
+ * Is the policy sane?  Weights in [0, 1], severities in [0, 10], thresholds
+ * strictly descending, weights ordered with the evidence they stand for,
+ * SLA days positive and not shrinking from P1 to P4.  On failure a message
+ * naming the offending field goes to errbuf (CTEM_POLICY_ERR_MAX bytes
+ * always suffice).
+ */
+bool
+ctem_policy_check(const CtemPolicy *p, char *errbuf, size_t errlen)
+{
+	char		name[64];
+	int			i;
+	int			j;
+
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (p == NULL)
+	{
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "policy is missing");
+		return false;
+	}
+	if (p->version < 1)
+		return check_fail(errbuf, errlen, "%s must be at least 1 (got %g)",
+						  "version", (double) p->version);
+
+	CHECK_W(sev_critical, 0.0, 10.0);
+	CHECK_W(sev_high, 0.0, 10.0);
+	CHECK_W(sev_medium, 0.0, 10.0);
+	CHECK_W(sev_low, 0.0, 10.0);
+	CHECK_W(sev_info, 0.0, 10.0);
+	CHECK_W(sev_missing, 0.0, 10.0);
+	CHECK_ORDER(sev_critical, sev_high);
+	CHECK_ORDER(sev_high, sev_medium);
+	CHECK_ORDER(sev_medium, sev_low);
+	CHECK_ORDER(sev_low, sev_info);
+
+	CHECK_W(l_kev, 0.0, 1.0);
+	CHECK_W(l_validated, 0.0, 1.0);
+	CHECK_W(l_mat_high, 0.0, 1.0);
+	CHECK_W(l_mat_functional, 0.0, 1.0);
+	CHECK_W(l_mat_poc, 0.0, 1.0);
+	CHECK_W(l_mat_unproven, 0.0, 1.0);
+	CHECK_ORDER(l_mat_high, l_mat_functional);
+	CHECK_ORDER(l_mat_functional, l_mat_poc);
+	CHECK_ORDER(l_mat_poc, l_mat_unproven);
+	CHECK_W(l_epss_unknown, 0.0, 1.0);
+	CHECK_W(l_min, 0.0, 1.0);
+	CHECK_W(l_max, 0.0, 1.0);
+	CHECK_ORDER(l_max, l_min);
+
+	if (p->n_epss_bands < 0 || p->n_epss_bands > CTEM_EPSS_BANDS_MAX)
+	{
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen,
+					 "n_epss_bands must be between 0 and %d (got %d)",
+					 CTEM_EPSS_BANDS_MAX, p->n_epss_bands);
+		return false;
+	}
+	for (i = 0; i < p->n_epss_bands; i++)
+	{
+		snprintf(name, sizeof(name), "epss_threshold[%d]", i);
+		if (!check_weight(name, p->epss_threshold[i], 0.0, 1.0,
+						  errbuf, errlen))
+			return false;
+		snprintf(name, sizeof(name), "epss_value[%d]", i);
+		if (!check_weight(name, p->epss_value[i], 0.0, 1.0, errbuf, errlen))
+			return false;
+		if (i > 0 && !(p->epss_threshold[i] < p->epss_threshold[i - 1]))
+		{
+			if (errbuf != NULL && errlen > 0)
+				snprintf(errbuf, errlen,
+						 "epss_threshold[%d] (%g) must be below epss_threshold[%d] (%g): thresholds are strictly descending",
+						 i, p->epss_threshold[i], i - 1,
+						 p->epss_threshold[i - 1]);
+			return false;
+		}
+		if (i > 0 && !(p->epss_value[i] <= p->epss_value[i - 1]))
+		{
+			if (errbuf != NULL && errlen > 0)
+				snprintf(errbuf, errlen,
+						 "epss_value[%d] (%g) must not exceed epss_value[%d] (%g)",
+						 i, p->epss_value[i], i - 1, p->epss_value[i - 1]);
+			return false;
+		}
+	}
+
+	for (i = 0; i < 5; i++)
+	{
+		snprintf(name, sizeof(name), "a_by_criticality[%d]", i);
+		if (!check_weight(name, p->a_by_criticality[i], 0.0, 1.0,
+						  errbuf, errlen))
+			return false;
+		if (i > 0 && !(p->a_by_criticality[i] >= p->a_by_criticality[i - 1]))
+		{
+			if (errbuf != NULL && errlen > 0)
+				snprintf(errbuf, errlen,
+						 "a_by_criticality[%d] (%g) must not be below a_by_criticality[%d] (%g)",
+						 i, p->a_by_criticality[i], i - 1,
+						 p->a_by_criticality[i - 1]);
+			return false;
+		}
+	}
+	CHECK_W(a_unknown, 0.0, 1.0);
+
+	CHECK_W(x_internet, 0.0, 1.0);
+	CHECK_W(x_attack_path, 0.0, 1.0);
+	CHECK_W(x_internal, 0.0, 1.0);
+	CHECK_W(x_unknown, 0.0, 1.0);
+	CHECK_ORDER(x_internet, x_attack_path);
+	CHECK_ORDER(x_attack_path, x_internal);
+
+	CHECK_W(c_max, 0.0, 1.0);
+	CHECK_W(v_blocked, 0.0, 1.0);
+
+	CHECK_W(p1_min, 0.0, 100.0);
+	CHECK_W(p2_min, 0.0, 100.0);
+	CHECK_W(p3_min, 0.0, 100.0);
+	if (!(p->p1_min > p->p2_min))
+		return check_fail(errbuf, errlen,
+						  "%s must be above p2_min (got %g): thresholds are strictly descending",
+						  "p1_min", p->p1_min);
+	if (!(p->p2_min > p->p3_min))
+		return check_fail(errbuf, errlen,
+						  "%s must be above p3_min (got %g): thresholds are strictly descending",
+						  "p2_min", p->p2_min);
+
+	for (i = 0; i < 4; i++)
+	{
+		if (p->sla_days[i] < 1 || p->sla_days[i] > 3650)
+		{
+			if (errbuf != NULL && errlen > 0)
+				snprintf(errbuf, errlen,
+						 "sla_days[%d] (P%d) must be between 1 and 3650 (got %d)",
+						 i, i + 1, p->sla_days[i]);
+			return false;
+		}
+		if (i > 0 && p->sla_days[i] < p->sla_days[i - 1])
+		{
+			if (errbuf != NULL && errlen > 0)
+				snprintf(errbuf, errlen,
+						 "sla_days[%d] (P%d, %d days) must not be shorter than sla_days[%d] (P%d, %d days)",
+						 i, i + 1, p->sla_days[i], i - 1, i,
+						 p->sla_days[i - 1]);
+			return false;
+		}
+	}
+	for (i = 0; i < 5; i++)
+		for (j = 0; j < 4; j++)
+			if (p->sla_override[i][j] < 0 || p->sla_override[i][j] > 3650)
+			{
+				if (errbuf != NULL && errlen > 0)
+					snprintf(errbuf, errlen,
+							 "sla_override[%d][%d] (criticality %d, P%d) must be 0 (no override) or between 1 and 3650 (got %d)",
+							 i, j, i + 1, j + 1, p->sla_override[i][j]);
+				return false;
+			}
+	return true;
+}
+
+/* ------------------------------------------------------------------------
+ * SSVC
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * CISA SSVC decision for the four decision points; CTEM_SSVC_INVALID when
+ * one is out of range (including -1, unknown).
+ */
+CtemSsvcDecision
+ctem_ssvc_decision(int exploitation, int automatable, int technical_impact,
+				   int mission_wellbeing)
+{
+	if (exploitation < 0 || exploitation > CTEM_SSVC_EXPL_ACTIVE ||
+		automatable < 0 || automatable > CTEM_SSVC_AUTO_YES ||
+		technical_impact < 0 || technical_impact > CTEM_SSVC_TI_TOTAL ||
+		mission_wellbeing < 0 || mission_wellbeing > CTEM_SSVC_MWB_HIGH)
+		return CTEM_SSVC_INVALID;
+	return (CtemSsvcDecision) ssvc_table[exploitation][automatable]
+		[technical_impact][mission_wellbeing];
+}
+
+/* Act -> 1, Attend -> 2, Track* -> 3, Track -> 4; 4 for invalid */
+int
+ctem_ssvc_priority(CtemSsvcDecision d)
+{
+	switch (d)
+	{
+		case CTEM_SSVC_ACT:
+			return 1;
+		case CTEM_SSVC_ATTEND:
+			return 2;
+		case CTEM_SSVC_TRACK_STAR:
+			return 3;
+		default:
+			return 4;
+	}
+}
+
+/*
+ * Exploitation: active when listed in KEV or validated exploitable; poc
+ * when an exploit of maturity poc, functional or high exists; else none.
+ */
+CtemSsvcExploitation
+ctem_ssvc_exploitation_from_evidence(int kev, CtemValidation validation,
+									 CtemExploitMaturity maturity)
+{
+	if (kev == 1 || validation == CTEM_VAL_EXPLOITABLE)
+		return CTEM_SSVC_EXPL_ACTIVE;
+	if (maturity == CTEM_MAT_POC || maturity == CTEM_MAT_FUNCTIONAL ||
+		maturity == CTEM_MAT_HIGH)
+		return CTEM_SSVC_EXPL_POC;
+	return CTEM_SSVC_EXPL_NONE;
+}
+
+/* three-valued logic: 1 true, 0 false, -1 unknown (anything else too) */
+static int
+tv_and(int a, int b)
+{
+	if (a == 0 || b == 0)
+		return 0;
+	if (a == 1 && b == 1)
+		return 1;
+	return -1;
+}
+
+static int
+tv_or(int a, int b)
+{
+	if (a == 1 || b == 1)
+		return 1;
+	if (a == 0 && b == 0)
+		return 0;
+	return -1;
+}
+
+/*
+ * Automatable: yes when the attack vector is network, complexity low, no
+ * privileges and no user interaction are needed (CVSS AV:N/AC:L/PR:N/UI:N);
+ * no when any of them is known not to hold; -1 when undecided.  Each
+ * argument is 1, 0 or -1 (unknown).
+ */
+int
+ctem_ssvc_automatable_from_cvss(int network_vector, int low_complexity,
+								int no_privileges, int no_user_interaction)
+{
+	return tv_and(tv_and(network_vector, low_complexity),
+				  tv_and(no_privileges, no_user_interaction));
+}
+
+/*
+ * Technical impact: total when confidentiality and integrity impact are
+ * both high (C:H/I:H), or availability impact is high with a changed
+ * scope (A:H/S:C); partial when neither can hold; -1 when undecided.
+ */
+int
+ctem_ssvc_technical_impact_from_cvss(int confidentiality_high,
+									 int integrity_high,
+									 int availability_high,
+									 int scope_changed)
+{
+	return tv_or(tv_and(confidentiality_high, integrity_high),
+				 tv_and(availability_high, scope_changed));
+}
+
+/*
+ * Mission & well-being from asset criticality: 4-5 high, 3 medium, 1-2 low;
+ * unknown (anything else) medium, with *defaulted set.
+ */
+int
+ctem_ssvc_mission_from_criticality(int criticality, bool *defaulted)
+{
+	bool		dflt = false;
+	int			m;
+
+	if (criticality >= 4 && criticality <= 5)
+		m = CTEM_SSVC_MWB_HIGH;
+	else if (criticality == 3)
+		m = CTEM_SSVC_MWB_MEDIUM;
+	else if (criticality >= 1 && criticality <= 2)
+		m = CTEM_SSVC_MWB_LOW;
+	else
+	{
+		m = CTEM_SSVC_MWB_MEDIUM;
+		dflt = true;
+	}
+	if (defaulted != NULL)
+		*defaulted = dflt;
+	return m;
+}
+
+/* ------------------------------------------------------------------------
+ * Scoring
+ * ------------------------------------------------------------------------
+ */
+
+/* an input with everything unknown and nothing reported */
+void
+ctem_score_input_init(CtemScoreInput *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->cvss = NAN;
+	in->cvss_source = NULL;
+	in->severity = CTEM_SEV_UNKNOWN;
+	in->kev = -1;
+	in->validation = CTEM_VAL_NONE;
+	in->maturity = CTEM_MAT_UNKNOWN;
+	in->epss = NAN;
+	in->criticality = 0;
+	in->internet_facing = -1;
+	in->on_attack_path = -1;
+	in->control_effectiveness = 0.0;
+	in->n_controls = 0;
+	in->ssvc_exploitation = -1;
+	in->ssvc_automatable = -1;
+	in->ssvc_technical_impact = -1;
+	in->ssvc_mission = -1;
+}
+
+/*
+ * Combined effectiveness of n controls, 1 - prod(1 - e_i).  Values outside
+ * [0, 1] are clamped, NaN ignored.  Rounded to 12 decimals: the product's
+ * binary rounding would otherwise show (one control of 0.3 gives
+ * 0.30000000000000004), and the stored value is what users read.
+ */
+double
+ctem_controls_combine(const double *effectiveness, int n)
+{
+	double		keep = 1.0;
+	int			i;
+
+	if (effectiveness == NULL)
+		return 0.0;
+	for (i = 0; i < n; i++)
+	{
+		double		e = effectiveness[i];
+
+		if (isnan(e) || e <= 0.0)
+			continue;
+		if (e >= 1.0)
+			return 1.0;
+		keep *= 1.0 - e;
+	}
+	return round((1.0 - keep) * 1e12) / 1e12;
+}
+
+static double
+severity_weight(const CtemPolicy *p, CtemSeverity s)
+{
+	switch (s)
+	{
+		case CTEM_SEV_CRITICAL:
+			return p->sev_critical;
+		case CTEM_SEV_HIGH:
+			return p->sev_high;
+		case CTEM_SEV_MEDIUM:
+			return p->sev_medium;
+		case CTEM_SEV_LOW:
+			return p->sev_low;
+		case CTEM_SEV_INFO:
+			return p->sev_info;
+		default:
+			return p->sev_missing;
+	}
+}
+
+void
+ctem_score_compute(const CtemPolicy *p, const CtemScoreInput *in,
+				   CtemScoreResult *out)
+{
+	NormInput	n;
+	Evidence	ev[EVIDENCE_MAX];
+	unsigned	invalid;
+	unsigned	defaults = 0;
+	int			nev;
+	int			best;
+	int			i;
+	int			prio;
+	double		raw;
+
+	normalise_input(in, &n, &invalid);
+
+	/* S */
+	if (!isnan(n.cvss))
+	{
+		out->s = n.cvss;
+		out->s_source = "cvss";
+	}
+	else
+	{
+		out->s = severity_weight(p, n.severity);
+		out->s_source = severity_sources[n.severity];
+		if (n.severity == CTEM_SEV_UNKNOWN)
+			defaults |= CTEM_DEFAULT_SEVERITY;
+	}
+
+	/* L: the strongest evidence, within [l_min, l_max] */
+	if (n.kev == -1)
+		defaults |= CTEM_DEFAULT_KEV;
+	if (isnan(n.epss))
+		defaults |= CTEM_DEFAULT_EPSS;
+	nev = collect_evidence(p, &n, ev);
+	best = 0;
+	for (i = 1; i < nev; i++)
+		if (ev[i].value > ev[best].value ||
+			(isnan(ev[best].value) && !isnan(ev[i].value)))
+			best = i;
+	out->l = ev[best].value;
+	out->l_source = evidence_source(&ev[best], n.maturity);
+	if (!(out->l >= p->l_min))
+		out->l = p->l_min;
+	if (out->l > p->l_max)
+		out->l = p->l_max;
+
+	/* A */
+	if (n.criticality >= 1)
+		out->a = p->a_by_criticality[n.criticality - 1];
+	else
+	{
+		out->a = p->a_unknown;
+		defaults |= CTEM_DEFAULT_CRITICALITY;
+	}
+	out->a_source = criticality_sources[n.criticality];
+
+	/* X */
+	if (n.internet_facing == 1)
+	{
+		out->x = p->x_internet;
+		out->x_source = "internet-facing";
+	}
+	else if (n.internet_facing == -1)
+	{
+		defaults |= CTEM_DEFAULT_INTERNET_FACING;
+		out->x = p->x_unknown;
+		out->x_source = "default (internet exposure unknown)";
+		if (n.on_attack_path == 1 && p->x_attack_path > p->x_unknown)
+		{
+			out->x = p->x_attack_path;
+			out->x_source = "attack path (internet exposure unknown)";
+		}
+	}
+	else if (n.on_attack_path == 1)
+	{
+		out->x = p->x_attack_path;
+		out->x_source = "attack path to crown jewel";
+	}
+	else
+	{
+		out->x = p->x_internal;
+		if (n.on_attack_path == -1)
+		{
+			defaults |= CTEM_DEFAULT_ATTACK_PATH;
+			out->x_source = "internal (attack path unknown)";
+		}
+		else
+			out->x_source = "internal";
+	}
+
+	/* C */
+	if (n.controls > 0.0)
+	{
+		if (n.controls > p->c_max)
+		{
+			out->c = p->c_max;
+			out->c_source = "compensating controls (capped)";
+		}
+		else
+		{
+			out->c = n.controls;
+			out->c_source = "compensating controls";
+		}
+	}
+	else
+	{
+		out->c = 0.0;
+		out->c_source = "none";
+	}
+
+	/* V */
+	switch (n.validation)
+	{
+		case CTEM_VAL_BLOCKED:
+			out->v = p->v_blocked;
+			out->v_source = "validation blocked";
+			break;
+		case CTEM_VAL_EXPLOITABLE:
+			out->v = 1.0;
+			out->v_source = "validation exploitable";
+			break;
+		case CTEM_VAL_NOT_EXPLOITABLE:
+			out->v = 1.0;
+			out->v_source = "validation not exploitable";
+			break;
+		default:
+			out->v = 1.0;
+			out->v_source = "not validated";
+			break;
+	}
+
+	raw = 100.0 * (out->s / 10.0) * out->l * out->a * out->x *
+		(1.0 - out->c) * out->v;
+	out->score = round_score(raw);
+
+	/* priority */
+	out->priority_by_score = priority_from_score(p, out->score);
+	out->floors = 0;
+	out->ssvc = -1;
+	out->ssvc_exploitation = -1;
+	out->ssvc_automatable = -1;
+	out->ssvc_technical_impact = -1;
+	out->ssvc_mission = -1;
+
+	if (p->use_ssvc)
+	{
+		CtemSsvcDecision d;
+		bool		mission_default;
+
+		out->ssvc_exploitation = n.ssvc_exploitation >= 0 ?
+			n.ssvc_exploitation :
+			(int) ctem_ssvc_exploitation_from_evidence(n.kev, n.validation,
+													   n.maturity);
+		if (n.ssvc_automatable >= 0)
+			out->ssvc_automatable = n.ssvc_automatable;
+		else
+		{
+			out->ssvc_automatable = CTEM_SSVC_AUTO_YES;
+			defaults |= CTEM_DEFAULT_SSVC_AUTOMATABLE;
+		}
+		if (n.ssvc_technical_impact >= 0)
+			out->ssvc_technical_impact = n.ssvc_technical_impact;
+		else
+		{
+			out->ssvc_technical_impact = CTEM_SSVC_TI_TOTAL;
+			defaults |= CTEM_DEFAULT_SSVC_TECHNICAL_IMPACT;
+		}
+		if (n.ssvc_mission >= 0)
+			out->ssvc_mission = n.ssvc_mission;
+		else
+		{
+			out->ssvc_mission =
+				ctem_ssvc_mission_from_criticality(n.criticality,
+												   &mission_default);
+			if (mission_default)
+				defaults |= CTEM_DEFAULT_SSVC_MISSION;
+		}
+		d = ctem_ssvc_decision(out->ssvc_exploitation, out->ssvc_automatable,
+							   out->ssvc_technical_impact, out->ssvc_mission);
+		out->ssvc = (int) d;
+		prio = ctem_ssvc_priority(d);
+	}
+	else
+	{
+		prio = out->priority_by_score;
+		if (n.kev == 1 && n.internet_facing == 1 && prio > 1)
+		{
+			prio = 1;
+			out->floors |= CTEM_FLOOR_KEV_INTERNET_P1;
+		}
+		if ((n.kev == 1 || n.validation == CTEM_VAL_EXPLOITABLE) && prio > 2)
+		{
+			prio = 2;
+			out->floors |= CTEM_FLOOR_KEV_OR_VALIDATED_P2;
+		}
+	}
+	out->priority = prio;
+
+	/* SLA */
+	out->sla_overridden = false;
+	out->sla_days = p->sla_days[prio - 1];
+	if (n.criticality >= 1 && p->sla_override[n.criticality - 1][prio - 1] > 0)
+	{
+		out->sla_days = p->sla_override[n.criticality - 1][prio - 1];
+		out->sla_overridden = true;
+	}
+
+	out->defaults = defaults;
+	out->invalid = invalid;
+}
+
+/* ------------------------------------------------------------------------
+ * Names
+ * ------------------------------------------------------------------------
+ */
+
+const char *
+ctem_severity_name(CtemSeverity s)
+{
+	if ((int) s < CTEM_SEV_UNKNOWN || (int) s > CTEM_SEV_CRITICAL)
+		return "invalid";
+	return severity_names[s];
+}
+
+const char *
+ctem_maturity_name(CtemExploitMaturity m)
+{
+	if ((int) m < CTEM_MAT_UNKNOWN || (int) m > CTEM_MAT_HIGH)
+		return "invalid";
+	return maturity_names[m];
+}
+
+const char *
+ctem_validation_name(CtemValidation v)
+{
+	if ((int) v < CTEM_VAL_NONE || (int) v > CTEM_VAL_NOT_EXPLOITABLE)
+		return "invalid";
+	return validation_names[v];
+}
+
+const char *
+ctem_ssvc_decision_name(CtemSsvcDecision d)
+{
+	if ((int) d < CTEM_SSVC_TRACK || (int) d > CTEM_SSVC_ACT)
+		return "invalid";
+	return ssvc_decision_names[d];
+}
+
+const char *
+ctem_ssvc_exploitation_name(int e)
+{
+	return (e >= 0 && e <= 2) ? ssvc_exploitation_names[e] : "unknown";
+}
+
+const char *
+ctem_ssvc_automatable_name(int a)
+{
+	return (a >= 0 && a <= 1) ? ssvc_automatable_names[a] : "unknown";
+}
+
+const char *
+ctem_ssvc_technical_impact_name(int t)
+{
+	return (t >= 0 && t <= 1) ? ssvc_technical_impact_names[t] : "unknown";
+}
+
+const char *
+ctem_ssvc_mission_name(int m)
+{
+	return (m >= 0 && m <= 2) ? ssvc_mission_names[m] : "unknown";
+}
+
+const char *
+ctem_priority_name(int priority)
+{
+	return (priority >= 1 && priority <= 4) ?
+		priority_names[priority - 1] : "invalid";
+}
+
+int
+ctem_severity_parse(const char *s)
+{
+	int			r = parse_name(s, severity_names, 6);
+
+	if (r < 0 && s != NULL)
+	{
+		if (equal_ci(s, "informational") || equal_ci(s, "none"))
+			r = CTEM_SEV_INFO;
+		else if (equal_ci(s, "moderate"))
+			r = CTEM_SEV_MEDIUM;
+		else if (equal_ci(s, "important"))
+			r = CTEM_SEV_HIGH;
+	}
+	return r;
+}
+
+int
+ctem_maturity_parse(const char *s)
+{
+	int			r = parse_name(s, maturity_names, 5);
+
+	if (r < 0 && s != NULL)
+	{
+		if (equal_ci(s, "proof-of-concept") || equal_ci(s, "proof_of_concept"))
+			r = CTEM_MAT_POC;
+		else if (equal_ci(s, "attacked"))
+			r = CTEM_MAT_HIGH;
+	}
+	return r;
+}
+
+int
+ctem_validation_parse(const char *s)
+{
+	return parse_name(s, validation_names, 4);
+}
+
+int
+ctem_ssvc_decision_parse(const char *s)
+{
+	int			r = parse_name(s, ssvc_decision_names, 4);
+
+	if (r < 0 && s != NULL && equal_ci(s, "track_star"))
+		r = CTEM_SSVC_TRACK_STAR;
+	return r;
+}
+
+/* ------------------------------------------------------------------------
+ * Explain
+ * ------------------------------------------------------------------------
+ */
+
+/* an output buffer with snprintf semantics */
+typedef struct JsonOut
+{
+	char	   *buf;
+	size_t		cap;
+	size_t		len;			/* full length, may exceed cap */
+} JsonOut;
+
+static void
+out_bytes(JsonOut *o, const char *s, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (o->len + 1 < o->cap)
+			o->buf[o->len] = s[i];
+		o->len++;
+	}
+}
+
+static void
+out_str(JsonOut *o, const char *s)
+{
+	out_bytes(o, s, strlen(s));
+}
+
+/* number as JSON; NaN and infinities (impossible in JSON) as null */
+static void
+out_num(JsonOut *o, double v)
+{
+	char		tmp[40];
+	int			n;
+	int			i;
+
+	if (!isfinite(v))
+	{
+		out_str(o, "null");
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%.10g", v);
+	if (n < 0 || n >= (int) sizeof(tmp))
+	{
+		out_str(o, "null");
+		return;
+	}
+	/* a locale with a decimal comma would break JSON */
+	for (i = 0; i < n; i++)
+		if (tmp[i] == ',')
+			tmp[i] = '.';
+	out_bytes(o, tmp, (size_t) n);
+}
+
+static void
+out_int(JsonOut *o, long v)
+{
+	char		tmp[24];
+	int			n;
+
+	n = snprintf(tmp, sizeof(tmp), "%ld", v);
+	out_bytes(o, tmp, (size_t) n);
+}
+
+static void
+out_tristate(JsonOut *o, int v)
+{
+	out_str(o, v == 1 ? "true" : v == 0 ? "false" : "null");
+}
+
+/* length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid */
+static size_t
+utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t		len;
+	unsigned char lo = 0x80;
+	unsigned char hi = 0xBF;
+	size_t		i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+	{
+		len = 3;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+	}
+	else if (c >= 0xF0 && c <= 0xF4)
+	{
+		len = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	}
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+/*
+ * JSON string of the first maxbytes bytes of s, escaped; invalid UTF-8
+ * (including a sequence cut at maxbytes) becomes U+FFFD.
+ */
+static void
+out_json_string(JsonOut *o, const char *s, size_t maxbytes)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *) s;
+	size_t		n = 0;
+	size_t		i = 0;
+
+	while (n < maxbytes && s[n] != '\0')
+		n++;
+	out_str(o, "\"");
+	while (i < n)
+	{
+		unsigned char c = u[i];
+		size_t		len;
+
+		if (c == '"')
+			out_str(o, "\\\"");
+		else if (c == '\\')
+			out_str(o, "\\\\");
+		else if (c == '\n')
+			out_str(o, "\\n");
+		else if (c == '\r')
+			out_str(o, "\\r");
+		else if (c == '\t')
+			out_str(o, "\\t");
+		else if (c < 0x20)
+		{
+			char		esc[7];
+
+			esc[0] = '\\';
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0x0F];
+			esc[6] = '\0';
+			out_str(o, esc);
+		}
+		else if (c < 0x80)
+			out_bytes(o, s + i, 1);
+		else
+		{
+			len = utf8_seq_len(u + i, n - i);
+			if (len == 0)
+			{
+				out_str(o, "\\ufffd");
+				i++;
+				continue;
+			}
+			out_bytes(o, s + i, len);
+			i += len;
+			continue;
+		}
+		i++;
+	}
+	out_str(o, "\"");
+}
+
+static void
+out_key(JsonOut *o, const char *key)
+{
+	out_str(o, "\"");
+	out_str(o, key);
+	out_str(o, "\":");
+}
+
+static void
+out_flag_list(JsonOut *o, unsigned mask, const unsigned *flags,
+			  const char *const *names, int n)
+{
+	bool		first = true;
+	int			i;
+
+	out_str(o, "[");
+	for (i = 0; i < n; i++)
+	{
+		if (mask & flags[i])
+		{
+			if (!first)
+				out_str(o, ",");
+			out_str(o, "\"");
+			out_str(o, names[i]);
+			out_str(o, "\"");
+			first = false;
+		}
+	}
+	out_str(o, "]");
+}
+
+static const unsigned floor_flags[] = {
+	CTEM_FLOOR_KEV_INTERNET_P1, CTEM_FLOOR_KEV_OR_VALIDATED_P2
+};
+static const char *const floor_names[] = {
+	"kev_internet_facing_p1", "kev_or_validated_p2"
+};
+static const unsigned default_flags[] = {
+	CTEM_DEFAULT_SEVERITY, CTEM_DEFAULT_EPSS, CTEM_DEFAULT_CRITICALITY,
+	CTEM_DEFAULT_INTERNET_FACING, CTEM_DEFAULT_ATTACK_PATH, CTEM_DEFAULT_KEV,
+	CTEM_DEFAULT_SSVC_AUTOMATABLE, CTEM_DEFAULT_SSVC_TECHNICAL_IMPACT,
+	CTEM_DEFAULT_SSVC_MISSION
+};
+static const char *const default_names[] = {
+	"severity", "epss", "criticality", "internet_facing", "attack_path",
+	"kev", "ssvc_automatable", "ssvc_technical_impact", "ssvc_mission"
+};
+static const unsigned invalid_flags[] = {
+	CTEM_INVALID_CVSS, CTEM_INVALID_SEVERITY, CTEM_INVALID_KEV,
+	CTEM_INVALID_VALIDATION, CTEM_INVALID_MATURITY, CTEM_INVALID_EPSS,
+	CTEM_INVALID_CRITICALITY, CTEM_INVALID_INTERNET_FACING,
+	CTEM_INVALID_ATTACK_PATH, CTEM_INVALID_CONTROLS,
+	CTEM_INVALID_SSVC_EXPLOITATION, CTEM_INVALID_SSVC_AUTOMATABLE,
+	CTEM_INVALID_SSVC_TECHNICAL_IMPACT, CTEM_INVALID_SSVC_MISSION
+};
+static const char *const invalid_names[] = {
+	"cvss", "severity", "kev", "validation", "exploit_maturity", "epss",
+	"criticality", "internet_facing", "on_attack_path",
+	"control_effectiveness", "ssvc_exploitation", "ssvc_automatable",
+	"ssvc_technical_impact", "ssvc_mission"
+};
+
+/* one factor: {"value":v,"source":"...","input": (caller continues) */
+static void
+out_factor_head(JsonOut *o, const char *name, double value,
+				const char *source)
+{
+	out_key(o, name);
+	out_str(o, "{\"value\":");
+	out_num(o, value);
+	out_str(o, ",\"source\":");
+	out_json_string(o, source != NULL ? source : "", 200);
+}
+
+static void
+out_evidence(JsonOut *o, const CtemPolicy *p, const NormInput *n,
+			 const Evidence *e)
+{
+	out_str(o, "{\"kind\":");
+	switch (e->kind)
+	{
+		case EV_KEV:
+			out_str(o, "\"kev\",\"input\":true");
+			break;
+		case EV_VALIDATED:
+			out_str(o, "\"validation\",\"input\":\"exploitable\"");
+			break;
+		case EV_MATURITY:
+			out_str(o, "\"exploit_maturity\",\"input\":\"");
+			out_str(o, maturity_names[n->maturity]);
+			out_str(o, "\"");
+			break;
+		case EV_EPSS:
+			out_str(o, "\"epss\",\"input\":");
+			out_num(o, n->epss);
+			out_str(o, ",\"band_min\":");
+			out_num(o, p->epss_threshold[e->band]);
+			break;
+		case EV_EPSS_BELOW:
+			out_str(o, "\"epss\",\"input\":");
+			out_num(o, n->epss);
+			out_str(o, ",\"band_min\":null");
+			break;
+		case EV_EPSS_UNKNOWN:
+			out_str(o, "\"epss\",\"input\":null,\"default\":true");
+			break;
+	}
+	out_str(o, ",\"value\":");
+	out_num(o, e->value);
+	out_str(o, "}");
+}
+
+/* "S": [value, "source"] */
+static void
+out_compact_factor(JsonOut *o, const char *name, double value,
+				   const char *source)
+{
+	out_str(o, "\"");
+	out_str(o, name);
+	out_str(o, "\":[");
+	out_num(o, value);
+	out_str(o, ",");
+	out_json_string(o, source != NULL ? source : "", 200);
+	out_str(o, "]");
+}
+
+/*
+ * The short explanation stored on every exposure row: score, priority,
+ * SLA, policy version, each factor as [value, source], floors, defaults
+ * and ignored inputs; the same key names as ctem_score_explain, without
+ * inputs, evidence and formula (ctem.explain() gives those).  Members at
+ * their obvious value are left out: priority_by_score when it is the
+ * priority, mode when it is "score", floors_applied, defaults_used and
+ * inputs_ignored when empty, ssvc when there is no decision.  Short, so
+ * that a million rows do not carry a kilobyte each.
+ */
+size_t
+ctem_score_explain_compact(const CtemPolicy *p, const CtemScoreResult *r,
+						   char *buf, size_t buflen)
+{
+	JsonOut		o;
+
+	o.buf = buf;
+	o.cap = buf != NULL ? buflen : 0;
+	o.len = 0;
+	if (p == NULL || r == NULL)
+		out_str(&o, "{}");
+	else
+	{
+		out_str(&o, "{\"score\":");
+		out_num(&o, r->score);
+		out_str(&o, ",\"priority\":\"");
+		out_str(&o, ctem_priority_name(r->priority));
+		out_str(&o, "\"");
+		if (r->priority_by_score != r->priority)
+		{
+			out_str(&o, ",\"priority_by_score\":\"");
+			out_str(&o, ctem_priority_name(r->priority_by_score));
+			out_str(&o, "\"");
+		}
+		out_str(&o, ",\"sla_days\":");
+		out_int(&o, r->sla_days);
+		out_str(&o, ",\"policy_version\":");
+		out_int(&o, p->version);
+		if (p->use_ssvc)
+			out_str(&o, ",\"mode\":\"ssvc\"");
+		out_str(&o, ",\"factors\":{");
+		out_compact_factor(&o, "S", r->s, r->s_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "L", r->l, r->l_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "A", r->a, r->a_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "X", r->x, r->x_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "C", r->c, r->c_source);
+		out_str(&o, ",");
+		out_compact_factor(&o, "V", r->v, r->v_source);
+		out_str(&o, "}");
+		if (r->floors != 0)
+		{
+			out_str(&o, ",\"floors_applied\":");
+			out_flag_list(&o, r->floors, floor_flags, floor_names, 2);
+		}
+		if (r->defaults != 0)
+		{
+			out_str(&o, ",\"defaults_used\":");
+			out_flag_list(&o, r->defaults, default_flags, default_names, 9);
+		}
+		if (r->invalid != 0)
+		{
+			out_str(&o, ",\"inputs_ignored\":");
+			out_flag_list(&o, r->invalid, invalid_flags, invalid_names, 14);
+		}
+		if (r->ssvc >= 0)
+		{
+			out_str(&o, ",\"ssvc\":\"");
+			out_str(&o, ctem_ssvc_decision_name((CtemSsvcDecision) r->ssvc));
+			out_str(&o, "\"");
+		}
+		out_str(&o, "}");
+	}
+	if (o.cap > 0)
+		o.buf[o.len < o.cap ? o.len : o.cap - 1] = '\0';
+	return o.len;
+}
+
+/*
+ * The explain JSON object of result r, computed from p and in.  See
+ * docs/scoring.md, "Explain format".
+ */
+size_t
+ctem_score_explain(const CtemPolicy *p, const CtemScoreInput *in,
+				   const CtemScoreResult *r, char *buf, size_t buflen)
+{
+	JsonOut		o;
+	NormInput	n;
+	Evidence	ev[EVIDENCE_MAX];
+	unsigned	invalid;
+	int			nev;
+	int			i;
+
+	o.buf = buf;
+	o.cap = buf != NULL ? buflen : 0;
+	o.len = 0;
+
+	if (p == NULL || in == NULL || r == NULL)
+	{
+		out_str(&o, "{}");
+		goto done;
+	}
+	normalise_input(in, &n, &invalid);
+
+	out_str(&o, "{\"score\":");
+	out_num(&o, r->score);
+	out_str(&o, ",\"priority\":\"");
+	out_str(&o, ctem_priority_name(r->priority));
+	out_str(&o, "\",\"priority_by_score\":\"");
+	out_str(&o, ctem_priority_name(r->priority_by_score));
+	out_str(&o, "\",\"sla_days\":");
+	out_int(&o, r->sla_days);
+	out_str(&o, ",\"sla_source\":");
+	out_str(&o, r->sla_overridden ? "\"criticality override\"" :
+			"\"priority\"");
+	out_str(&o, ",\"policy_version\":");
+	out_int(&o, p->version);
+	out_str(&o, ",\"mode\":");
+	out_str(&o, p->use_ssvc ? "\"ssvc\"" : "\"score\"");
+	out_str(&o, ",\"formula\":\"" CTEM_SCORE_FORMULA "\"");
+
+	out_str(&o, ",\"factors\":{");
+
+	/* S */
+	out_factor_head(&o, "S", r->s, r->s_source);
+	out_str(&o, ",\"input\":{\"cvss\":");
+	out_num(&o, n.cvss);
+	out_str(&o, ",\"cvss_source\":");
+	if (in->cvss_source != NULL)
+		out_json_string(&o, in->cvss_source, CTEM_EXPLAIN_SOURCE_MAX);
+	else
+		out_str(&o, "null");
+	out_str(&o, ",\"scanner_severity\":\"");
+	out_str(&o, severity_names[n.severity]);
+	out_str(&o, "\"}},");
+
+	/* L */
+	out_factor_head(&o, "L", r->l, r->l_source);
+	out_str(&o, ",\"evidence\":[");
+	nev = collect_evidence(p, &n, ev);
+	for (i = 0; i < nev; i++)
+	{
+		if (i > 0)
+			out_str(&o, ",");
+		out_evidence(&o, p, &n, &ev[i]);
+	}
+	out_str(&o, "],\"min\":");
+	out_num(&o, p->l_min);
+	out_str(&o, ",\"max\":");
+	out_num(&o, p->l_max);
+	out_str(&o, ",\"input\":{\"kev\":");
+	out_tristate(&o, n.kev);
+	out_str(&o, ",\"validation\":\"");
+	out_str(&o, validation_names[n.validation]);
+	out_str(&o, "\",\"exploit_maturity\":\"");
+	out_str(&o, maturity_names[n.maturity]);
+	out_str(&o, "\",\"epss\":");
+	out_num(&o, n.epss);
+	out_str(&o, "}},");
+
+	/* A */
+	out_factor_head(&o, "A", r->a, r->a_source);
+	out_str(&o, ",\"input\":{\"criticality\":");
+	if (n.criticality >= 1)
+		out_int(&o, n.criticality);
+	else
+		out_str(&o, "null");
+	out_str(&o, "}},");
+
+	/* X */
+	out_factor_head(&o, "X", r->x, r->x_source);
+	out_str(&o, ",\"input\":{\"internet_facing\":");
+	out_tristate(&o, n.internet_facing);
+	out_str(&o, ",\"on_attack_path\":");
+	out_tristate(&o, n.on_attack_path);
+	out_str(&o, "}},");
+
+	/* C */
+	out_factor_head(&o, "C", r->c, r->c_source);
+	out_str(&o, ",\"input\":{\"effectiveness\":");
+	out_num(&o, n.controls);
+	out_str(&o, ",\"n_controls\":");
+	out_int(&o, n.n_controls);
+	out_str(&o, ",\"cap\":");
+	out_num(&o, p->c_max);
+	out_str(&o, "}},");
+
+	/* V */
+	out_factor_head(&o, "V", r->v, r->v_source);
+	out_str(&o, ",\"input\":{\"validation\":\"");
+	out_str(&o, validation_names[n.validation]);
+	out_str(&o, "\"}}");
+
+	out_str(&o, "},\"floors_applied\":");
+	out_flag_list(&o, r->floors, floor_flags, floor_names, 2);
+	out_str(&o, ",\"defaults_used\":");
+	out_flag_list(&o, r->defaults, default_flags, default_names, 9);
+	out_str(&o, ",\"inputs_ignored\":");
+	out_flag_list(&o, r->invalid, invalid_flags, invalid_names, 14);
+
+	out_str(&o, ",\"ssvc\":");
+	if (r->ssvc >= CTEM_SSVC_TRACK && r->ssvc <= CTEM_SSVC_ACT)
+	{
+		CtemSsvcDecision d = (CtemSsvcDecision) r->ssvc;
+
+		out_str(&o, "{\"decision\":\"");
+		out_str(&o, ctem_ssvc_decision_name(d));
+		out_str(&o, "\",\"priority\":\"");
+		out_str(&o, ctem_priority_name(ctem_ssvc_priority(d)));
+		out_str(&o, "\",\"exploitation\":\"");
+		out_str(&o, ctem_ssvc_exploitation_name(r->ssvc_exploitation));
+		out_str(&o, "\",\"automatable\":\"");
+		out_str(&o, ctem_ssvc_automatable_name(r->ssvc_automatable));
+		out_str(&o, "\",\"technical_impact\":\"");
+		out_str(&o, ctem_ssvc_technical_impact_name(r->ssvc_technical_impact));
+		out_str(&o, "\",\"mission_wellbeing\":\"");
+		out_str(&o, ctem_ssvc_mission_name(r->ssvc_mission));
+		out_str(&o, "\"}");
+	}
+	else
+		out_str(&o, "null");
+	out_str(&o, "}");
+
+done:
+	if (o.cap > 0)
+		o.buf[o.len < o.cap ? o.len : o.cap - 1] = '\0';
+	return o.len;
+}
