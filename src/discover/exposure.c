@@ -1,30 +1,26 @@
 /*-------------------------------------------------------------------------
  *
  * exposure.c
- *		Exposure identity: ctem.exposure_fingerprint() and the BEFORE row
- *		trigger of ctem.exposure.
+ *		The BEFORE row trigger of ctem.exposure: the path every exposure row
+ *		takes, from ctem.ingest and from an ETL job's INSERT or COPY alike.
  *
- * The fingerprint is the first 128 bits of SHA-256 (sha256_core.c) over
- *		asset_id US kind US canonical rule_id US lower(component) US location
- * (US = 0x1f), so the same problem reported twice, by one tool or several,
- * maps to one row.  The component version is deliberately not part of it:
- * an upgrade that does not fix the problem is the same exposure.
- *
- * Created with the argument 'merge' (from 0.3.0 on), the trigger also makes
- * an INSERT of a fingerprint that already exists a re-detection: it updates
- * the existing row (last_seen, sources, aliases, the newer descriptive
- * columns, details; a fixed exposure is reopened) and skips the insert, so
- * ETL jobs that INSERT or COPY straight into ctem.exposure get the same
- * dedup as ctem.ingest, which goes through this very path.  The probe uses
- * SnapshotSelf, so duplicates within one statement merge too.  A concurrent
- * uncommitted insert of the same fingerprint by another session is not
- * seen; the unique index then makes the later transaction fail (ingest
- * callers should serialise per asset).
- *
- * With the argument 'asset' (from 0.4.0 on) it also enforces the reference
- * to ctem.asset (asset_ref.c), once per statement and asset; an asset that
- * had no exposure when the statement met it is "fresh", and its rows are
- * probed only when this statement may have inserted their fingerprint.
+ * It reads top to bottom, one step a function:
+ *	1. keys: the canonical rule id and the fingerprint (store/identity.c)
+ *	2. reference check: the row's asset exists and is locked, once per
+ *	   statement and asset (store/asset_ref.c; argument 'asset')
+ *	3. merge: an INSERT of a fingerprint that already exists is a
+ *	   re-detection: the existing row is updated (last_seen, sources,
+ *	   aliases, the newer descriptive columns, details; a fixed exposure is
+ *	   reopened) and the insert skipped (argument 'merge'), so ETL jobs get
+ *	   the same dedup as ctem.ingest.  The probe uses SnapshotSelf, so
+ *	   duplicates within one statement merge too.  A concurrent uncommitted
+ *	   insert of the same fingerprint by another session is not seen; the
+ *	   unique index then makes the later transaction fail (ingest callers
+ *	   should serialise per asset).  An asset that had no exposure when the
+ *	   statement met it is "fresh", and its rows are probed only when this
+ *	   statement may have inserted their fingerprint.
+ *	4. resolved_at follows status
+ *	5. score (prioritize/score.c; argument 'score')
  *
  * src/discover/exposure.c
  *
@@ -350,11 +346,182 @@ fresh_fingerprint_seen(CtemExposureWrites *atts, const pg_uuid_t *fp)
 }
 
 /*
- * BEFORE INSERT OR UPDATE FOR EACH ROW on ctem.exposure.
- *
- * The row is deformed once; every column the trigger reads comes from
- * that, every column it sets goes into it, and the new tuple is formed
- * once at the end.
+ * The row a BEFORE trigger call works on: deformed once; every column the
+ * steps read comes from row/nulls, every column they set goes there, and
+ * the new tuple is formed once at the end.
+ */
+typedef struct ExposureRow
+{
+	TriggerData *trigdata;
+	FunctionCallInfo fcinfo;
+	Relation	rel;
+	ExposureAtts *atts;
+	Datum	   *row;
+	bool	   *nulls;
+	Datum		tenant;
+	bool		tenant_null;
+	Datum		asset_id;
+	text	   *rule_id;		/* canonical */
+	Datum		fp;				/* fingerprint */
+	CtemExposureWrites *writes; /* when the asset reference is checked */
+} ExposureRow;
+
+#define COL(r, att) (r)->row[(att) - 1]
+#define COL_NULL(r, att) (r)->nulls[(att) - 1]
+
+/*
+ * 1. Keys: the canonical rule id and the fingerprint.  false when an
+ * identity column is NULL (the NOT NULL constraints then report it).
+ */
+static bool
+exposure_keys(ExposureRow *r)
+{
+	ExposureAtts *atts = r->atts;
+
+	if (COL_NULL(r, atts->asset_id) || COL_NULL(r, atts->kind) ||
+		COL_NULL(r, atts->rule_id))
+		return false;
+	r->asset_id = COL(r, atts->asset_id);
+	r->rule_id = ctem_canonical_rule_id_text(row_text(r->row, r->nulls, atts->rule_id));
+	COL(r, atts->rule_id) = PointerGetDatum(r->rule_id);
+
+	r->fp = UUIDPGetDatum(ctem_fingerprint(DatumGetInt64(r->asset_id),
+										   ctem_label(&atts->labels, COL(r, atts->kind)),
+										   r->rule_id,
+										   ctem_nonempty_or_null(row_text(r->row, r->nulls, atts->component)),
+										   ctem_nonempty_or_null(row_text(r->row, r->nulls, atts->location))));
+	COL(r, atts->fingerprint) = r->fp;
+	COL_NULL(r, atts->fingerprint) = false;
+	r->tenant = COL(r, atts->tenant_id);
+	r->tenant_null = COL_NULL(r, atts->tenant_id);
+	return true;
+}
+
+/*
+ * 2. Reference check: the row references its asset (instead of a foreign
+ * key): checked and locked once per statement and asset, on insert and when
+ * an update moves the row to another asset.  Returns whether the asset is
+ * "fresh": it had no exposure when the statement first met it.
+ */
+static bool
+exposure_reference(ExposureRow *r)
+{
+	TriggerData *trigdata = r->trigdata;
+	ExposureAtts *atts = r->atts;
+	HeapTuple	oldtup;
+	bool		n1,
+				n2;
+	Datum		ot,
+				oa;
+
+	if (r->tenant_null || !atts->arg_asset)
+		return false;
+	r->writes = exposure_writes(atts, r->fcinfo->flinfo->fn_mcxt);
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		return ctem_asset_ref_check(&r->writes->refs, r->writes->cxt, r->rel,
+									DatumGetInt32(r->tenant),
+									DatumGetInt64(r->asset_id));
+
+	oldtup = trigdata->tg_trigtuple;
+	ot = heap_getattr(oldtup, atts->tenant_id, RelationGetDescr(r->rel), &n1);
+	oa = heap_getattr(oldtup, atts->asset_id, RelationGetDescr(r->rel), &n2);
+	if (n1 || n2 || DatumGetInt32(ot) != DatumGetInt32(r->tenant) ||
+		DatumGetInt64(oa) != DatumGetInt64(r->asset_id))
+		(void) ctem_asset_ref_check(&r->writes->refs, r->writes->cxt, NULL,
+									DatumGetInt32(r->tenant),
+									DatumGetInt64(r->asset_id));
+	return false;
+}
+
+/*
+ * 3. Merge: an insert of a known problem is a re-detection; merge it into
+ * the existing row and skip the insert (returns true).  On a fresh asset a
+ * fingerprint can only exist if this statement inserted it (the asset is
+ * locked, so it cannot be deleted and re-created meanwhile), so the index
+ * probe is needed only for a fingerprint the statement may have inserted
+ * already.  (A concurrent transaction inserting the same fingerprint on the
+ * same new asset makes one of the two fail on the unique index, as an
+ * uncommitted one always did.)
+ */
+static bool
+exposure_merge(ExposureRow *r, bool fresh)
+{
+	int64		existing;
+
+	if (!TRIGGER_FIRED_BY_INSERT(r->trigdata->tg_event) || r->tenant_null ||
+		!r->atts->arg_merge)
+		return false;
+	if (fresh && !fresh_fingerprint_seen(r->writes, DatumGetUUIDP(r->fp)))
+		return false;
+	existing = find_by_fingerprint(r->rel, r->atts, r->tenant, r->fp);
+	if (existing == 0)
+		return false;
+	if (merge_into(r->rel, r->atts, r->row, r->nulls, r->tenant, existing))
+		return true;
+
+	/*
+	 * The row the probe saw is not visible to this statement: committed
+	 * after a repeatable-read snapshot (report it as the serialization
+	 * failure it is), or deleted meanwhile (insert the row; the unique index
+	 * judges any new race).
+	 */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to concurrent update of an exposure"),
+				 errdetail("Another transaction recorded the same exposure after this transaction's snapshot was taken."),
+				 errhint("Retry the transaction.")));
+	return false;
+}
+
+/* 4. resolved_at follows status: set when it closes, cleared on reopen */
+static void
+exposure_resolved_at(ExposureRow *r)
+{
+	ExposureAtts *atts = r->atts;
+	int			status;
+	bool		closed;
+
+	if (COL_NULL(r, atts->status))
+		return;
+	status = ctem_enum_code(&atts->status_codes, COL(r, atts->status),
+							ctem_status_parse);
+	closed = CTEM_STATUS_CLOSED(status);
+	if (closed && COL_NULL(r, atts->resolved_at))
+	{
+		COL(r, atts->resolved_at) = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+		COL_NULL(r, atts->resolved_at) = false;
+	}
+	else if (!closed && !COL_NULL(r, atts->resolved_at))
+	{
+		COL(r, atts->resolved_at) = (Datum) 0;
+		COL_NULL(r, atts->resolved_at) = true;
+	}
+}
+
+/*
+ * 5. Score.  The scoring context (policy, intel, assets, controls) is read
+ * as the table's owner without row-level security, as a foreign key check
+ * reads the referenced table: a role allowed to write exposures needs no
+ * privilege on the context tables.
+ */
+static void
+exposure_score(ExposureRow *r)
+{
+	CtemSavedUser save;
+
+	if (!r->atts->arg_score)
+		return;
+	ctem_owner_begin(r->rel->rd_rel->relowner, &save);
+	ctem_score_exposure_row(&r->atts->score, r->fcinfo->flinfo->fn_mcxt,
+							r->rel, r->row, r->nulls,
+							text_to_cstring(r->rule_id));
+	ctem_owner_end(&save);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE FOR EACH ROW on ctem.exposure: keys, reference
+ * check, merge, resolution time, score, in that order.
  */
 Datum
 ctem_exposure_before_row(PG_FUNCTION_ARGS)
@@ -363,18 +530,8 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	HeapTuple	tuple;
 	HeapTuple	newtuple;
-	ExposureAtts *atts;
-	Datum	   *row;
-	bool	   *row_nulls;
-	Datum		asset_id;
-	Datum		kind;
-	text	   *rule_id;
-	Datum		fp;
-	Datum		tenant;
-	bool		tenant_null;
-	bool		check_asset;
-	bool		fresh = false;
-	CtemExposureWrites *writes = NULL;
+	ExposureRow r;
+	bool		fresh;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
@@ -384,137 +541,26 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 	tupdesc = trigdata->tg_relation->rd_att;
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	atts = exposure_atts(fcinfo, trigdata->tg_relation, trigdata->tg_trigger);
 
-	row = palloc(sizeof(Datum) * tupdesc->natts);
-	row_nulls = palloc(sizeof(bool) * tupdesc->natts);
-	heap_deform_tuple(tuple, tupdesc, row, row_nulls);
-#define COL(att) row[(att) - 1]
-#define COL_NULL(att) row_nulls[(att) - 1]
+	memset(&r, 0, sizeof(r));
+	r.trigdata = trigdata;
+	r.fcinfo = fcinfo;
+	r.rel = trigdata->tg_relation;
+	r.atts = exposure_atts(fcinfo, r.rel, trigdata->tg_trigger);
+	r.row = palloc(sizeof(Datum) * tupdesc->natts);
+	r.nulls = palloc(sizeof(bool) * tupdesc->natts);
+	heap_deform_tuple(tuple, tupdesc, r.row, r.nulls);
 
-	/* NOT NULL constraints report missing identity columns */
-	if (COL_NULL(atts->asset_id) || COL_NULL(atts->kind) || COL_NULL(atts->rule_id))
+	if (!exposure_keys(&r))
 		return PointerGetDatum(tuple);
-	asset_id = COL(atts->asset_id);
-	kind = COL(atts->kind);
-
-	rule_id = ctem_canonical_rule_id_text(row_text(row, row_nulls, atts->rule_id));
-	COL(atts->rule_id) = PointerGetDatum(rule_id);
-
-	fp = UUIDPGetDatum(ctem_fingerprint(DatumGetInt64(asset_id),
-								   ctem_label(&atts->labels, kind),
-								   rule_id,
-								   ctem_nonempty_or_null(row_text(row, row_nulls, atts->component)),
-								   ctem_nonempty_or_null(row_text(row, row_nulls, atts->location))));
-	COL(atts->fingerprint) = fp;
-	COL_NULL(atts->fingerprint) = false;
-
-	tenant = COL(atts->tenant_id);
-	tenant_null = COL_NULL(atts->tenant_id);
-	check_asset = !tenant_null && atts->arg_asset;
-
-	/*
-	 * The row references its asset (from 0.4.0 on, instead of a foreign
-	 * key): checked and locked once per statement and asset, on insert and
-	 * when an update moves the row to another asset.  An asset that had no
-	 * exposure when the statement first met it is "fresh".
-	 */
-	if (check_asset)
-		writes = exposure_writes(atts, fcinfo->flinfo->fn_mcxt);
-	if (check_asset && TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		fresh = ctem_asset_ref_check(&writes->refs, writes->cxt,
-									 trigdata->tg_relation,
-									 DatumGetInt32(tenant), DatumGetInt64(asset_id));
-	else if (check_asset)
-	{
-		HeapTuple	oldtup = trigdata->tg_trigtuple;
-		bool		n1,
-					n2;
-		Datum		ot = heap_getattr(oldtup, atts->tenant_id, tupdesc, &n1);
-		Datum		oa = heap_getattr(oldtup, atts->asset_id, tupdesc, &n2);
-
-		if (n1 || n2 || DatumGetInt32(ot) != DatumGetInt32(tenant) ||
-			DatumGetInt64(oa) != DatumGetInt64(asset_id))
-			(void) ctem_asset_ref_check(&writes->refs, writes->cxt, NULL,
-										DatumGetInt32(tenant), DatumGetInt64(asset_id));
-	}
-
-	/*
-	 * Re-detection of a known problem: merge into it, skip the insert.  On a
-	 * fresh asset a fingerprint can only exist if this statement inserted it
-	 * (the asset is locked, so it cannot be deleted and re-created
-	 * meanwhile), so the index probe is needed only for a fingerprint the
-	 * statement may have inserted already.  (A concurrent transaction
-	 * inserting the same fingerprint on the same new asset makes one of the
-	 * two fail on the unique index, as an uncommitted one always did.)
-	 */
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !tenant_null &&
-		atts->arg_merge &&
-		(!fresh || fresh_fingerprint_seen(writes, DatumGetUUIDP(fp))))
-	{
-		int64		existing = find_by_fingerprint(trigdata->tg_relation, atts,
-												   tenant, fp);
-
-		if (existing != 0)
-		{
-			if (merge_into(trigdata->tg_relation, atts, row, row_nulls, tenant, existing))
-				return PointerGetDatum(NULL);
-
-			/*
-			 * The row the probe saw is not visible to this statement:
-			 * committed after a repeatable-read snapshot (report it as the
-			 * serialization failure it is), or deleted meanwhile (insert the
-			 * row; the unique index judges any new race).
-			 */
-			if (IsolationUsesXactSnapshot())
-				ereport(ERROR,
-						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-						 errmsg("could not serialize access due to concurrent update of an exposure"),
-						 errdetail("Another transaction recorded the same exposure after this transaction's snapshot was taken."),
-						 errhint("Retry the transaction.")));
-		}
-	}
-
-	/* resolved_at follows status: set when it closes, cleared on reopen */
-	if (!COL_NULL(atts->status))
-	{
-		int			status = ctem_enum_code(&atts->status_codes, COL(atts->status),
-											ctem_status_parse);
-		bool		closed = CTEM_STATUS_CLOSED(status);
-
-		if (closed && COL_NULL(atts->resolved_at))
-		{
-			COL(atts->resolved_at) = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-			COL_NULL(atts->resolved_at) = false;
-		}
-		else if (!closed && !COL_NULL(atts->resolved_at))
-		{
-			COL(atts->resolved_at) = (Datum) 0;
-			COL_NULL(atts->resolved_at) = true;
-		}
-	}
-
-	/*
-	 * The scoring context (policy, intel, assets, controls) is read as the
-	 * table's owner without row-level security, as a foreign key check
-	 * reads the referenced table: a role allowed to write exposures needs
-	 * no privilege on the context tables.
-	 */
-	if (atts->arg_score)
-	{
-		CtemSavedUser save;
-
-		ctem_owner_begin(trigdata->tg_relation->rd_rel->relowner, &save);
-		ctem_score_exposure_row(&atts->score, fcinfo->flinfo->fn_mcxt,
-								trigdata->tg_relation, row, row_nulls,
-								text_to_cstring(rule_id));
-		ctem_owner_end(&save);
-	}
-#undef COL
-#undef COL_NULL
+	fresh = exposure_reference(&r);
+	if (exposure_merge(&r, fresh))
+		return PointerGetDatum(NULL);
+	exposure_resolved_at(&r);
+	exposure_score(&r);
 
 	/* the new row, with the identity of the one it replaces */
-	newtuple = heap_form_tuple(tupdesc, row, row_nulls);
+	newtuple = heap_form_tuple(tupdesc, r.row, r.nulls);
 	newtuple->t_data->t_ctid = tuple->t_data->t_ctid;
 	newtuple->t_self = tuple->t_self;
 	newtuple->t_tableOid = tuple->t_tableOid;
