@@ -23,6 +23,19 @@ ctem_start "$D" || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
+# add the "N passed, N failed" line of output $1 to the counts; a run
+# that printed none counts as one failure
+count_summary() {
+	local line
+	line=$(echo "$1" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	if [ -n "$line" ]; then
+		passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+		failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+	else
+		failed=$((failed + 1))
+	fi
+}
+
 count() {	# count "... ok" / "... FAILED" lines of pg_regress output in $1
 	local p f
 	p=$(grep -cE '^(test +| +)[A-Za-z0-9_]+ +\.\.\. ok' "$1")
@@ -66,37 +79,20 @@ for t in test/*_check.c test/cvss_conformance.c; do
 			echo "cvss_conformance: ../shared/corpus not present, skipped"; continue
 		fi
 	fi
-	out=$("test/bin/$name" $args 2>&1); rc=$?
+	out=$("test/bin/$name" $args 2>&1)
 	echo "$out" | tail -n 15
-	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-	if [ -n "$line" ]; then
-		passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
-		failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
-	fi
-	[ $rc -ne 0 ] && [ -z "$line" ] && failed=$((failed + 1))
+	count_summary "$out"
 done
 
 echo "== layering of src/ (test/layers.py)"
-out=$(python3 test/layers.py 2>&1); rc=$?
+out=$(python3 test/layers.py 2>&1)
 echo "$out"
-line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-if [ -n "$line" ]; then
-	passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
-	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
-else
-	failed=$((failed + 1))
-fi
+count_summary "$out"
 
 echo "== fuzz smoke run (each harness ${CTEM_FUZZ_SECONDS:-5} s, seeded from the corpus)"
-out=$(bash test/fuzz/run.sh smoke "${CTEM_FUZZ_SECONDS:-5}" 2>&1); rc=$?
+out=$(bash test/fuzz/run.sh smoke "${CTEM_FUZZ_SECONDS:-5}" 2>&1)
 echo "$out" | tail -n 40
-line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-if [ -n "$line" ]; then
-	passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
-	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
-else
-	failed=$((failed + 1))
-fi
+count_summary "$out"
 
 echo "== TAP tests"
 PGXS_DIR=$(cd "$(dirname "$($PGC --pgxs)")/../.." && pwd)
