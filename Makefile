@@ -9,7 +9,7 @@ EXTENSION = ctem
 MODULE_big = ctem
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
-# pure C cores: no PostgreSQL header (test/layers.sh checks it)
+# pure C cores: no PostgreSQL header (test/layers.py checks it)
 CORE_OBJS = \
 	src/core/cvss_core.o \
 	src/core/intel_core.o \

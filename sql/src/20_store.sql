@@ -74,7 +74,7 @@ COMMENT ON COLUMN ctem.asset.business_service IS 'Business service the asset sup
 COMMENT ON COLUMN ctem.asset.owner IS 'Accountable owner (team or person) who receives remediation work';
 COMMENT ON COLUMN ctem.asset.criticality IS 'Business criticality 1 (lowest) to 5 (highest); NULL when unknown (scoring then uses its stated default)';
 COMMENT ON COLUMN ctem.asset.internet_facing IS 'Whether the asset is reachable from the internet; NULL when unknown';
-COMMENT ON COLUMN ctem.asset.crown_jewel IS 'Whether the asset is a crown jewel, a target attack paths are computed towards';
+COMMENT ON COLUMN ctem.asset.crown_jewel IS 'Whether the asset is a crown jewel (what matters most to the business): raises the exposure factor of its exposures';
 COMMENT ON COLUMN ctem.asset.tags IS 'Free-form labels';
 COMMENT ON COLUMN ctem.asset.attributes IS 'Any other attributes as a JSON object (cloud account, region, OS, image digest...)';
 COMMENT ON COLUMN ctem.asset.first_seen IS 'When the asset was first reported';
