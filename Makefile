@@ -43,7 +43,7 @@ PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 # Calls between ctem's own functions bind inside ctem.so, as PostgreSQL 16
 # builds modules (-fvisibility=hidden): no PLT stub per call between files,
 # and the compiler may inline an exported function into its own file.
-PG_CFLAGS = -fno-semantic-interposition
+override PG_CFLAGS += -fno-semantic-interposition
 SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 
 REGRESS = store asset_key cvss intel ingest scoring privileges upgrade
@@ -59,7 +59,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 
 PG_MAJOR := $(shell $(PG_CONFIG) --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
 ifeq ($(shell test $(PG_MAJOR) -ge 15 && echo ok),)
-$(error ctem requires PostgreSQL 15 or later (pg_config reports $(PG_MAJOR)))
+$(error ctem requires PostgreSQL 15 or later; $(PG_CONFIG) reports $(PG_MAJOR): set PG_CONFIG to the pg_config of PostgreSQL 15, 17 or 18)
 endif
 
 include $(PGXS)

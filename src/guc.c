@@ -16,6 +16,7 @@
 
 #include "utils/guc.h"
 
+#include "compat.h"
 #include "guc.h"
 
 char	   *ctem_event_note = NULL;

@@ -1,17 +1,30 @@
 # test/lib.sh: shared steps of test/check.sh and test/demo.sh (sourced).
 #
+# The PostgreSQL used is the one $PG_CONFIG names (default: the machine's own,
+# /usr/lib/postgresql/15/bin/pg_config on Debian 12); Debian's layout,
+# /usr/lib/postgresql/NN/bin/pg_config, names the packages to install before
+# pg_config exists.
+#
 # ctem_packages   installs the Debian packages ctem needs (apt-get, as root)
-# ctem_build      builds and installs the extension into PostgreSQL 15
+# ctem_build      builds and installs the extension into that PostgreSQL
 # ctem_start DIR  initdb + start a throwaway cluster in DIR as user postgres,
 #                 socket in DIR, TCP off; exports PGHOST PGPORT PGUSER;
 #                 $CTEM_PG_OPTS adds server options ("-c name=value ...")
 # ctem_stop DIR   stops it
 
 CTEM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGC=/usr/lib/postgresql/15/bin/pg_config
-PGBIN=/usr/lib/postgresql/15/bin
+PGC=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PG_MAJOR=$(echo "$PGC" | sed -n 's|^.*/postgresql/\([0-9][0-9]*\)/bin/pg_config$|\1|p')
+if [ -z "$PG_MAJOR" ]; then
+	PG_MAJOR=$("$PGC" --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
+fi
+PGBIN=$(dirname "$PGC")
 CTEM_CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers"
-CTEM_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-client-15 libjansson-dev libipc-run-perl pkg-config make gcc clang-14 llvm-14 libclang-rt-14-dev python3"
+CTEM_PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-client-$PG_MAJOR libjansson-dev libipc-run-perl pkg-config make gcc python3"
+# test/fuzz/run.sh's toolchain, packaged under these names on Debian 12
+if grep -q '^VERSION_CODENAME=bookworm$' /etc/os-release 2>/dev/null; then
+	CTEM_PACKAGES="$CTEM_PACKAGES clang-14 llvm-14 libclang-rt-14-dev"
+fi
 
 ctem_require_root() {
 	if [ "$(id -u)" -ne 0 ]; then

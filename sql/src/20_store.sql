@@ -230,7 +230,7 @@ COMMENT ON INDEX ctem.exposure_rule_idx IS 'Finds the exposures of a rule id (CV
 -- key every insert would compare numerics down the tree (numeric_cmp copies
 -- each short-header index datum before comparing): a third of what COPY
 -- into ctem.exposure executes beyond the same COPY without triggers
--- (test/bench/copy_profile.sh).  Nor could it give ctem.work_queue its
+-- (docs/performance.md, "The work-queue index").  Nor could it give ctem.work_queue its
 -- score order (risk_score DESC NULLS LAST there, NULLS FIRST in such an
 -- index): the view sorts each priority at query time.  On priority alone
 -- the index deduplicates (about a quarter of the size), and a re-score that

@@ -24,6 +24,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "common/common.h"
 #include "core/intel_core.h"
 #include "core/report/report.h"
@@ -196,7 +197,7 @@ ctem_index_probe2(Relation rel, Oid indexoid, RegProcedure eq1, Datum k1,
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, eq1, k1);
 	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, eq2, k2);
 	slot = table_slot_create(rel, NULL);
-	scan = index_beginscan(rel, idx, SnapshotSelf, 2, 0);
+	scan = ctem_index_beginscan(rel, idx, SnapshotSelf, 2, 0);
 	index_rescan(scan, keys, 2, NULL, 0);
 	found = index_getnext_slot(scan, ForwardScanDirection, slot);
 	if (found && out_att > 0)

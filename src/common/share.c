@@ -12,6 +12,7 @@
 #include "access/xact.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "common/share.h"
 
 static CtemCallShare *share = NULL;

@@ -45,6 +45,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "compat.h"
 #include "common/common.h"
 #include "common/share.h"
 #include "discover/exposure.h"

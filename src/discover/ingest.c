@@ -50,6 +50,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
+#include "compat.h"
 #include "common/common.h"
 #include "common/share.h"
 #include "core/cvss_core.h"
@@ -592,7 +593,7 @@ collect_finding(void *arg, const CtemFinding *f)
  * done on it).  The layout is that of construct_md_array() for one
  * dimension, padding zeroed.
  */
-static void array_too_large(void) pg_attribute_noreturn();
+pg_noreturn static void array_too_large(void);
 
 static void
 array_too_large(void)
@@ -807,8 +808,8 @@ report_error(const CtemReportError *err, const char *format, bool declared)
 
 /*
  * Parse the report into st's columns; the callback writes each full batch
- * (flush_batch) while the parse goes on.  The core and jansson allocate in
- * the current memory context (st->cxt), so their memory goes on ERROR too,
+ * (flush_batch) while the parse goes on.  The core allocates in the
+ * current memory context (st->cxt), so their memory goes on ERROR too,
  * also on one raised by a batch's statements; the allocator hook is reset
  * whatever happens.
  */
@@ -890,7 +891,7 @@ exec_batched(const char *sql, SPIPlanPtr *planp, const int64 *ids, const int *id
 /*
  * Run sql once with the given parameters, planned for their values (the
  * lookup of known exposures is better for it: with a generic plan it was
- * no faster and took more instructions, ingest_profile.sh)
+ * no faster and took more instructions; docs/performance.md)
  */
 static void
 exec_params(const char *sql, int nargs, Oid *types, Datum *values, int expected)

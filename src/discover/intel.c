@@ -27,6 +27,7 @@
 #include "utils/date.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "common/common.h"
 #include "core/intel_core.h"
 #include "core/report/report.h"

@@ -58,6 +58,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "compat.h"
 #include "common/common.h"
 #include "guc.h"
 
@@ -521,7 +522,7 @@ ctem_exposure_history_flush(PG_FUNCTION_ARGS)
 	event_rel = RangeVarGetRelid(makeRangeVar("ctem", "exposure_event", -1),
 								 RowExclusiveLock, false);
 	rel = table_open(event_rel, NoLock);
-	seq = getIdentitySequence(event_rel, ctem_attnum(rel, "id"), false);
+	seq = ctem_get_identity_sequence(rel, ctem_attnum(rel, "id"), false);
 	ctem_owner_begin(rel->rd_rel->relowner, &save);
 	table_close(rel, NoLock);
 

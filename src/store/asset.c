@@ -18,6 +18,7 @@
 #include "utils/inet.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "common/common.h"
 #include "core/keys_core.h"
 

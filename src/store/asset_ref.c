@@ -51,6 +51,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "common/asset_key.h"
 #include "common/common.h"
 #include "store/asset_ref.h"

@@ -20,6 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
+#include "compat.h"
 #include "core/cvss_core.h"
 
 PG_FUNCTION_INFO_V1(ctem_cvss_in);

@@ -24,13 +24,14 @@
 #include "utils/resowner.h"
 #include "utils/uuid.h"
 
+#include "compat.h"
 #include "common/common.h"
 #include "core/keys_core.h"
 #include "store/identity.h"
 
 PG_FUNCTION_INFO_V1(ctem_exposure_fingerprint);
 
-static void hash_failed(void) pg_attribute_noreturn();
+pg_noreturn static void hash_failed(void);
 
 #define FIELD_SEP '\x1f'
 

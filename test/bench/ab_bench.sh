@@ -26,7 +26,11 @@
 #
 # Only the shared library is swapped, so the two revisions (and this tree,
 # whose extension scripts are installed) must have the same extension
-# scripts and control file; the script checks that and refuses otherwise.
+# scripts and control file: the schema's source sql/src/ (from which the
+# Makefile builds sql/ctem--VERSION.sql), the upgrade steps
+# sql/ctem--A--B.sql and ctem.control.  The script checks that and refuses
+# otherwise (so no revision before the 0.5.0 layout, 6826e46, can be
+# compared with one after it).
 set -eu
 if [ $# -lt 2 ]; then
 	sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -46,7 +50,7 @@ esac
 cd "$CTEM_ROOT"
 for rev in "$OLD_REV" "$NEW_REV"; do
 	git rev-parse --verify -q "$rev^{commit}" >/dev/null || { echo "no such revision: $rev" >&2; exit 2; }
-	if ! git diff --quiet "$rev" -- ctem.control 'sql/ctem--*.sql'; then
+	if ! git diff --quiet "$rev" -- ctem.control sql/src 'sql/ctem--*--*.sql'; then
 		echo "the extension scripts of $rev differ from this tree's: only the C code can be compared" >&2
 		exit 2
 	fi

@@ -29,7 +29,7 @@
 # PAGES is small (default: the server's memory in 4 kB pages, PostgreSQL's
 # and Linux's defaults) or huge (2 MB pages: shared memory with huge_pages =
 # on and the backends' large allocations as transparent huge pages, see
-# bench_pages_start in lib_bench.sh and hugepages_bench.sh).
+# bench_pages_start in lib_bench.sh).
 # autovacuum is off on the tables written (bench_report_setup), so that no
 # vacuum of one round's rows runs during the next.
 set -eu

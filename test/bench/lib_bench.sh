@@ -111,22 +111,7 @@ bench_pairs() {
 			printf "%.3f %.3f %.3f %.1f %.1f\n", m, r[1], r[NR], ba, bb }'
 }
 
-# For the callgrind scripts (copy_profile.sh, ingest_profile.sh):
-# bench_need_valgrind installs valgrind if missing; bench_single [CMD ...]
-# runs a single-user backend on the (stopped) bench cluster, reading SQL
-# from stdin, under CMD (e.g. valgrind --tool=callgrind ...) when given.
-bench_need_valgrind() {
-	if ! command -v valgrind >/dev/null; then
-		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null
-	fi
-}
-bench_single() {
-	runuser -u postgres -- "$@" $PGBIN/postgres --single -D "$BENCH_DIR/data" \
-		-c shared_buffers=512MB -c fsync=off $BENCH_DB
-}
-
-# The COPY benchmark's data (ingest_bench.sh section 2, copy_profile.sh):
+# The COPY benchmark's data (ingest_bench.sh section 2, ab_bench.sh copy):
 # bench_copy_setup ASSETS ROWS FILE adds ASSETS hosts, creates
 # plain_exposure (ctem.exposure's shape, no triggers) and writes ROWS rows
 # for COPY ... (COPY_COLS) to FILE, naming the assets round robin.
@@ -187,7 +172,7 @@ SQL
 
 # bench_sql_ingest_setup: creates sql_ingest(doc text), the ingest of a
 # Trivy report written in plain SQL over jsonb that ctem.ingest is measured
-# against (ingest_bench.sh, ingest_profile.sh): one asset, every
+# against (ingest_bench.sh section 1): one asset, every
 # vulnerability of every result into ctem.exposure, through the same
 # triggers (fingerprint, merge, score).
 bench_sql_ingest_setup() {
@@ -221,8 +206,8 @@ $$;
 SQL
 }
 
-# The server's memory in 4 kB or 2 MB pages (hugepages_bench.sh,
-# ingest_floor_bench.sh).  bench_pages_check, before bench_setup, fails
+# The server's memory in 4 kB or 2 MB pages (ingest_floor_bench.sh).
+# bench_pages_check, before bench_setup, fails
 # unless transparent huge pages can be used, and notes vm.nr_hugepages;
 # bench_pages_reserve, after it, reserves the 2 MB pages the cluster's
 # shared memory needs (put back when the script exits); bench_pages_start

@@ -234,6 +234,9 @@ SELECT count(*) FROM ctem.asset;
 -- a planted schema blocks installation
 DROP EXTENSION ctem;
 CREATE SCHEMA ctem;
+-- PostgreSQL 18 adds a CONTEXT line naming the script file and line
+\set SHOW_CONTEXT never
 CREATE EXTENSION ctem;
+\set SHOW_CONTEXT errors
 DROP SCHEMA ctem;
 CREATE EXTENSION ctem;
