@@ -48,7 +48,7 @@ mirror() {
 
 # end what still runs inside the chroot, then unmount
 release() {
-	local p
+	local p mnt
 	for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/root" 2>/dev/null)" = "$C" ] && kill -TERM "${p#/proc/}" 2>/dev/null
 	done
@@ -56,8 +56,8 @@ release() {
 	for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/root" 2>/dev/null)" = "$C" ] && kill -KILL "${p#/proc/}" 2>/dev/null
 	done
-	for m in dev/shm proc; do
-		mountpoint -q "$C/$m" 2>/dev/null && umount "$C/$m"
+	for mnt in dev/shm proc; do
+		mountpoint -q "$C/$mnt" 2>/dev/null && umount "$C/$mnt"
 	done
 	return 0
 }

@@ -19,8 +19,10 @@
  *
  * Nothing here allocates, calls the backend or keeps state.
  * ctem_score_compute does no formatting either, so that scoring millions
- * of rows stays cheap; only ctem_score_explain and ctem_policy_check call
- * snprintf.
+ * of rows stays cheap; only the explain functions and ctem_policy_check
+ * call snprintf.  The explanation goes out value by value through a
+ * CtemJsonSink: the glue's builds jsonb directly, the text sink here writes
+ * the JSON text (the tests, the fuzzer, debugging).
  *
  * src/core/score_core.c
  *
@@ -1243,83 +1245,50 @@ ctem_ssvc_decision_parse(const char *s)
 }
 
 /* ------------------------------------------------------------------------
- * Explain
+ * The text sink
  * ------------------------------------------------------------------------
  */
 
-/* an output buffer with snprintf semantics */
-typedef struct JsonOut
-{
-	char	   *buf;
-	size_t		cap;
-	size_t		len;			/* full length, may exceed cap */
-} JsonOut;
-
+/* n bytes, as many as fit before the NUL's place; len counts them all */
 static void
-out_bytes(JsonOut *o, const char *s, size_t n)
+text_bytes(CtemJsonText *t, const char *s, size_t n)
 {
-	size_t		i;
-
-	for (i = 0; i < n; i++)
+	if (t->len + 1 < t->cap)
 	{
-		if (o->len + 1 < o->cap)
-			o->buf[o->len] = s[i];
-		o->len++;
+		size_t		room = t->cap - 1 - t->len;
+
+		memcpy(t->buf + t->len, s, n < room ? n : room);
 	}
+	t->len += n;
 }
 
 static void
-out_str(JsonOut *o, const char *s)
+text_char(CtemJsonText *t, char c)
 {
-	out_bytes(o, s, strlen(s));
-}
-
-/* number as JSON; NaN and infinities (impossible in JSON) as null */
-static void
-out_num(JsonOut *o, double v)
-{
-	char		tmp[40];
-	int			n;
-	int			i;
-
-	if (!isfinite(v))
-	{
-		out_str(o, "null");
-		return;
-	}
-	n = snprintf(tmp, sizeof(tmp), "%.10g", v);
-	if (n < 0 || n >= (int) sizeof(tmp))
-	{
-		out_str(o, "null");
-		return;
-	}
-	/* a locale with a decimal comma would break JSON */
-	for (i = 0; i < n; i++)
-		if (tmp[i] == ',')
-			tmp[i] = '.';
-	out_bytes(o, tmp, (size_t) n);
+	if (t->len + 1 < t->cap)
+		t->buf[t->len] = c;
+	t->len++;
 }
 
 static void
-out_int(JsonOut *o, long v)
+text_str(CtemJsonText *t, const char *s)
 {
-	char		tmp[24];
-	int			n;
-
-	n = snprintf(tmp, sizeof(tmp), "%ld", v);
-	out_bytes(o, tmp, (size_t) n);
+	text_bytes(t, s, strlen(s));
 }
 
+/* a comma when a value came before, at the start of a value or a key */
 static void
-out_tristate(JsonOut *o, int v)
+text_sep(CtemJsonText *t)
 {
-	out_str(o, v == 1 ? "true" : v == 0 ? "false" : "null");
+	if (t->comma)
+		text_char(t, ',');
+	t->comma = false;
 }
 
-/* length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
+size_t
+ctem_utf8_seq_len(const char *str, size_t n)
 {
+	const unsigned char *s = (const unsigned char *) str;
 	unsigned char c = s[0];
 	size_t		len;
 	unsigned char lo = 0x80;
@@ -1358,39 +1327,44 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/*
- * JSON string of the first maxbytes bytes of s, escaped; invalid UTF-8
- * (including a sequence cut at maxbytes) becomes U+FFFD.
- */
+/* the n bytes at s as a JSON string, escaped; invalid UTF-8 as \ufffd */
 static void
-out_json_string(JsonOut *o, const char *s, size_t maxbytes)
+text_json_string(CtemJsonText *t, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *) s;
-	size_t		n = 0;
 	size_t		i = 0;
 
-	while (n < maxbytes && s[n] != '\0')
-		n++;
-	out_str(o, "\"");
+	text_char(t, '"');
 	while (i < n)
 	{
 		unsigned char c = u[i];
 		size_t		len;
 
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+		{
+			/* a run of ASCII that needs no escape, at once */
+			len = 1;
+			while (i + len < n && u[i + len] >= 0x20 && u[i + len] < 0x80 &&
+				   u[i + len] != '"' && u[i + len] != '\\')
+				len++;
+			text_bytes(t, s + i, len);
+			i += len;
+			continue;
+		}
 		if (c == '"')
-			out_str(o, "\\\"");
+			text_str(t, "\\\"");
 		else if (c == '\\')
-			out_str(o, "\\\\");
+			text_str(t, "\\\\");
 		else if (c == '\n')
-			out_str(o, "\\n");
+			text_str(t, "\\n");
 		else if (c == '\r')
-			out_str(o, "\\r");
+			text_str(t, "\\r");
 		else if (c == '\t')
-			out_str(o, "\\t");
+			text_str(t, "\\t");
 		else if (c < 0x20)
 		{
-			char		esc[7];
+			char		esc[6];
 
 			esc[0] = '\\';
 			esc[1] = 'u';
@@ -1398,58 +1372,253 @@ out_json_string(JsonOut *o, const char *s, size_t maxbytes)
 			esc[3] = '0';
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 0x0F];
-			esc[6] = '\0';
-			out_str(o, esc);
+			text_bytes(t, esc, sizeof(esc));
 		}
-		else if (c < 0x80)
-			out_bytes(o, s + i, 1);
 		else
 		{
-			len = utf8_seq_len(u + i, n - i);
+			len = ctem_utf8_seq_len(s + i, n - i);
 			if (len == 0)
 			{
-				out_str(o, "\\ufffd");
+				text_str(t, "\\ufffd");
 				i++;
 				continue;
 			}
-			out_bytes(o, s + i, len);
+			text_bytes(t, s + i, len);
 			i += len;
 			continue;
 		}
 		i++;
 	}
-	out_str(o, "\"");
+	text_char(t, '"');
 }
 
 static void
-out_key(JsonOut *o, const char *key)
+text_begin_object(void *arg)
 {
-	out_str(o, "\"");
-	out_str(o, key);
-	out_str(o, "\":");
+	CtemJsonText *t = (CtemJsonText *) arg;
+
+	text_sep(t);
+	text_char(t, '{');
 }
 
 static void
-out_flag_list(JsonOut *o, unsigned mask, const unsigned *flags,
-			  const char *const *names, int n)
+text_end_object(void *arg)
 {
-	bool		first = true;
+	CtemJsonText *t = (CtemJsonText *) arg;
+
+	text_char(t, '}');
+	t->comma = true;
+}
+
+static void
+text_begin_array(void *arg)
+{
+	CtemJsonText *t = (CtemJsonText *) arg;
+
+	text_sep(t);
+	text_char(t, '[');
+}
+
+static void
+text_end_array(void *arg)
+{
+	CtemJsonText *t = (CtemJsonText *) arg;
+
+	text_char(t, ']');
+	t->comma = true;
+}
+
+static void
+text_key(void *arg, const char *key)
+{
+	CtemJsonText *t = (CtemJsonText *) arg;
+
+	/* keys are ASCII without quotes or backslashes: no escaping */
+	text_sep(t);
+	text_char(t, '"');
+	text_str(t, key);
+	text_bytes(t, "\":", 2);
+}
+
+static void
+text_string(void *arg, const char *s, size_t len)
+{
+	CtemJsonText *t = (CtemJsonText *) arg;
+
+	text_sep(t);
+	text_json_string(t, s, len);
+	t->comma = true;
+}
+
+static void
+text_number(void *arg, const char *text)
+{
+	CtemJsonText *t = (CtemJsonText *) arg;
+
+	text_sep(t);
+	text_str(t, text);
+	t->comma = true;
+}
+
+static void
+text_boolean(void *arg, bool value)
+{
+	CtemJsonText *t = (CtemJsonText *) arg;
+
+	text_sep(t);
+	text_str(t, value ? "true" : "false");
+	t->comma = true;
+}
+
+static void
+text_null(void *arg)
+{
+	CtemJsonText *t = (CtemJsonText *) arg;
+
+	text_sep(t);
+	text_str(t, "null");
+	t->comma = true;
+}
+
+void
+ctem_json_text_init(CtemJsonText *t, char *buf, size_t buflen)
+{
+	t->sink.begin_object = text_begin_object;
+	t->sink.end_object = text_end_object;
+	t->sink.begin_array = text_begin_array;
+	t->sink.end_array = text_end_array;
+	t->sink.key = text_key;
+	t->sink.string = text_string;
+	t->sink.number = text_number;
+	t->sink.boolean = text_boolean;
+	t->sink.null = text_null;
+	t->sink.arg = t;
+	t->buf = buf;
+	t->cap = buf != NULL ? buflen : 0;
+	t->len = 0;
+	t->comma = false;
+}
+
+size_t
+ctem_json_text_finish(CtemJsonText *t)
+{
+	if (t->cap > 0)
+		t->buf[t->len < t->cap ? t->len : t->cap - 1] = '\0';
+	return t->len;
+}
+
+/* ------------------------------------------------------------------------
+ * Explain
+ * ------------------------------------------------------------------------
+ */
+
+static void
+emit_key(const CtemJsonSink *k, const char *key)
+{
+	k->key(k->arg, key);
+}
+
+static void
+emit_str(const CtemJsonSink *k, const char *s)
+{
+	k->string(k->arg, s, strlen(s));
+}
+
+/* the first maxbytes bytes of s (up to its NUL) as a string */
+static void
+emit_str_max(const CtemJsonSink *k, const char *s, size_t maxbytes)
+{
+	size_t		n = 0;
+
+	while (n < maxbytes && s[n] != '\0')
+		n++;
+	k->string(k->arg, s, n);
+}
+
+/* number as JSON; NaN and infinities (impossible in JSON) as null */
+static void
+emit_num(const CtemJsonSink *k, double v)
+{
+	char		tmp[40];
+	int			n;
 	int			i;
 
-	out_str(o, "[");
-	for (i = 0; i < n; i++)
+	if (!isfinite(v))
 	{
-		if (mask & flags[i])
-		{
-			if (!first)
-				out_str(o, ",");
-			out_str(o, "\"");
-			out_str(o, names[i]);
-			out_str(o, "\"");
-			first = false;
-		}
+		k->null(k->arg);
+		return;
 	}
-	out_str(o, "]");
+	n = snprintf(tmp, sizeof(tmp), "%.10g", v);
+	if (n < 0 || n >= (int) sizeof(tmp))
+	{
+		k->null(k->arg);
+		return;
+	}
+	/* a locale with a decimal comma would break JSON */
+	for (i = 0; i < n; i++)
+		if (tmp[i] == ',')
+			tmp[i] = '.';
+	k->number(k->arg, tmp);
+}
+
+static void
+emit_int(const CtemJsonSink *k, long v)
+{
+	char		tmp[24];
+
+	snprintf(tmp, sizeof(tmp), "%ld", v);
+	k->number(k->arg, tmp);
+}
+
+static void
+emit_tristate(const CtemJsonSink *k, int v)
+{
+	if (v == 1 || v == 0)
+		k->boolean(k->arg, v == 1);
+	else
+		k->null(k->arg);
+}
+
+/* members: "key": value */
+static void
+kv_str(const CtemJsonSink *k, const char *key, const char *s)
+{
+	emit_key(k, key);
+	emit_str(k, s);
+}
+
+static void
+kv_num(const CtemJsonSink *k, const char *key, double v)
+{
+	emit_key(k, key);
+	emit_num(k, v);
+}
+
+static void
+kv_int(const CtemJsonSink *k, const char *key, long v)
+{
+	emit_key(k, key);
+	emit_int(k, v);
+}
+
+static void
+kv_tristate(const CtemJsonSink *k, const char *key, int v)
+{
+	emit_key(k, key);
+	emit_tristate(k, v);
+}
+
+static void
+emit_flag_list(const CtemJsonSink *k, unsigned mask, const unsigned *flags,
+			   const char *const *names, int n)
+{
+	int			i;
+
+	k->begin_array(k->arg);
+	for (i = 0; i < n; i++)
+		if (mask & flags[i])
+			emit_str(k, names[i]);
+	k->end_array(k->arg);
 }
 
 static const unsigned floor_flags[] = {
@@ -1483,298 +1652,293 @@ static const char *const invalid_names[] = {
 	"ssvc_technical_impact", "ssvc_mission"
 };
 
-/* one factor: {"value":v,"source":"...","input": (caller continues) */
 static void
-out_factor_head(JsonOut *o, const char *name, double value,
-				const char *source)
+kv_flag_list(const CtemJsonSink *k, const char *key, unsigned mask,
+			 const unsigned *flags, const char *const *names, int n)
 {
-	out_key(o, name);
-	out_str(o, "{\"value\":");
-	out_num(o, value);
-	out_str(o, ",\"source\":");
-	out_json_string(o, source != NULL ? source : "", 200);
+	emit_key(k, key);
+	emit_flag_list(k, mask, flags, names, n);
+}
+
+/*
+ * One factor: "name": {"value": v, "source": "...", and the caller
+ * continues the object and ends it.
+ */
+static void
+emit_factor_head(const CtemJsonSink *k, const char *name, double value,
+				 const char *source)
+{
+	emit_key(k, name);
+	k->begin_object(k->arg);
+	kv_num(k, "value", value);
+	emit_key(k, "source");
+	emit_str_max(k, source != NULL ? source : "", 200);
 }
 
 static void
-out_evidence(JsonOut *o, const CtemPolicy *p, const NormInput *n,
-			 const Evidence *e)
+emit_evidence(const CtemJsonSink *k, const CtemPolicy *p, const NormInput *n,
+			  const Evidence *e)
 {
-	out_str(o, "{\"kind\":");
+	k->begin_object(k->arg);
 	switch (e->kind)
 	{
 		case EV_KEV:
-			out_str(o, "\"kev\",\"input\":true");
+			kv_str(k, "kind", "kev");
+			emit_key(k, "input");
+			k->boolean(k->arg, true);
 			break;
 		case EV_VALIDATED:
-			out_str(o, "\"validation\",\"input\":\"exploitable\"");
+			kv_str(k, "kind", "validation");
+			kv_str(k, "input", "exploitable");
 			break;
 		case EV_MATURITY:
-			out_str(o, "\"exploit_maturity\",\"input\":\"");
-			out_str(o, maturity_names[n->maturity]);
-			out_str(o, "\"");
+			kv_str(k, "kind", "exploit_maturity");
+			kv_str(k, "input", maturity_names[n->maturity]);
 			break;
 		case EV_EPSS:
-			out_str(o, "\"epss\",\"input\":");
-			out_num(o, n->epss);
-			out_str(o, ",\"band_min\":");
-			out_num(o, p->epss_threshold[e->band]);
+			kv_str(k, "kind", "epss");
+			kv_num(k, "input", n->epss);
+			kv_num(k, "band_min", p->epss_threshold[e->band]);
 			break;
 		case EV_EPSS_BELOW:
-			out_str(o, "\"epss\",\"input\":");
-			out_num(o, n->epss);
-			out_str(o, ",\"band_min\":null");
+			kv_str(k, "kind", "epss");
+			kv_num(k, "input", n->epss);
+			emit_key(k, "band_min");
+			k->null(k->arg);
 			break;
 		case EV_EPSS_UNKNOWN:
-			out_str(o, "\"epss\",\"input\":null,\"default\":true");
+			kv_str(k, "kind", "epss");
+			emit_key(k, "input");
+			k->null(k->arg);
+			emit_key(k, "default");
+			k->boolean(k->arg, true);
 			break;
 	}
-	out_str(o, ",\"value\":");
-	out_num(o, e->value);
-	out_str(o, "}");
+	kv_num(k, "value", e->value);
+	k->end_object(k->arg);
 }
 
-/* "S": [value, "source"] */
+/* "name": [value, "source"] */
 static void
-out_compact_factor(JsonOut *o, const char *name, double value,
-				   const char *source)
+emit_compact_factor(const CtemJsonSink *k, const char *name, double value,
+					const char *source)
 {
-	out_str(o, "\"");
-	out_str(o, name);
-	out_str(o, "\":[");
-	out_num(o, value);
-	out_str(o, ",");
-	out_json_string(o, source != NULL ? source : "", 200);
-	out_str(o, "]");
+	emit_key(k, name);
+	k->begin_array(k->arg);
+	emit_num(k, value);
+	emit_str_max(k, source != NULL ? source : "", 200);
+	k->end_array(k->arg);
 }
 
 /*
  * The short explanation stored on every exposure row: score, priority,
  * SLA, policy version, each factor as [value, source], floors, defaults
- * and ignored inputs; the same key names as ctem_score_explain, without
- * inputs, evidence and formula (ctem.explain() gives those).  Members at
- * their obvious value are left out: priority_by_score when it is the
- * priority, mode when it is "score", floors_applied, defaults_used and
- * inputs_ignored when empty, ssvc when there is no decision.  Short, so
- * that a million rows do not carry a kilobyte each.
+ * and ignored inputs; the same key names as ctem_score_explain_emit,
+ * without inputs, evidence and formula (ctem.explain() gives those).
+ * Members at their obvious value are left out: priority_by_score when it
+ * is the priority, mode when it is "score", floors_applied, defaults_used
+ * and inputs_ignored when empty, ssvc when there is no decision.  Short,
+ * so that a million rows do not carry a kilobyte each.
  */
-size_t
-ctem_score_explain_compact(const CtemPolicy *p, const CtemScoreResult *r,
-						   char *buf, size_t buflen)
+void
+ctem_score_explain_compact_emit(const CtemPolicy *p, const CtemScoreResult *r,
+								const CtemJsonSink *k)
 {
-	JsonOut		o;
-
-	o.buf = buf;
-	o.cap = buf != NULL ? buflen : 0;
-	o.len = 0;
+	k->begin_object(k->arg);
 	if (p == NULL || r == NULL)
-		out_str(&o, "{}");
-	else
 	{
-		out_str(&o, "{\"score\":");
-		out_num(&o, r->score);
-		out_str(&o, ",\"priority\":\"");
-		out_str(&o, ctem_priority_name(r->priority));
-		out_str(&o, "\"");
-		if (r->priority_by_score != r->priority)
-		{
-			out_str(&o, ",\"priority_by_score\":\"");
-			out_str(&o, ctem_priority_name(r->priority_by_score));
-			out_str(&o, "\"");
-		}
-		out_str(&o, ",\"sla_days\":");
-		out_int(&o, r->sla_days);
-		out_str(&o, ",\"policy_version\":");
-		out_int(&o, p->version);
-		if (p->use_ssvc)
-			out_str(&o, ",\"mode\":\"ssvc\"");
-		out_str(&o, ",\"factors\":{");
-		out_compact_factor(&o, "S", r->s, r->s_source);
-		out_str(&o, ",");
-		out_compact_factor(&o, "L", r->l, r->l_source);
-		out_str(&o, ",");
-		out_compact_factor(&o, "A", r->a, r->a_source);
-		out_str(&o, ",");
-		out_compact_factor(&o, "X", r->x, r->x_source);
-		out_str(&o, ",");
-		out_compact_factor(&o, "C", r->c, r->c_source);
-		out_str(&o, ",");
-		out_compact_factor(&o, "V", r->v, r->v_source);
-		out_str(&o, "}");
-		if (r->floors != 0)
-		{
-			out_str(&o, ",\"floors_applied\":");
-			out_flag_list(&o, r->floors, floor_flags, floor_names, 2);
-		}
-		if (r->defaults != 0)
-		{
-			out_str(&o, ",\"defaults_used\":");
-			out_flag_list(&o, r->defaults, default_flags, default_names, 9);
-		}
-		if (r->invalid != 0)
-		{
-			out_str(&o, ",\"inputs_ignored\":");
-			out_flag_list(&o, r->invalid, invalid_flags, invalid_names, 14);
-		}
-		if (r->ssvc >= 0)
-		{
-			out_str(&o, ",\"ssvc\":\"");
-			out_str(&o, ctem_ssvc_decision_name((CtemSsvcDecision) r->ssvc));
-			out_str(&o, "\"");
-		}
-		out_str(&o, "}");
+		k->end_object(k->arg);
+		return;
 	}
-	if (o.cap > 0)
-		o.buf[o.len < o.cap ? o.len : o.cap - 1] = '\0';
-	return o.len;
+	kv_num(k, "score", r->score);
+	kv_str(k, "priority", ctem_priority_name(r->priority));
+	if (r->priority_by_score != r->priority)
+		kv_str(k, "priority_by_score",
+			   ctem_priority_name(r->priority_by_score));
+	kv_int(k, "sla_days", r->sla_days);
+	kv_int(k, "policy_version", p->version);
+	if (p->use_ssvc)
+		kv_str(k, "mode", "ssvc");
+	emit_key(k, "factors");
+	k->begin_object(k->arg);
+	emit_compact_factor(k, "S", r->s, r->s_source);
+	emit_compact_factor(k, "L", r->l, r->l_source);
+	emit_compact_factor(k, "A", r->a, r->a_source);
+	emit_compact_factor(k, "X", r->x, r->x_source);
+	emit_compact_factor(k, "C", r->c, r->c_source);
+	emit_compact_factor(k, "V", r->v, r->v_source);
+	k->end_object(k->arg);
+	if (r->floors != 0)
+		kv_flag_list(k, "floors_applied", r->floors, floor_flags,
+					 floor_names, 2);
+	if (r->defaults != 0)
+		kv_flag_list(k, "defaults_used", r->defaults, default_flags,
+					 default_names, 9);
+	if (r->invalid != 0)
+		kv_flag_list(k, "inputs_ignored", r->invalid, invalid_flags,
+					 invalid_names, 14);
+	if (r->ssvc >= 0)
+		kv_str(k, "ssvc",
+			   ctem_ssvc_decision_name((CtemSsvcDecision) r->ssvc));
+	k->end_object(k->arg);
 }
 
 /*
  * The explain JSON object of result r, computed from p and in.  See
  * docs/scoring.md, "Explain format".
  */
-size_t
-ctem_score_explain(const CtemPolicy *p, const CtemScoreInput *in,
-				   const CtemScoreResult *r, char *buf, size_t buflen)
+void
+ctem_score_explain_emit(const CtemPolicy *p, const CtemScoreInput *in,
+						const CtemScoreResult *r, const CtemJsonSink *k)
 {
-	JsonOut		o;
 	NormInput	n;
 	Evidence	ev[EVIDENCE_MAX];
 	unsigned	invalid;
 	int			nev;
 	int			i;
 
-	o.buf = buf;
-	o.cap = buf != NULL ? buflen : 0;
-	o.len = 0;
-
+	k->begin_object(k->arg);
 	if (p == NULL || in == NULL || r == NULL)
 	{
-		out_str(&o, "{}");
-		goto done;
+		k->end_object(k->arg);
+		return;
 	}
 	normalise_input(in, &n, &invalid);
 
-	out_str(&o, "{\"score\":");
-	out_num(&o, r->score);
-	out_str(&o, ",\"priority\":\"");
-	out_str(&o, ctem_priority_name(r->priority));
-	out_str(&o, "\",\"priority_by_score\":\"");
-	out_str(&o, ctem_priority_name(r->priority_by_score));
-	out_str(&o, "\",\"sla_days\":");
-	out_int(&o, r->sla_days);
-	out_str(&o, ",\"sla_source\":");
-	out_str(&o, r->sla_overridden ? "\"criticality override\"" :
-			"\"priority\"");
-	out_str(&o, ",\"policy_version\":");
-	out_int(&o, p->version);
-	out_str(&o, ",\"mode\":");
-	out_str(&o, p->use_ssvc ? "\"ssvc\"" : "\"score\"");
-	out_str(&o, ",\"formula\":\"" CTEM_SCORE_FORMULA "\"");
+	kv_num(k, "score", r->score);
+	kv_str(k, "priority", ctem_priority_name(r->priority));
+	kv_str(k, "priority_by_score", ctem_priority_name(r->priority_by_score));
+	kv_int(k, "sla_days", r->sla_days);
+	kv_str(k, "sla_source",
+		   r->sla_overridden ? "criticality override" : "priority");
+	kv_int(k, "policy_version", p->version);
+	kv_str(k, "mode", p->use_ssvc ? "ssvc" : "score");
+	kv_str(k, "formula", CTEM_SCORE_FORMULA);
 
-	out_str(&o, ",\"factors\":{");
+	emit_key(k, "factors");
+	k->begin_object(k->arg);
 
 	/* S */
-	out_factor_head(&o, "S", r->s, r->s_source);
-	out_str(&o, ",\"input\":{\"cvss\":");
-	out_num(&o, n.cvss);
-	out_str(&o, ",\"cvss_source\":");
+	emit_factor_head(k, "S", r->s, r->s_source);
+	emit_key(k, "input");
+	k->begin_object(k->arg);
+	kv_num(k, "cvss", n.cvss);
+	emit_key(k, "cvss_source");
 	if (in->cvss_source != NULL)
-		out_json_string(&o, in->cvss_source, CTEM_EXPLAIN_SOURCE_MAX);
+		emit_str_max(k, in->cvss_source, CTEM_EXPLAIN_SOURCE_MAX);
 	else
-		out_str(&o, "null");
-	out_str(&o, ",\"scanner_severity\":\"");
-	out_str(&o, severity_names[n.severity]);
-	out_str(&o, "\"}},");
+		k->null(k->arg);
+	kv_str(k, "scanner_severity", severity_names[n.severity]);
+	k->end_object(k->arg);
+	k->end_object(k->arg);
 
 	/* L */
-	out_factor_head(&o, "L", r->l, r->l_source);
-	out_str(&o, ",\"evidence\":[");
+	emit_factor_head(k, "L", r->l, r->l_source);
+	emit_key(k, "evidence");
+	k->begin_array(k->arg);
 	nev = collect_evidence(p, &n, ev);
 	for (i = 0; i < nev; i++)
-	{
-		if (i > 0)
-			out_str(&o, ",");
-		out_evidence(&o, p, &n, &ev[i]);
-	}
-	out_str(&o, "],\"min\":");
-	out_num(&o, p->l_min);
-	out_str(&o, ",\"max\":");
-	out_num(&o, p->l_max);
-	out_str(&o, ",\"input\":{\"kev\":");
-	out_tristate(&o, n.kev);
-	out_str(&o, ",\"validation\":\"");
-	out_str(&o, validation_names[n.validation]);
-	out_str(&o, "\",\"exploit_maturity\":\"");
-	out_str(&o, maturity_names[n.maturity]);
-	out_str(&o, "\",\"epss\":");
-	out_num(&o, n.epss);
-	out_str(&o, "}},");
+		emit_evidence(k, p, &n, &ev[i]);
+	k->end_array(k->arg);
+	kv_num(k, "min", p->l_min);
+	kv_num(k, "max", p->l_max);
+	emit_key(k, "input");
+	k->begin_object(k->arg);
+	kv_tristate(k, "kev", n.kev);
+	kv_str(k, "validation", validation_names[n.validation]);
+	kv_str(k, "exploit_maturity", maturity_names[n.maturity]);
+	kv_num(k, "epss", n.epss);
+	k->end_object(k->arg);
+	k->end_object(k->arg);
 
 	/* A */
-	out_factor_head(&o, "A", r->a, r->a_source);
-	out_str(&o, ",\"input\":{\"criticality\":");
+	emit_factor_head(k, "A", r->a, r->a_source);
+	emit_key(k, "input");
+	k->begin_object(k->arg);
+	emit_key(k, "criticality");
 	if (n.criticality >= 1)
-		out_int(&o, n.criticality);
+		emit_int(k, n.criticality);
 	else
-		out_str(&o, "null");
-	out_str(&o, "}},");
+		k->null(k->arg);
+	k->end_object(k->arg);
+	k->end_object(k->arg);
 
 	/* X */
-	out_factor_head(&o, "X", r->x, r->x_source);
-	out_str(&o, ",\"input\":{\"internet_facing\":");
-	out_tristate(&o, n.internet_facing);
-	out_str(&o, ",\"on_attack_path\":");
-	out_tristate(&o, n.on_attack_path);
-	out_str(&o, "}},");
+	emit_factor_head(k, "X", r->x, r->x_source);
+	emit_key(k, "input");
+	k->begin_object(k->arg);
+	kv_tristate(k, "internet_facing", n.internet_facing);
+	kv_tristate(k, "on_attack_path", n.on_attack_path);
+	k->end_object(k->arg);
+	k->end_object(k->arg);
 
 	/* C */
-	out_factor_head(&o, "C", r->c, r->c_source);
-	out_str(&o, ",\"input\":{\"effectiveness\":");
-	out_num(&o, n.controls);
-	out_str(&o, ",\"n_controls\":");
-	out_int(&o, n.n_controls);
-	out_str(&o, ",\"cap\":");
-	out_num(&o, p->c_max);
-	out_str(&o, "}},");
+	emit_factor_head(k, "C", r->c, r->c_source);
+	emit_key(k, "input");
+	k->begin_object(k->arg);
+	kv_num(k, "effectiveness", n.controls);
+	kv_int(k, "n_controls", n.n_controls);
+	kv_num(k, "cap", p->c_max);
+	k->end_object(k->arg);
+	k->end_object(k->arg);
 
 	/* V */
-	out_factor_head(&o, "V", r->v, r->v_source);
-	out_str(&o, ",\"input\":{\"validation\":\"");
-	out_str(&o, validation_names[n.validation]);
-	out_str(&o, "\"}}");
+	emit_factor_head(k, "V", r->v, r->v_source);
+	emit_key(k, "input");
+	k->begin_object(k->arg);
+	kv_str(k, "validation", validation_names[n.validation]);
+	k->end_object(k->arg);
+	k->end_object(k->arg);
 
-	out_str(&o, "},\"floors_applied\":");
-	out_flag_list(&o, r->floors, floor_flags, floor_names, 2);
-	out_str(&o, ",\"defaults_used\":");
-	out_flag_list(&o, r->defaults, default_flags, default_names, 9);
-	out_str(&o, ",\"inputs_ignored\":");
-	out_flag_list(&o, r->invalid, invalid_flags, invalid_names, 14);
+	k->end_object(k->arg);		/* factors */
 
-	out_str(&o, ",\"ssvc\":");
+	kv_flag_list(k, "floors_applied", r->floors, floor_flags, floor_names, 2);
+	kv_flag_list(k, "defaults_used", r->defaults, default_flags,
+				 default_names, 9);
+	kv_flag_list(k, "inputs_ignored", r->invalid, invalid_flags,
+				 invalid_names, 14);
+
+	emit_key(k, "ssvc");
 	if (r->ssvc >= CTEM_SSVC_TRACK && r->ssvc <= CTEM_SSVC_ACT)
 	{
 		CtemSsvcDecision d = (CtemSsvcDecision) r->ssvc;
 
-		out_str(&o, "{\"decision\":\"");
-		out_str(&o, ctem_ssvc_decision_name(d));
-		out_str(&o, "\",\"priority\":\"");
-		out_str(&o, ctem_priority_name(ctem_ssvc_priority(d)));
-		out_str(&o, "\",\"exploitation\":\"");
-		out_str(&o, ctem_ssvc_exploitation_name(r->ssvc_exploitation));
-		out_str(&o, "\",\"automatable\":\"");
-		out_str(&o, ctem_ssvc_automatable_name(r->ssvc_automatable));
-		out_str(&o, "\",\"technical_impact\":\"");
-		out_str(&o, ctem_ssvc_technical_impact_name(r->ssvc_technical_impact));
-		out_str(&o, "\",\"mission_wellbeing\":\"");
-		out_str(&o, ctem_ssvc_mission_name(r->ssvc_mission));
-		out_str(&o, "\"}");
+		k->begin_object(k->arg);
+		kv_str(k, "decision", ctem_ssvc_decision_name(d));
+		kv_str(k, "priority", ctem_priority_name(ctem_ssvc_priority(d)));
+		kv_str(k, "exploitation",
+			   ctem_ssvc_exploitation_name(r->ssvc_exploitation));
+		kv_str(k, "automatable",
+			   ctem_ssvc_automatable_name(r->ssvc_automatable));
+		kv_str(k, "technical_impact",
+			   ctem_ssvc_technical_impact_name(r->ssvc_technical_impact));
+		kv_str(k, "mission_wellbeing",
+			   ctem_ssvc_mission_name(r->ssvc_mission));
+		k->end_object(k->arg);
 	}
 	else
-		out_str(&o, "null");
-	out_str(&o, "}");
+		k->null(k->arg);
+	k->end_object(k->arg);
+}
 
-done:
-	if (o.cap > 0)
-		o.buf[o.len < o.cap ? o.len : o.cap - 1] = '\0';
-	return o.len;
+size_t
+ctem_score_explain(const CtemPolicy *p, const CtemScoreInput *in,
+				   const CtemScoreResult *r, char *buf, size_t buflen)
+{
+	CtemJsonText t;
+
+	ctem_json_text_init(&t, buf, buflen);
+	ctem_score_explain_emit(p, in, r, &t.sink);
+	return ctem_json_text_finish(&t);
+}
+
+size_t
+ctem_score_explain_compact(const CtemPolicy *p, const CtemScoreResult *r,
+						   char *buf, size_t buflen)
+{
+	CtemJsonText t;
+
+	ctem_json_text_init(&t, buf, buflen);
+	ctem_score_explain_compact_emit(p, r, &t.sink);
+	return ctem_json_text_finish(&t);
 }

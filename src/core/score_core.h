@@ -24,10 +24,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* buffer size that always holds the text of ctem_score_explain */
+/*
+ * Buffer size that always holds the text of ctem_score_explain and
+ * ctem_score_explain_compact.  Only the text sink needs a buffer: a sink
+ * that builds a document as it goes (the glue's jsonb) has no limit.
+ */
 #define CTEM_EXPLAIN_MAX 4096
 
-/* bytes of CtemScoreInput.cvss_source copied into the explain text */
+/* bytes of CtemScoreInput.cvss_source copied into the explanation */
 #define CTEM_EXPLAIN_SOURCE_MAX 128
 
 /* size of ctem_policy_check's message buffer that never truncates */
@@ -35,7 +39,7 @@
 
 #define CTEM_EPSS_BANDS_MAX 8
 
-/* formula as written into the explain text (UTF-8) */
+/* formula as written into the explanation (UTF-8) */
 #define CTEM_SCORE_FORMULA "100 \xc3\x97 S/10 \xc3\x97 L \xc3\x97 A \xc3\x97 X \xc3\x97 (1 \xe2\x88\x92 C) \xc3\x97 V"
 
 /* scanner severity; same order as the SQL enum ctem.severity */
@@ -257,19 +261,84 @@ extern void ctem_score_input_init(CtemScoreInput *in);
 extern double ctem_controls_combine(const double *effectiveness, int n);
 
 /*
- * JSON object explaining a result, snprintf semantics: writes at most
- * buflen - 1 bytes and a NUL (nothing when buflen is 0), returns the full
- * length.  The full length is always below CTEM_EXPLAIN_MAX.
+ * A receiver of a JSON document, value by value in document order: the
+ * explain functions emit through one, so that the core writes no JSON text
+ * for somebody else to parse again.  The glue's sink builds jsonb with
+ * pushJsonbValue(); ctem_json_text_init() gives one that writes the text.
+ *
+ * In an object, key() comes before each member's value; the members of an
+ * object and the elements of an array come between its begin and end
+ * calls.  number() gets the JSON number text (e.g. "0.3", "14", "1e-05"),
+ * so a sink that keeps decimal text (numeric_in) keeps its scale; it is
+ * valid only during the call.  string() gets len bytes without a NUL (they
+ * may hold control characters, which a text sink escapes); a byte that
+ * does not begin a valid UTF-8 sequence (ctem_utf8_seq_len() gives 0)
+ * stands for U+FFFD.  Key and string pointers are static or point into
+ * the emitting function's arguments: they stay valid until it returns.
+ * Keys are ASCII and need no escaping.
+ */
+typedef struct CtemJsonSink
+{
+	void		(*begin_object) (void *arg);
+	void		(*end_object) (void *arg);
+	void		(*begin_array) (void *arg);
+	void		(*end_array) (void *arg);
+	void		(*key) (void *arg, const char *key);
+	void		(*string) (void *arg, const char *s, size_t len);
+	void		(*number) (void *arg, const char *text);
+	void		(*boolean) (void *arg, bool value);
+	void		(*null) (void *arg);
+	void	   *arg;
+} CtemJsonSink;
+
+/*
+ * The text sink: compact JSON on one line into buf, with snprintf
+ * semantics.  ctem_json_text_init() sets sink (sink.arg is the CtemJsonText
+ * itself); after the document, ctem_json_text_finish() writes the NUL
+ * (within buflen; nothing when buflen is 0 or buf is NULL) and returns the
+ * full length, which may exceed buflen - 1.
+ */
+typedef struct CtemJsonText
+{
+	CtemJsonSink sink;
+	char	   *buf;
+	size_t		cap;
+	size_t		len;			/* full length, may exceed cap */
+	bool		comma;			/* a value ended: a comma before the next */
+} CtemJsonText;
+
+extern void ctem_json_text_init(CtemJsonText *t, char *buf, size_t buflen);
+extern size_t ctem_json_text_finish(CtemJsonText *t);
+
+/* length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid */
+extern size_t ctem_utf8_seq_len(const char *s, size_t n);
+
+/*
+ * The JSON object explaining a result, emitted through sink (an empty
+ * object when p, in or r is NULL).  See docs/scoring.md, "Explain format".
+ */
+extern void ctem_score_explain_emit(const CtemPolicy *p,
+									const CtemScoreInput *in,
+									const CtemScoreResult *r,
+									const CtemJsonSink *sink);
+
+/*
+ * The short explanation stored on each exposure row (same key names,
+ * factors as [value, source], no inputs or evidence), emitted through sink.
+ */
+extern void ctem_score_explain_compact_emit(const CtemPolicy *p,
+											const CtemScoreResult *r,
+											const CtemJsonSink *sink);
+
+/*
+ * Both as text through the text sink, snprintf semantics: write at most
+ * buflen - 1 bytes and a NUL (nothing when buflen is 0), return the full
+ * length, which is always below CTEM_EXPLAIN_MAX for a result of
+ * ctem_score_compute (under 2 kB even with a hostile cvss_source).
  */
 extern size_t ctem_score_explain(const CtemPolicy *p, const CtemScoreInput *in,
 								 const CtemScoreResult *r, char *buf,
 								 size_t buflen);
-
-/*
- * The short explanation stored on each exposure row (same key names,
- * factors as [value, source], no inputs or evidence); snprintf semantics,
- * always below CTEM_EXPLAIN_MAX.
- */
 extern size_t ctem_score_explain_compact(const CtemPolicy *p,
 										 const CtemScoreResult *r, char *buf,
 										 size_t buflen);
@@ -293,7 +362,7 @@ extern int	ctem_ssvc_technical_impact_from_cvss(int confidentiality_high,
 extern int	ctem_ssvc_mission_from_criticality(int criticality,
 											   bool *defaulted);
 
-/* names of enum values as in SQL and in the explain text */
+/* names of enum values as in SQL and in the explanation */
 extern const char *ctem_severity_name(CtemSeverity s);
 extern const char *ctem_maturity_name(CtemExploitMaturity m);
 extern const char *ctem_validation_name(CtemValidation v);

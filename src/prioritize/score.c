@@ -14,6 +14,12 @@
  * trigger's FmgrInfo, which is per statement: every statement sees current
  * context and nothing needs invalidating.
  *
+ * The explanations (ctem.risk_explain()'s and the row's score_explain) are
+ * built as jsonb directly: the core emits them value by value through a
+ * CtemJsonSink and the sink here pushes each value with pushJsonbValue(),
+ * so no JSON text is written to be parsed again by jsonb_in.  The row's
+ * is built once per distinct result in a statement (cached_explain).
+ *
  * src/prioritize/score.c
  *
  *-------------------------------------------------------------------------
@@ -34,6 +40,8 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "common/hashfn.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
 #include "nodes/pathnodes.h"
 #include "nodes/supportnodes.h"
@@ -52,6 +60,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "compat.h"
 #include "common/asset_key.h"
 #include "common/common.h"
 #include "common/share.h"
@@ -545,14 +554,225 @@ score_numeric(double score)
 	return NumericGetDatum(int64_div_fast_to_numeric((int64) llround(score * 10.0), 1));
 }
 
+/* ------------------------------------------------------------------------
+ * the explanation as jsonb
+ * ------------------------------------------------------------------------ */
+
+/*
+ * A CtemJsonSink that builds jsonb with pushJsonbValue() as the core emits
+ * the explanation: the same calls, with the same values, as jsonb_in makes
+ * parsing the core's text (numbers through numeric_in on the same number
+ * text, an invalid UTF-8 byte as the U+FFFD its "\ufffd" escape gave), so
+ * the jsonb is the same, without the text.
+ */
+typedef struct JsonbSink
+{
+	CtemJsonSink sink;			/* sink.arg points here */
+	JsonbParseState *state;
+	Jsonb	   *result;			/* set when the top-level value ends */
+} JsonbSink;
+
+/* the document is complete: to jsonb, while the core's strings live */
+static void
+jsonb_sink_done(JsonbSink *js, JsonbValue *res)
+{
+	if (js->state == NULL)
+		js->result = JsonbValueToJsonb(res);
+}
+
+/* a scalar: a member's value, an element, or the whole document */
+static void
+jsonb_sink_scalar(JsonbSink *js, JsonbValue *v)
+{
+	if (js->state == NULL)
+	{
+		JsonbValue	va;
+		JsonbValue *res;
+
+		/* a raw scalar, as jsonb_in stores one */
+		va.type = jbvArray;
+		va.val.array.rawScalar = true;
+		va.val.array.nElems = 1;
+		(void) pushJsonbValue(&js->state, WJB_BEGIN_ARRAY, &va);
+		(void) pushJsonbValue(&js->state, WJB_ELEM, v);
+		res = pushJsonbValue(&js->state, WJB_END_ARRAY, NULL);
+		jsonb_sink_done(js, res);
+	}
+	else if (js->state->contVal.type == jbvArray)
+		(void) pushJsonbValue(&js->state, WJB_ELEM, v);
+	else
+		(void) pushJsonbValue(&js->state, WJB_VALUE, v);
+}
+
+static void
+jsonb_sink_begin_object(void *arg)
+{
+	JsonbSink  *js = (JsonbSink *) arg;
+
+	(void) pushJsonbValue(&js->state, WJB_BEGIN_OBJECT, NULL);
+}
+
+static void
+jsonb_sink_end_object(void *arg)
+{
+	JsonbSink  *js = (JsonbSink *) arg;
+
+	jsonb_sink_done(js, pushJsonbValue(&js->state, WJB_END_OBJECT, NULL));
+}
+
+static void
+jsonb_sink_begin_array(void *arg)
+{
+	JsonbSink  *js = (JsonbSink *) arg;
+
+	(void) pushJsonbValue(&js->state, WJB_BEGIN_ARRAY, NULL);
+}
+
+static void
+jsonb_sink_end_array(void *arg)
+{
+	JsonbSink  *js = (JsonbSink *) arg;
+
+	jsonb_sink_done(js, pushJsonbValue(&js->state, WJB_END_ARRAY, NULL));
+}
+
+static void
+jsonb_sink_key(void *arg, const char *key)
+{
+	JsonbSink  *js = (JsonbSink *) arg;
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = unconstify(char *, key);
+	v.val.string.len = strlen(key);
+	(void) pushJsonbValue(&js->state, WJB_KEY, &v);
+}
+
+static void
+jsonb_sink_string(void *arg, const char *s, size_t len)
+{
+	JsonbSink  *js = (JsonbSink *) arg;
+	JsonbValue	v;
+	size_t		i = 0;
+
+	/* the core's strings are valid UTF-8, but for a hostile cvss_source */
+	while (i < len)
+	{
+		size_t		n = (unsigned char) s[i] < 0x80 ? 1 :
+			ctem_utf8_seq_len(s + i, len - i);
+
+		if (n == 0)
+			break;
+		i += n;
+	}
+	v.type = jbvString;
+	if (i == len)
+	{
+		v.val.string.val = unconstify(char *, s);
+		v.val.string.len = len;
+	}
+	else
+	{
+		StringInfoData buf;
+		char		fffd[MAX_UNICODE_EQUIVALENT_STRING + 1];
+
+		/* each invalid byte as jsonb_in reads the text sink's \ufffd */
+		pg_unicode_to_server(0xFFFD, (unsigned char *) fffd);
+		initStringInfo(&buf);
+		appendBinaryStringInfo(&buf, s, i);
+		while (i < len)
+		{
+			size_t		n = ctem_utf8_seq_len(s + i, len - i);
+
+			if (n == 0)
+			{
+				appendStringInfoString(&buf, fffd);
+				i++;
+			}
+			else
+			{
+				appendBinaryStringInfo(&buf, s + i, n);
+				i += n;
+			}
+		}
+		v.val.string.val = buf.data;
+		v.val.string.len = buf.len;
+	}
+	jsonb_sink_scalar(js, &v);
+}
+
+static void
+jsonb_sink_number(void *arg, const char *text)
+{
+	JsonbSink  *js = (JsonbSink *) arg;
+	JsonbValue	v;
+	Datum		num;
+
+	/* as jsonb_in reads a number: the same scale as the text */
+	num = DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+							  ObjectIdGetDatum(InvalidOid),
+							  Int32GetDatum(-1));
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(num);
+	jsonb_sink_scalar(js, &v);
+}
+
+static void
+jsonb_sink_boolean(void *arg, bool value)
+{
+	JsonbSink  *js = (JsonbSink *) arg;
+	JsonbValue	v;
+
+	v.type = jbvBool;
+	v.val.boolean = value;
+	jsonb_sink_scalar(js, &v);
+}
+
+static void
+jsonb_sink_null(void *arg)
+{
+	JsonbSink  *js = (JsonbSink *) arg;
+	JsonbValue	v;
+
+	v.type = jbvNull;
+	jsonb_sink_scalar(js, &v);
+}
+
+static void
+jsonb_sink_init(JsonbSink *js)
+{
+	js->sink.begin_object = jsonb_sink_begin_object;
+	js->sink.end_object = jsonb_sink_end_object;
+	js->sink.begin_array = jsonb_sink_begin_array;
+	js->sink.end_array = jsonb_sink_end_array;
+	js->sink.key = jsonb_sink_key;
+	js->sink.string = jsonb_sink_string;
+	js->sink.number = jsonb_sink_number;
+	js->sink.boolean = jsonb_sink_boolean;
+	js->sink.null = jsonb_sink_null;
+	js->sink.arg = js;
+	js->state = NULL;
+	js->result = NULL;
+}
+
+static Jsonb *
+jsonb_sink_result(const JsonbSink *js)
+{
+	if (js->result == NULL || js->state != NULL)
+		elog(ERROR, "the score explanation is not a complete JSON document");
+	return js->result;
+}
+
+/* ctem.risk_explain()'s full explanation */
 static Datum
 explain_jsonb(const CtemPolicy *p, const CtemScoreInput *in,
 			  const CtemScoreResult *r)
 {
-	char		buf[CTEM_EXPLAIN_MAX];
+	JsonbSink	js;
 
-	ctem_score_explain(p, in, r, buf, sizeof(buf));
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf));
+	jsonb_sink_init(&js);
+	ctem_score_explain_emit(p, in, r, &js.sink);
+	return JsonbPGetDatum(jsonb_sink_result(&js));
 }
 
 /* ------------------------------------------------------------------------
@@ -930,19 +1150,26 @@ intel_ctx(CtemScoreCache *c, const char *rule)
 
 
 /*
- * The short explanation text as the jsonb datum the row stores: compressed
- * inline with the column's compression method (lz4 as ctem ships it; the
- * server default when the column names none) when that makes it smaller.
- * The toaster compresses only rows over TOAST_TUPLE_THRESHOLD (2 kB), which
- * an exposure rarely is, so without this every row would carry the whole
- * document: about 470 bytes, where lz4 keeps about 400.  Readers see no
- * difference (every jsonb reader detoasts); pg_column_compression() shows it.
+ * The short explanation (ctem_score_explain_compact_emit) as the jsonb
+ * datum the row stores: compressed inline with the column's compression
+ * method (lz4 as ctem ships it; the server default when the column names
+ * none) when that makes it smaller.  The toaster compresses only rows over
+ * TOAST_TUPLE_THRESHOLD (2 kB), which an exposure rarely is, so without
+ * this every row would carry the whole document: about 470 bytes, where
+ * lz4 keeps about 400.  Readers see no difference (every jsonb reader
+ * detoasts); pg_column_compression() shows it.
  */
 static Datum
-explain_datum(const CtemScoreCache *c, const char *text)
+explain_datum(const CtemScoreCache *c, const CtemScoreResult *r)
 {
-	Datum		j = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
-	Datum		z = toast_compress_datum(j, c->explain_cmethod);
+	JsonbSink	js;
+	Datum		j;
+	Datum		z;
+
+	jsonb_sink_init(&js);
+	ctem_score_explain_compact_emit(&c->policy, r, &js.sink);
+	j = JsonbPGetDatum(jsonb_sink_result(&js));
+	z = toast_compress_datum(j, c->explain_cmethod);
 
 	if (z == (Datum) 0)
 		return j;				/* not compressible enough: stored as is */
@@ -951,9 +1178,9 @@ explain_datum(const CtemScoreCache *c, const char *text)
 }
 
 /*
- * The short explanation stored on the row (ctem_score_explain_compact) as
- * jsonb.  Rows with the same result share it: it is formatted and parsed
- * once per distinct result in a statement, not once per row.
+ * The short explanation stored on the row as jsonb.  Rows with the same
+ * result share it: it is built once per distinct result in a statement,
+ * not once per row.
  */
 static Datum
 cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
@@ -961,7 +1188,6 @@ cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
 	ExplainKey	key;
 	bool		found;
 	ExplainEntry *e;
-	char		buf[CTEM_EXPLAIN_MAX];
 
 	memset(&key, 0, sizeof(key));	/* padding too: the key is hashed as bytes */
 	key.score = r->score;
@@ -988,19 +1214,18 @@ cached_explain(CtemScoreCache *c, const CtemScoreResult *r)
 	e = explains_lookup(c->explains, key);
 	if (e != NULL)
 		return e->jsonb;
-	ctem_score_explain_compact(&c->policy, r, buf, sizeof(buf));
 	if (c->explains->members < CTEM_EXPLAIN_CACHE_MAX)
 	{
-		Datum		j = explain_datum(c, buf);
+		Datum		j = explain_datum(c, r);
 		MemoryContext old = MemoryContextSwitchTo(c->cxt);
 
-		/* only the result goes in the cache, not the parser's scratch */
+		/* only the result goes in the cache, not the builder's scratch */
 		e = explains_insert(c->explains, key, &found);
 		e->jsonb = datumCopy(j, false, -1);
 		MemoryContextSwitchTo(old);
 		return e->jsonb;
 	}
-	return explain_datum(c, buf);
+	return explain_datum(c, r);
 }
 
 /*
@@ -1354,19 +1579,27 @@ ctem_risk_explain_inputs(PG_FUNCTION_ARGS)
  * nobody who may reuse a plan made by a role that has it).  Any other
  * argument (a row built at run time, a trigger's NEW, a subquery's column,
  * an outer query's row) keeps the call as it is.
+ *
+ * The column Vars are copies of the whole-row Var, not makeVar()s: they keep
+ * every field that places it in the query (from PostgreSQL 16
+ * varnullingrels, the outer joins that can null it, which setrefs.c checks
+ * against the join's; from 18 varreturningtype).
  */
 static Var *
 support_column(Var *row, Oid relid, const char *name)
 {
 	AttrNumber	att = get_attnum(relid, name);
-	Oid			type;
-	int32		typmod;
-	Oid			coll;
+	Var		   *col;
 
 	if (att == InvalidAttrNumber)
 		return NULL;
-	get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
-	return makeVar(row->varno, att, type, typmod, coll, 0);
+	col = copyObject(row);
+	col->varattno = att;
+	col->varnosyn = row->varno;
+	col->varattnosyn = att;
+	get_atttypetypmodcoll(relid, att, &col->vartype, &col->vartypmod,
+						  &col->varcollid);
+	return col;
 }
 
 static Expr *
@@ -1461,7 +1694,7 @@ ctem_risk_support(PG_FUNCTION_ARGS)
 									   makeString(psprintf("%s_inputs", fname))),
 							10, argtypes, true);
 	if (!OidIsValid(target) || get_func_rettype(target) != call->funcresulttype ||
-		pg_proc_aclcheck(target, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		ctem_proc_aclcheck(target, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
 		PG_RETURN_POINTER(NULL);
 
 	inner = makeFuncExpr(target, call->funcresulttype, args, InvalidOid,

@@ -8,8 +8,12 @@
  * from the data, scores it and checks the invariants: score finite in
  * 0-100 with one decimal, priority 1-4, floors and SSVC consistent, factor
  * ranges under a policy that ctem_policy_check accepts, and explain text
- * that jansson parses as an object, below CTEM_EXPLAIN_MAX, with snprintf
- * semantics on short buffers.
+ * (full and compact) that jansson parses as an object, below
+ * CTEM_EXPLAIN_MAX, with snprintf semantics on short buffers.  A checking
+ * CtemJsonSink also receives both explanations: the calls must make one
+ * well-formed document (a key before each member, none in an array,
+ * balanced begins and ends, JSON number text), as the glue's jsonb sink
+ * (pushJsonbValue) expects.
  *
  * Build and run:
  *	  clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
@@ -245,6 +249,216 @@ random_policy(FuzzReader *r, CtemPolicy *p)
 	p->use_ssvc = take_u8(r) & 1;
 }
 
+/* a sink that checks the shape of what it receives */
+#define SHAPE_MAX_DEPTH 16
+
+typedef struct ShapeSink
+{
+	CtemJsonSink sink;
+	int			depth;
+	bool		in_object[SHAPE_MAX_DEPTH];
+	bool		have_key;		/* in an object: a key waits for its value */
+	int			values;			/* complete values at the top level */
+} ShapeSink;
+
+/* a value may start here: as an array element, a member or the document */
+static void
+shape_value(ShapeSink *k)
+{
+	if (k->depth == 0)
+		FUZZ_ASSERT(k->values == 0);
+	else if (k->in_object[k->depth - 1])
+	{
+		FUZZ_ASSERT(k->have_key);
+		k->have_key = false;
+	}
+}
+
+static void
+shape_done(ShapeSink *k)
+{
+	if (k->depth == 0)
+		k->values++;
+}
+
+static void
+shape_begin(ShapeSink *k, bool object)
+{
+	shape_value(k);
+	FUZZ_ASSERT(k->depth < SHAPE_MAX_DEPTH);
+	k->in_object[k->depth++] = object;
+}
+
+static void
+shape_end(ShapeSink *k, bool object)
+{
+	FUZZ_ASSERT(k->depth > 0 && k->in_object[k->depth - 1] == object);
+	FUZZ_ASSERT(!k->have_key);
+	k->depth--;
+	shape_done(k);
+}
+
+static void
+shape_begin_object(void *arg)
+{
+	shape_begin((ShapeSink *) arg, true);
+}
+
+static void
+shape_end_object(void *arg)
+{
+	shape_end((ShapeSink *) arg, true);
+}
+
+static void
+shape_begin_array(void *arg)
+{
+	shape_begin((ShapeSink *) arg, false);
+}
+
+static void
+shape_end_array(void *arg)
+{
+	shape_end((ShapeSink *) arg, false);
+}
+
+static void
+shape_key(void *arg, const char *key)
+{
+	ShapeSink  *k = (ShapeSink *) arg;
+	const char *c;
+
+	FUZZ_ASSERT(k->depth > 0 && k->in_object[k->depth - 1]);
+	FUZZ_ASSERT(!k->have_key);
+	FUZZ_ASSERT(key[0] != '\0');
+	for (c = key; *c; c++)
+		FUZZ_ASSERT(*c >= 0x20 && *c < 0x7f && *c != '"' && *c != '\\');
+	k->have_key = true;
+}
+
+static void
+shape_string(void *arg, const char *s, size_t len)
+{
+	ShapeSink  *k = (ShapeSink *) arg;
+
+	FUZZ_ASSERT(memchr(s, '\0', len) == NULL);
+	shape_value(k);
+	shape_done(k);
+}
+
+static const char *
+skip_digits(const char *c)
+{
+	while (*c >= '0' && *c <= '9')
+		c++;
+	return c;
+}
+
+/* text is a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool
+json_number_text(const char *c)
+{
+	const char *d;
+
+	if (*c == '-')
+		c++;
+	if (*c == '0')
+		c++;
+	else if (*c >= '1' && *c <= '9')
+		c = skip_digits(c);
+	else
+		return false;
+	if (*c == '.')
+	{
+		d = skip_digits(c + 1);
+		if (d == c + 1)
+			return false;
+		c = d;
+	}
+	if (*c == 'e' || *c == 'E')
+	{
+		c++;
+		if (*c == '+' || *c == '-')
+			c++;
+		d = skip_digits(c);
+		if (d == c)
+			return false;
+		c = d;
+	}
+	return *c == '\0';
+}
+
+static void
+shape_number(void *arg, const char *text)
+{
+	ShapeSink  *k = (ShapeSink *) arg;
+
+	FUZZ_ASSERT(json_number_text(text));
+	shape_value(k);
+	shape_done(k);
+}
+
+static void
+shape_boolean(void *arg, bool value)
+{
+	ShapeSink  *k = (ShapeSink *) arg;
+
+	FUZZ_ASSERT(value == true || value == false);
+	shape_value(k);
+	shape_done(k);
+}
+
+static void
+shape_null(void *arg)
+{
+	ShapeSink  *k = (ShapeSink *) arg;
+
+	shape_value(k);
+	shape_done(k);
+}
+
+static void
+shape_init(ShapeSink *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->sink.begin_object = shape_begin_object;
+	k->sink.end_object = shape_end_object;
+	k->sink.begin_array = shape_begin_array;
+	k->sink.end_array = shape_end_array;
+	k->sink.key = shape_key;
+	k->sink.string = shape_string;
+	k->sink.number = shape_number;
+	k->sink.boolean = shape_boolean;
+	k->sink.null = shape_null;
+	k->sink.arg = k;
+}
+
+static void
+check_shapes(const CtemPolicy *p, const CtemScoreInput *in,
+			 const CtemScoreResult *res)
+{
+	ShapeSink	k;
+	char		buf[CTEM_EXPLAIN_MAX];
+	size_t		len;
+	json_t	   *root;
+
+	shape_init(&k);
+	ctem_score_explain_emit(p, in, res, &k.sink);
+	FUZZ_ASSERT(k.depth == 0 && k.values == 1);
+	shape_init(&k);
+	ctem_score_explain_compact_emit(p, res, &k.sink);
+	FUZZ_ASSERT(k.depth == 0 && k.values == 1);
+
+	len = ctem_score_explain_compact(p, res, buf, sizeof(buf));
+	FUZZ_ASSERT(len < CTEM_EXPLAIN_MAX);
+	FUZZ_ASSERT(strlen(buf) == len);
+	root = json_loadb(buf, len, 0, NULL);
+	FUZZ_ASSERT(root != NULL && json_is_object(root));
+	FUZZ_ASSERT(json_number_value(json_object_get(root, "score")) == res->score);
+	FUZZ_ASSERT(json_is_object(json_object_get(root, "factors")));
+	json_decref(root);
+}
+
 static void
 check_explain(const CtemPolicy *p, const CtemScoreInput *in,
 			  const CtemScoreResult *res, size_t short_len)
@@ -402,6 +616,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	check_explain(&p, &in, &res, short_len);
+	check_shapes(&p, &in, &res);
 
 	/* helpers on arbitrary values */
 	{
