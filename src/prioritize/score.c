@@ -741,15 +741,19 @@ jsonb_sink_null(void *arg)
 static void
 jsonb_sink_init(JsonbSink *js)
 {
-	js->sink.begin_object = jsonb_sink_begin_object;
-	js->sink.end_object = jsonb_sink_end_object;
-	js->sink.begin_array = jsonb_sink_begin_array;
-	js->sink.end_array = jsonb_sink_end_array;
-	js->sink.key = jsonb_sink_key;
-	js->sink.string = jsonb_sink_string;
-	js->sink.number = jsonb_sink_number;
-	js->sink.boolean = jsonb_sink_boolean;
-	js->sink.null = jsonb_sink_null;
+	static const CtemJsonSink jsonb_sink = {
+		.begin_object = jsonb_sink_begin_object,
+		.end_object = jsonb_sink_end_object,
+		.begin_array = jsonb_sink_begin_array,
+		.end_array = jsonb_sink_end_array,
+		.key = jsonb_sink_key,
+		.string = jsonb_sink_string,
+		.number = jsonb_sink_number,
+		.boolean = jsonb_sink_boolean,
+		.null = jsonb_sink_null
+	};
+
+	js->sink = jsonb_sink;
 	js->sink.arg = js;
 	js->state = NULL;
 	js->result = NULL;

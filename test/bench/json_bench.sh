@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # test/bench/json_bench.sh [FINDINGS] [ROUNDS]: ctem's JSON reader against
-# PostgreSQL's pg_parse_json (libpgcommon of the pg_config found, or
-# $PG_CONFIG) on a generated Trivy report of FINDINGS findings (default
+# PostgreSQL's pg_parse_json (libpgcommon of $PG_CONFIG, default the
+# machine's own PostgreSQL) on a generated Trivy report of FINDINGS findings (default
 # 100000) and on the shared corpus' largest reports; validation alone and
 # every value materialised, best of ROUNDS (default 5).  No server.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PGC=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+. "$ROOT/test/lib.sh"	# PGC: $PG_CONFIG or the machine's own
 n=${1:-100000}
 rounds=${2:-5}
 W=$(mktemp -d)

@@ -247,6 +247,7 @@ static size_t
 stream_findings_uc(CjReader *cj, size_t off, void *arg)
 {
 	CtemCtx    *c = ctem_ctx(cj);
+
 	(void) arg;
 	return asff_array(c, off, "Findings");
 }
@@ -255,6 +256,7 @@ static size_t
 stream_findings_lc(CjReader *cj, size_t off, void *arg)
 {
 	CtemCtx    *c = ctem_ctx(cj);
+
 	(void) arg;
 	return asff_array(c, off, "findings");
 }

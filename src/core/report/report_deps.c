@@ -197,6 +197,7 @@ static size_t
 stream_advisories(CjReader *cj, size_t off, void *arg)
 {
 	CtemCtx    *c = ctem_ctx(cj);
+
 	(void) arg;
 	return npm_object(c, off, "advisories", true);
 }
@@ -205,6 +206,7 @@ static size_t
 stream_npm7(CjReader *cj, size_t off, void *arg)
 {
 	CtemCtx    *c = ctem_ctx(cj);
+
 	(void) arg;
 	return npm_object(c, off, "vulnerabilities", false);
 }

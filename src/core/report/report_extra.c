@@ -59,37 +59,42 @@ checkov_check(CtemCtx *c, const CjDoc *d, int k, bool skipped)
 	ctem_emit(c, &dr);
 }
 
+static void
+checkov_failed(CtemCtx *c, const CjDoc *d, int root, void *arg)
+{
+	checkov_check(c, d, root, false);
+}
+
+static void
+checkov_skipped(CtemCtx *c, const CjDoc *d, int root, void *arg)
+{
+	checkov_check(c, d, root, true);
+}
+
+/* passed checks are counted as skipped findings, not read */
 static size_t
-checkov_list(CtemCtx *c, size_t off, const char *key, int mode)
+checkov_passed(CtemCtx *c, size_t off, const char *key)
 {
 	CjIter		it;
 	size_t		p0 = ctem_path_key(c, key);
 
-	if (!ctem_require_container(c, off, '[', key))
+	if (ctem_require_container(c, off, '[', key))
 	{
-		ctem_path_set(c, p0);
-		return ctem_cj_skip(&c->cj, off);
-	}
-	ctem_cj_iter_begin(&c->cj, off, '[', &it);
-	while (ctem_cj_iter_next(&c->cj, &it))
-	{
-		size_t		p1 = ctem_path_index(c, it.index);
-
-		if (mode == 0)
+		ctem_cj_iter_begin(&c->cj, off, '[', &it);
+		while (ctem_cj_iter_next(&c->cj, &it))
 		{
-			ctem_skipped(c);	/* passed check */
+			size_t		p1 = ctem_path_index(c, it.index);
+
+			ctem_skipped(c);
 			ctem_cj_iter_done(&it, ctem_cj_skip(&c->cj, it.valoff));
+			ctem_path_set(c, p1);
 		}
-		else
-		{
-			int			root = ctem_item_parse(c, &it, NULL);
-
-			checkov_check(c, &c->docs[CTEM_DOC_ITEM], root, mode == 2);
-		}
-		ctem_path_set(c, p1);
+		off = it.pos;
 	}
+	else
+		off = ctem_cj_skip(&c->cj, off);
 	ctem_path_set(c, p0);
-	return it.pos;
+	return off;
 }
 
 static size_t
@@ -109,11 +114,13 @@ stream_checkov_results(CjReader *cj, size_t off, void *arg)
 	while (ctem_cj_iter_next(&c->cj, &it))
 	{
 		if (strcmp(it.key, "failed_checks") == 0)
-			ctem_cj_iter_done(&it, checkov_list(c, it.valoff, it.key, 1));
+			ctem_cj_iter_done(&it, ctem_stream_array(c, it.valoff, it.key, NULL,
+													 checkov_failed, NULL));
 		else if (strcmp(it.key, "skipped_checks") == 0)
-			ctem_cj_iter_done(&it, checkov_list(c, it.valoff, it.key, 2));
+			ctem_cj_iter_done(&it, ctem_stream_array(c, it.valoff, it.key, NULL,
+													 checkov_skipped, NULL));
 		else if (strcmp(it.key, "passed_checks") == 0)
-			ctem_cj_iter_done(&it, checkov_list(c, it.valoff, it.key, 0));
+			ctem_cj_iter_done(&it, checkov_passed(c, it.valoff, it.key));
 	}
 	ctem_path_set(c, p0);
 	return it.pos;

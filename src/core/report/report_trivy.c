@@ -528,6 +528,7 @@ static size_t
 stream_k8s_vulns(CjReader *cj, size_t off, void *arg)
 {
 	CtemCtx    *c = ctem_ctx(cj);
+
 	return trivy_k8s(c, off, "Vulnerabilities",
 					 top_cluster(c, ((TrivyTopArg *) arg)->root));
 }
@@ -536,6 +537,7 @@ static size_t
 stream_k8s_misconfs(CjReader *cj, size_t off, void *arg)
 {
 	CtemCtx    *c = ctem_ctx(cj);
+
 	return trivy_k8s(c, off, "Misconfigurations",
 					 top_cluster(c, ((TrivyTopArg *) arg)->root));
 }
@@ -544,6 +546,7 @@ static size_t
 stream_k8s_resources(CjReader *cj, size_t off, void *arg)
 {
 	CtemCtx    *c = ctem_ctx(cj);
+
 	return trivy_k8s(c, off, "Resources",
 					 top_cluster(c, ((TrivyTopArg *) arg)->root));
 }
