@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# test/pgchroot.sh NN: ctem's PostgreSQL-dependent tests (pg_regress,
+# test/pgchroot.sh NN [demo]: ctem's PostgreSQL-dependent tests (pg_regress,
 # isolation, TAP) on PostgreSQL NN, in a throwaway Debian chroot that has
 # that version's own packages: 17 from Debian 13 (trixie), 18 from Debian 14
 # (forky).  As root; test/check.sh calls it for every version of
-# CTEM_PG_VERSIONS other than the machine's own.
+# CTEM_PG_VERSIONS other than the machine's own.  With "demo", the main job
+# (test/demo.sh) runs there instead, and its cluster is stopped after it.
 #
 # The chroot is made with debootstrap (minbase) from the machine's own
 # Debian mirror under $CTEM_CHROOT_DIR (default /var/tmp/ctem-chroot/SUITE)
@@ -15,7 +16,8 @@
 # whatever still runs inside.  The last line of output is
 # "N passed, N failed".
 set -u
-v=${1:?usage: pgchroot.sh 17|18}
+v=${1:?usage: pgchroot.sh 17|18 [demo]}
+what=${2:-check}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 case "$v" in
 	17) suite=trixie ;;
@@ -122,6 +124,14 @@ fi
 mount -t proc proc "$C/proc" || fail "could not mount /proc in $C"
 mount -t tmpfs -o mode=1777,nosuid,nodev,size=1g shm "$C/dev/shm" || fail "could not mount /dev/shm in $C"
 chroot "$C" make -s -C /build/ctem clean PG_CONFIG=/usr/lib/postgresql/$v/bin/pg_config >/dev/null 2>&1
-chroot "$C" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-	PG_CONFIG=/usr/lib/postgresql/$v/bin/pg_config CTEM_CHECK_SCOPE=pg \
-	bash /build/ctem/test/check.sh 2>&1
+run() {
+	chroot "$C" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		PG_CONFIG=/usr/lib/postgresql/$v/bin/pg_config CTEM_CHECK_SCOPE=pg "$@" 2>&1
+}
+if [ "$what" = demo ]; then
+	run bash /build/ctem/test/demo.sh
+	rc=$?
+	run bash /build/ctem/test/demo.sh stop >/dev/null
+	exit $rc
+fi
+run bash /build/ctem/test/check.sh
