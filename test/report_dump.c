@@ -116,7 +116,8 @@ put_num(double v)
  * Columns: kind, asset_kind, asset_key, asset_name, rule_id, aliases,
  * severity, cvss_score, cvss_vector, component, component_version,
  * location, fixed_version, status, suppressed, epss, epss_percentile, cwe,
- * purl, tool, published, observed_at, url, title, message.
+ * purl, tool, published, observed_at, url, title, message,
+ * asset_placeholder, nul_members.
  */
 static int
 print_finding(void *arg, const CtemFinding *f)
@@ -182,6 +183,10 @@ print_finding(void *arg, const CtemFinding *f)
 	put_value(f->title);
 	putchar('\t');
 	put_value(f->message);
+	putchar('\t');
+	put_value(f->asset_placeholder);
+	putchar('\t');
+	put_value(f->nul_members);
 	putchar('\n');
 	return 0;
 }

@@ -114,6 +114,8 @@ typedef struct IngestState
 									 * [2 + c] holds column c's */
 	int64		given_asset;	/* asset_id argument, 0 if none */
 	long		no_asset;		/* findings that name no asset */
+	char	   *placeholder;	/* the first placeholder target among them
+								 * ("Unknown", "."), in cxt, or NULL */
 	StringInfoData buf;
 
 	/* what the flushes need */
@@ -268,7 +270,7 @@ col_nonempty(IngestState *st, const char *s)
  * jsonb's key order (shorter keys first, then bytewise; no key is added
  * twice) and converted by JsonbValueToJsonb(), as pushJsonbValue() ends.
  */
-#define DETAILS_MAX_PAIRS 20		/* finding_details() adds at most 16 */
+#define DETAILS_MAX_PAIRS 20		/* finding_details() adds at most 17 */
 
 typedef struct DetailsObj
 {
@@ -420,6 +422,24 @@ finding_details(IngestState *st, const CtemFinding *f, const char *cvss_invalid,
 				det_string_value(&arr->val.array.elems[arr->val.array.nElems++], tok);
 		}
 	}
+	/* the members whose \u0000 the reader replaced by U+FFFD */
+	if (f->nul_members != NULL && f->nul_members[0] != '\0')
+	{
+		char	   *members = pstrdup(f->nul_members);
+		char	   *save = NULL;
+		JsonbValue *arr = det_member(&d, "nul_replaced");
+		int			max = 1;
+
+		for (const char *c = members; *c; c++)
+			max += (*c == ',');
+		arr->type = jbvArray;
+		arr->val.array.rawScalar = false;
+		arr->val.array.nElems = 0;
+		arr->val.array.elems = palloc(sizeof(JsonbValue) * max);
+		for (char *tok = strtok_r(members, ",", &save); tok != NULL;
+			 tok = strtok_r(NULL, ",", &save))
+			det_string_value(&arr->val.array.elems[arr->val.array.nElems++], tok);
+	}
 	if (f->suppressed)
 	{
 		JsonbValue *v = det_member(&d, "suppressed");
@@ -514,6 +534,8 @@ collect_finding(void *arg, const CtemFinding *f)
 		{
 			st->no_asset++;
 			st->cols[C_ASSET_KEY][i] = NULL;
+			if (st->placeholder == NULL && f->asset_placeholder != NULL)
+				st->placeholder = MemoryContextStrdup(st->cxt, f->asset_placeholder);
 		}
 		else
 		{
@@ -1582,6 +1604,14 @@ ctem_ingest(PG_FUNCTION_ARGS)
 
 	st.fmt = stats.detected != CTEM_FMT_UNKNOWN ? stats.detected : fmt;
 	format_name = ctem_report_format_name(st.fmt);
+	if (st.given_asset == 0 && st.no_asset > 0 && st.placeholder != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%ld of %ld findings of the %s report name no asset",
+						st.no_asset, st.total, format_name),
+				 errdetail("The report names \"%s\" as what was scanned: a placeholder or a path relative to where the scanner ran, which does not identify an asset.",
+						   st.placeholder),
+				 errhint("Pass the asset the report is about: ctem.ingest(report, asset_id => ctem.ensure_asset(kind, natural_key)).")));
 	if (st.given_asset == 0 && st.no_asset > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -96,6 +96,13 @@ check_finding(void *arg, const CtemFinding *f)
 	check_str(f->remediation);
 	check_str(f->url);
 	check_str(f->observed_at);
+	check_str(f->nul_members);
+	/* a placeholder target is kept apart, never the asset's key */
+	check_str(f->asset_placeholder);
+	if (f->asset_placeholder != NULL && f->asset_key != NULL)
+		abort();
+	if (f->asset_key != NULL && f->asset_key[0] == '\0')
+		abort();
 	(*count)++;
 	/* stop early sometimes, to exercise the ECALLBACK path */
 	return (*count == 1000) ? 7 : 0;

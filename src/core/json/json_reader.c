@@ -12,8 +12,12 @@
  * proportional to the largest finding, not to the report.
  *
  * Validation follows RFC 8259 as jansson does: UTF-8 is checked, control
- * characters in strings, bad escapes, lone surrogates and \u0000 are
- * rejected, numbers follow the JSON grammar, nesting is limited.
+ * characters in strings (a raw NUL byte among them), bad escapes and lone
+ * surrogates are rejected, numbers follow the JSON grammar, nesting is
+ * limited.  Unlike jansson, the escape \u0000 is accepted, as RFC 8259
+ * allows: real reports carry it (Grype's JDK versions).  A decoded string
+ * gets U+FFFD in its place, and the node is listed in the document's nuls[]
+ * (json_reader.h); a skipped value is not decoded.
  *
  * src/core/json/json_reader.c
  *
@@ -456,9 +460,6 @@ special:
 						if (p + 6 > len || (u = hex4(b + p + 2)) < 0)
 							ctem_cj_syntax_error(c, p,
 												 "a \\u escape needs four hex digits");
-						if (u == 0)
-							ctem_cj_syntax_error(c, p,
-												 "\\u0000 is not allowed in strings");
 						if (u >= 0xDC00 && u <= 0xDFFF)
 							ctem_cj_syntax_error(c, p,
 												 "a string contains a lone low surrogate");
@@ -524,9 +525,14 @@ put_utf8(char **o, long u)
 	*o = q;
 }
 
-/* decode the validated string body [s, e) (escapes present) into out */
+/*
+ * Decode the validated string body [s, e) (escapes present) into out; a
+ * \u0000 becomes U+FFFD (six bytes of input, three of output) and sets
+ * *nul
+ */
 static size_t
-decode_string(const unsigned char *s, const unsigned char *e, char *out)
+decode_string(const unsigned char *s, const unsigned char *e, char *out,
+			  bool *nul)
 {
 	char	   *o = out;
 
@@ -571,6 +577,11 @@ decode_string(const unsigned char *s, const unsigned char *e, char *out)
 						u = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00);
 						s += 6;
 					}
+					if (u == 0)
+					{
+						u = 0xFFFD;
+						*nul = true;
+					}
 					put_utf8(&o, u);
 					break;
 				}
@@ -587,7 +598,7 @@ decode_string(const unsigned char *s, const unsigned char *e, char *out)
 /* copy the string token [pos, end) into d's arena as a C string */
 static const char *
 string_text(CjReader *c, CtemArena *a, size_t pos, size_t end, bool esc,
-			uint32_t *outlen)
+			uint32_t *outlen, bool *nul)
 {
 	const unsigned char *s = (const unsigned char *) c->buf + pos + 1;
 	const unsigned char *e = (const unsigned char *) c->buf + end - 1;
@@ -600,7 +611,7 @@ string_text(CjReader *c, CtemArena *a, size_t pos, size_t end, bool esc,
 		out[n] = '\0';
 	}
 	else
-		n = decode_string(s, e, out);
+		n = decode_string(s, e, out, nul);
 	*outlen = (uint32_t) n;
 	return out;
 }
@@ -671,15 +682,36 @@ add_node(CjReader *c, CjDoc *d, int type, size_t off)
 	return d->n++;
 }
 
+/* list node i in d->nuls: its text had a \u0000 replaced */
+static void
+note_nul(CjReader *c, CjDoc *d, int i)
+{
+	c->nnul++;
+	if (d->nnuls >= d->capnuls)
+	{
+		int			ncap = d->capnuls ? d->capnuls * 2 : 8;
+		int		   *nn = ctem_arena_alloc(c, &d->arena, sizeof(int) * (size_t) ncap);
+
+		if (d->nnuls > 0)
+			memcpy(nn, d->nuls, sizeof(int) * (size_t) d->nnuls);
+		d->nuls = nn;
+		d->capnuls = ncap;
+	}
+	d->nuls[d->nnuls++] = i;
+}
+
 static void
 add_string(CjReader *c, CjDoc *d, size_t pos, size_t end, bool esc)
 {
 	int			i = add_node(c, d, CJ_STRING, pos);
 	uint32_t	n;
-	const char *s = string_text(c, &d->arena, pos, end, esc, &n);
+	bool		nul = false;
+	const char *s = string_text(c, &d->arena, pos, end, esc, &n, &nul);
 
 	d->nodes[i].s = s;
 	d->nodes[i].count = n;
+	if (nul)
+		note_nul(c, d, i);
 }
 
 static size_t
@@ -847,6 +879,8 @@ void
 ctem_cj_doc_reset(CjDoc *d)
 {
 	d->n = 0;
+	d->nuls = NULL;				/* in the arena */
+	d->nnuls = d->capnuls = 0;
 	ctem_arena_reset(&d->arena);
 }
 
@@ -856,6 +890,8 @@ ctem_cj_doc_free(CjDoc *d)
 	ctem_cj_free(d->nodes);
 	d->nodes = NULL;
 	d->n = d->cap = 0;
+	d->nuls = NULL;
+	d->nnuls = d->capnuls = 0;
 	ctem_arena_free(&d->arena);
 }
 
@@ -933,9 +969,13 @@ ctem_cj_iter_next(CjReader *c, CjIter *it)
 			it->keylen = e - p - 2;
 		}
 		else
+		{
+			bool		nul = false;	/* a key is a name, never stored */
+
 			it->keylen = decode_string((const unsigned char *) b + p + 1,
 									   (const unsigned char *) b + e - 1,
-									   it->key);
+									   it->key, &nul);
+		}
 		p = ctem_cj_ws(c, e);
 		if (p >= len || b[p] != ':')
 			ctem_cj_syntax_error(c, p, "':' was expected after an object key");
@@ -1205,4 +1245,72 @@ ctem_cj_path(const CjDoc *d, int obj, const char *dotted)
 			p++;
 	}
 	return obj;
+}
+
+/* append text to buf (size n) at *len, truncating */
+static void
+path_append(char *buf, size_t n, size_t *len, const char *text)
+{
+	size_t		l = strlen(text);
+
+	if (*len + l >= n)
+		l = *len < n ? n - *len - 1 : 0;
+	memcpy(buf + *len, text, l);
+	*len += l;
+	buf[*len] = '\0';
+}
+
+bool
+ctem_cj_node_path(const CjDoc *d, int root, int node, char *buf, size_t n)
+{
+	size_t		len = 0;
+	int			cur = root;
+
+	if (n == 0)
+		return false;
+	buf[0] = '\0';
+	if (root < 0 || node < root || node >= d->n ||
+		node >= root + (int) d->nodes[root].size)
+		return false;
+	while (cur != node)
+	{
+		int			t = d->nodes[cur].type;
+		int			k = cur + 1;
+		int			end = cur + (int) d->nodes[cur].size;
+		long		i = 0;
+
+		if (t != CJ_OBJECT && t != CJ_ARRAY)
+			return false;
+		while (k < end)
+		{
+			int			v = t == CJ_OBJECT ? k + 1 : k;
+
+			if (node >= k && node < v + (int) d->nodes[v].size)
+			{
+				char		idx[24];
+
+				if (t == CJ_OBJECT)
+				{
+					if (len > 0)
+						path_append(buf, n, &len, ".");
+					path_append(buf, n, &len, d->nodes[k].s);
+				}
+				else
+				{
+					snprintf(idx, sizeof(idx), "[%ld]", i);
+					path_append(buf, n, &len, idx);
+				}
+				/* a key that holds a NUL itself: the member it names */
+				cur = v;
+				if (node == k)
+					return true;
+				break;
+			}
+			k = v + (int) d->nodes[v].size;
+			i++;
+		}
+		if (k >= end)
+			return false;
+	}
+	return true;
 }

@@ -59,6 +59,7 @@ typedef struct CjReader
 	int			code;			/* the failure recorded when fail is NULL */
 	size_t		pos;			/* its offset, (size_t) -1 if none */
 	char		message[512];
+	long		nnul;			/* strings decoded with a \u0000 replaced */
 } CjReader;
 
 /* fail with a message (printf format); does not return */
@@ -137,7 +138,20 @@ typedef struct CjDoc
 	int			n;
 	int			cap;
 	CtemArena	arena;
+	int		   *nuls;			/* string nodes that held a \u0000 (in arena) */
+	int			nnuls;
+	int			capnuls;
 } CjDoc;
+
+/*
+ * PostgreSQL text cannot hold NUL.  A \u0000 escape is valid JSON: it is
+ * validated like any other escape, and where a string is decoded into a
+ * document it becomes U+FFFD, the Unicode replacement character (the three
+ * bytes below), and the node is listed in the document's nuls[].  Members
+ * that are skipped are never decoded, so their NULs leave no trace.  A raw
+ * NUL byte in the text is a control character and stays invalid JSON.
+ */
+#define CJ_NUL_REPLACEMENT	"\xEF\xBF\xBD"
 
 /* iterator over an array or object that is streamed from the input */
 typedef struct CjIter
@@ -219,6 +233,13 @@ extern int	ctem_cj_path(const CjDoc *d, int obj, const char *dotted);
 extern int	ctem_cj_first(const CjDoc *d, int idx);
 extern int	ctem_cj_next(const CjDoc *d, int idx);
 extern int	ctem_cj_next_member(const CjDoc *d, int key);
+
+/*
+ * The path of node within the value at root ("artifact.version",
+ * "cpes[2]") into buf (of size n); false when node is not inside it
+ */
+extern bool ctem_cj_node_path(const CjDoc *d, int root, int node, char *buf,
+							  size_t n);
 
 /* line and column (1-based, in characters) of byte pos of buf */
 extern void ctem_position(const char *buf, size_t len, size_t pos,

@@ -646,6 +646,273 @@ ctem_pkg_location(CtemCtx *c, const char *path)
 	return ctem_printf(c, "/%s", path);
 }
 
+/*
+ * A scanner's target that names no asset: placeholders ("Unknown", "N/A",
+ * "<resource_uid>", empty), paths relative to where the scanner ran (".",
+ * "./src"), manifest, lock and package files at a relative path
+ * ("package-lock.json", "lib/app.jar") and, for images, names that cannot
+ * be an image reference (Trivy's language labels "Java", "Node.js").  Each
+ * of these would be one asset shared by every unrelated project that
+ * reports it, so the finding names no asset and the caller passes one.
+ */
+bool
+ctem_placeholder_key(const char *kind, const char *key)
+{
+	static const char *const words[] = {
+		"unknown", "n/a", "none", "null", "nil", "<nil>", "undefined",
+		"-", "--", "?"
+	};
+	static const char *const files[] = {
+		"package.json", "package-lock.json", "npm-shrinkwrap.json",
+		"yarn.lock", "pnpm-lock.yaml", "bun.lockb", "composer.json",
+		"composer.lock", "gemfile", "gemfile.lock", "pipfile",
+		"pipfile.lock", "poetry.lock", "pyproject.toml", "uv.lock",
+		"requirements.txt", "setup.py", "go.mod", "go.sum", "cargo.toml",
+		"cargo.lock", "pom.xml", "build.gradle", "build.gradle.kts",
+		"gradle.lockfile", "packages.config", "packages.lock.json",
+		"project.assets.json", "mix.lock", "pubspec.lock", "podfile.lock",
+		"package.resolved", "conan.lock", "dockerfile", "containerfile",
+		"bom.json", "sbom.json", "bom.xml"
+	};
+	static const char *const exts[] = {
+		".jar", ".war", ".ear", ".whl", ".egg", ".gem", ".nupkg", ".tgz",
+		".tar", ".tar.gz", ".zip", ".lock", ".csproj", ".cdx.json",
+		".spdx.json", ".sarif"
+	};
+	char		buf[256];
+	const char *k,
+			   *last;
+	size_t		n;
+	int			i;
+	bool		files_too;
+
+	if (key == NULL)
+		return true;
+	while (*key == ' ' || *key == '\t')
+		key++;
+	n = strlen(key);
+	while (n > 0 && (key[n - 1] == ' ' || key[n - 1] == '\t'))
+		n--;
+	/* grype 0.24 writes the directory quoted: "\".\"" */
+	if (n >= 2 && key[0] == '"' && key[n - 1] == '"')
+	{
+		key++;
+		n -= 2;
+	}
+	if (n == 0)
+		return true;
+	if (n >= sizeof(buf))
+		return false;			/* nothing that long is a placeholder */
+	memcpy(buf, key, n);
+	buf[n] = '\0';
+	k = buf;
+	for (i = 0; i < (int) (sizeof(words) / sizeof(words[0])); i++)
+		if (ctem_strcaseeq(k, words[i]))
+			return true;
+	/* a template's "<resource_uid>" left unfilled */
+	if (k[0] == '<' && k[n - 1] == '>' && strpbrk(k + 1, "<>") == k + n - 1)
+		return true;
+	/* relative to the scanner's working directory */
+	if (strcmp(k, ".") == 0 || strcmp(k, "..") == 0 ||
+		ctem_has_prefix(k, "./") || ctem_has_prefix(k, "../") ||
+		ctem_has_prefix(k, ".\\") || ctem_has_prefix(k, "..\\"))
+		return true;
+	if (kind && strcmp(kind, CTEM_ASSET_CONTAINER_IMAGE) == 0)
+	{
+		/*
+		 * an image reference's repository path is lower case (a registry
+		 * host may not be): "Java", "Node.js", ".NET" are Trivy's labels
+		 */
+		const char *p = k;
+		const char *slash = strchr(k, '/');
+		const char *end = k + strcspn(k, "@");
+
+		if (slash && (memchr(k, '.', slash - k) || memchr(k, ':', slash - k) ||
+					  strncmp(k, "localhost/", 10) == 0))
+			p = slash + 1;
+		for (; p < end; p++)
+		{
+			if (*p == ':' && strchr(p, '/') == NULL)
+				break;			/* the tag */
+			if (isupper((unsigned char) *p) || *p == ' ' || *p == '+')
+				return true;
+		}
+		if (k[0] == '.')
+			return true;
+	}
+	files_too = kind == NULL ||
+		strcmp(kind, CTEM_ASSET_REPOSITORY) == 0 ||
+		strcmp(kind, CTEM_ASSET_APPLICATION) == 0 ||
+		strcmp(kind, CTEM_ASSET_CONTAINER_IMAGE) == 0;
+	if (!files_too)
+		return false;
+	/* absolute paths, URLs and git addresses name something */
+	if (k[0] == '/' || k[0] == '\\' || strstr(k, "://") != NULL ||
+		ctem_has_prefix(k, "git@") ||
+		(isalpha((unsigned char) k[0]) && k[1] == ':' &&
+		 (k[2] == '\\' || k[2] == '/')))
+		return false;
+	last = k;
+	for (const char *p = k; *p; p++)
+		if (*p == '/' || *p == '\\')
+			last = p + 1;
+	for (i = 0; i < (int) (sizeof(files) / sizeof(files[0])); i++)
+		if (ctem_strcaseeq(last, files[i]))
+			return true;
+	n = strlen(last);
+	for (i = 0; i < (int) (sizeof(exts) / sizeof(exts[0])); i++)
+	{
+		size_t		l = strlen(exts[i]);
+
+		if (n > l && strcasecmp(last + n - l, exts[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* host part of a URL or host[:port] string, lower case */
+const char *
+ctem_url_host(CtemCtx *c, const char *h, bool *is_url)
+{
+	const char *p = h,
+			   *end,
+			   *at;
+	char	   *out;
+	size_t		n,
+				i;
+
+	*is_url = false;
+	if (h == NULL)
+		return NULL;
+	if ((at = strstr(h, "://")) != NULL)
+	{
+		*is_url = true;
+		p = at + 3;
+	}
+	while (*p == '/')
+		p++;
+	end = p + strcspn(p, "/?#");
+	at = memchr(p, '@', end - p);
+	if (at)
+		p = at + 1;
+	if (*p == '[')
+	{
+		const char *rb = memchr(p, ']', end - p);
+
+		if (rb)
+			end = rb + 1;
+	}
+	else
+	{
+		const char *colon = memchr(p, ':', end - p);
+
+		if (colon)
+			end = colon;
+	}
+	n = end - p;
+	while (n > 0 && p[n - 1] == '.')
+		n--;					/* "10.10.10.10." */
+	if (n == 0)
+		return NULL;
+	out = ctem_arena_strndup(&c->cj, &c->scratch, p, n);
+	for (i = 0; i < n; i++)
+		out[i] = (char) tolower((unsigned char) out[i]);
+	return out;
+}
+
+/* a Trivy Target that names a file (not "Node.js", "Java", "Python", ...) */
+bool
+ctem_target_is_path(const char *t)
+{
+	if (t == NULL || strchr(t, ' ') != NULL)
+		return false;
+	if (strcmp(t, "Node.js") == 0 || strcmp(t, ".NET") == 0 ||
+		strcmp(t, "C/C++") == 0)
+		return false;
+	return strchr(t, '/') != NULL || strchr(t, '.') != NULL;
+}
+
+/*
+ * The image of Trivy's OS target "registry/app:1.4 (alpine 3.18.4)", or
+ * NULL when t is not of that form
+ */
+const char *
+ctem_os_target_image(CtemCtx *c, const char *t)
+{
+	const char *paren;
+	size_t		n;
+
+	if (t == NULL || (n = strlen(t)) < 4 || t[n - 1] != ')')
+		return NULL;
+	paren = strstr(t, " (");
+	if (paren == NULL || paren == t)
+		return NULL;
+	return ctem_arena_strndup(&c->cj, &c->scratch, t, paren - t);
+}
+
+/*
+ * Length of the advisory id an id starts with ("CVE-2018-14618" of
+ * "CVE-2018-14618/curl", "RUSTSEC-2019-0001" of "RUSTSEC-2019-0001-ammonia"),
+ * or 0 when it starts with none.  These databases name vulnerabilities of
+ * packages: CVE, GHSA, Go, OSV, PyPA, RustSec, GSD, malicious packages,
+ * Debian, Ubuntu, Red Hat, Amazon, Alma, Oracle and SUSE advisories, the
+ * Node Security WG, pyup.io and Snyk's package advisories (not Snyk's IaC
+ * rules, SNYK-CC-).
+ */
+size_t
+ctem_advisory_len(const char *id)
+{
+	static const char *const prefixes[] = {
+		"GO-", "OSV-", "PYSEC-", "RUSTSEC-", "GSD-", "MAL-", "DSA-", "DLA-",
+		"USN-", "RHSA-", "RHBA-", "RHEA-", "ALAS-", "ALAS2-", "ALAS2022-",
+		"ALAS2023-", "ALSA-", "ELSA-", "SUSE-SU-", "openSUSE-SU-",
+		"NSWG-ECO-", "pyup.io-"
+	};
+	size_t		n;
+	int			i;
+
+	if (id == NULL)
+		return 0;
+	if ((n = cve_len(id)) > 0)
+		return n;
+	if (strncmp(id, "GHSA-", 5) == 0)
+	{
+		for (i = 0; i < 14; i++)
+		{
+			char		ch = id[5 + i];
+
+			if ((i == 4 || i == 9) ? ch != '-' : !isalnum((unsigned char) ch))
+				return 0;
+		}
+		return 19;
+	}
+	if (strncmp(id, "SNYK-", 5) == 0)
+	{
+		if (strncmp(id, "SNYK-CC-", 8) == 0)
+			return 0;
+		n = 5;
+		while (isalnum((unsigned char) id[n]) ||
+			   (id[n] == '-' && isalnum((unsigned char) id[n + 1])))
+			n++;
+		return n > 5 ? n : 0;
+	}
+	for (i = 0; i < (int) (sizeof(prefixes) / sizeof(prefixes[0])); i++)
+	{
+		size_t		l = strlen(prefixes[i]);
+
+		if (strncmp(id, prefixes[i], l) != 0 ||
+			!isdigit((unsigned char) id[l]))
+			continue;
+		n = l;
+		while (isdigit((unsigned char) id[n]) ||
+			   ((id[n] == '-' || id[n] == ':') &&
+				isdigit((unsigned char) id[n + 1])))
+			n++;
+		return n;
+	}
+	return 0;
+}
+
 static size_t
 percent_decode(char *s)
 {
@@ -673,6 +940,19 @@ percent_decode(char *s)
 	return w - s;
 }
 
+/* s with its %XX escapes decoded (a copy when it has any) */
+const char *
+ctem_percent_decoded(CtemCtx *c, const char *s)
+{
+	char	   *p;
+
+	if (s == NULL || strchr(s, '%') == NULL)
+		return s;
+	p = ctem_arena_strndup(&c->cj, &c->scratch, s, strlen(s));
+	percent_decode(p);
+	return p;
+}
+
 const char *
 ctem_strip_file_uri(CtemCtx *c, const char *uri)
 {
@@ -685,10 +965,16 @@ ctem_strip_file_uri(CtemCtx *c, const char *uri)
 		uri += 7;
 		if (strncasecmp(uri, "localhost/", 10) == 0)
 			uri += 9;
+		/* file:////src/x, file:///src/x: one slash, an absolute path */
+		while (uri[0] == '/' && uri[1] == '/')
+			uri++;
 		/* file:///C:/x */
 		if (uri[0] == '/' && isalpha((unsigned char) uri[1]) && uri[2] == ':')
 			uri++;
 	}
+	/* "./src/app.js" is "src/app.js", as other tools write it */
+	while (uri[0] == '.' && uri[1] == '/' && uri[2] != '\0')
+		uri += 2;
 	if (strchr(uri, '%') == NULL)
 		return uri;
 	p = ctem_arena_strndup(&c->cj, &c->scratch, uri, strlen(uri));
@@ -930,10 +1216,26 @@ ctem_draft_cvss(CtemCtx *c, CtemDraft *dr, const char *vector, double score,
 	int			rank;
 	int			src = 0;
 
-	(void) c;
 	vector = ctem_nonempty(vector);
 	if (vector == NULL && isnan(score))
 		return;
+
+	/*
+	 * A v3 or v4 vector written without its "CVSS:3.1/" prefix, the version
+	 * given beside it (CycloneDX's method "CVSSv31", as its own examples
+	 * write it; Grype's and ASFF's "version"): the prefix is added, so that
+	 * the vector parses.
+	 */
+	if (vector && strncmp(vector, "CVSS:", 5) != 0 &&
+		strncmp(vector, "AV:", 3) == 0 && strstr(vector, "Au:") == NULL)
+	{
+		int			v = cvss_version_rank(NULL, version);
+
+		if (v == 40 || v == 31 || v == 30)
+			vector = ctem_printf(c, "CVSS:%s/%s",
+								 v == 40 ? "4.0" : v == 31 ? "3.1" : "3.0",
+								 vector);
+	}
 	if (source && (ctem_contains_ci(source, "nvd") ||
 				   ctem_contains_ci(source, "nist")))
 		src = 2;
@@ -1026,6 +1328,88 @@ ctem_skipped(CtemCtx *c)
 	c->stats.nskipped++;
 }
 
+/*
+ * Report the report members whose \u0000 the reader replaced (U+FFFD) and
+ * that reached a field of f: each member is matched by the field's text
+ * (the node's own string, or a value cut from it or holding it, as a
+ * version cut from a purl).  Called only after a NUL was replaced.
+ */
+static const char *
+nul_members(CtemCtx *c, const CtemFinding *f)
+{
+	const char *fields[24];
+	int			nf = 0;
+	char		out[512];
+	size_t		len = 0;
+	int			i,
+				k,
+				j;
+
+	fields[nf++] = f->asset_key;
+	fields[nf++] = f->asset_name;
+	fields[nf++] = f->rule_id;
+	fields[nf++] = f->title;
+	fields[nf++] = f->description;
+	fields[nf++] = f->cvss_vector;
+	fields[nf++] = f->component;
+	fields[nf++] = f->component_version;
+	fields[nf++] = f->location;
+	fields[nf++] = f->fixed_version;
+	fields[nf++] = f->status;
+	fields[nf++] = f->purl;
+	fields[nf++] = f->published;
+	fields[nf++] = f->message;
+	fields[nf++] = f->remediation;
+	fields[nf++] = f->url;
+	fields[nf++] = f->observed_at;
+	fields[nf++] = f->tool;
+	out[0] = '\0';
+	for (i = 0; i < nf + f->naliases; i++)
+	{
+		const char *v = i < nf ? fields[i] : f->aliases[i - nf];
+
+		bool		same = false;
+
+		if (v == NULL || strstr(v, CJ_NUL_REPLACEMENT) == NULL)
+			continue;
+		/* the member the value is, else those it was cut from or holds */
+		for (k = 0; k < CTEM_NDOCS && !same; k++)
+			for (j = 0; j < c->docs[k].nnuls && !same; j++)
+				same = c->docs[k].nodes[c->docs[k].nuls[j]].s == v;
+		for (k = 0; k < CTEM_NDOCS; k++)
+		{
+			const CjDoc *d = &c->docs[k];
+
+			for (j = 0; j < d->nnuls; j++)
+			{
+				const char *s = d->nodes[d->nuls[j]].s;
+				char		path[200];
+				size_t		pl;
+				const char *hit;
+
+				if (same ? s != v : (strstr(v, s) == NULL && strstr(s, v) == NULL))
+					continue;
+				if (!ctem_cj_node_path(d, 0, d->nuls[j], path, sizeof(path)) ||
+					path[0] == '\0')
+					continue;
+				/* each member once */
+				pl = strlen(path);
+				for (hit = strstr(out, path); hit; hit = strstr(hit + 1, path))
+					if ((hit == out || hit[-1] == ',') &&
+						(hit[pl] == ',' || hit[pl] == '\0'))
+						break;
+				if (hit || len + pl + 2 > sizeof(out))
+					continue;
+				if (len > 0)
+					out[len++] = ',';
+				memcpy(out + len, path, pl + 1);
+				len += pl;
+			}
+		}
+	}
+	return len ? ctem_arena_strndup(&c->cj, &c->scratch, out, len) : NULL;
+}
+
 void
 ctem_emit(CtemCtx *c, CtemDraft *dr)
 {
@@ -1085,6 +1469,14 @@ ctem_emit(CtemCtx *c, CtemDraft *dr)
 	f->format = c->fmt;
 	f->asset_key = ctem_nonempty(f->asset_key);
 	f->asset_name = ctem_nonempty(f->asset_name);
+	f->asset_placeholder = NULL;
+	if (f->asset_key && ctem_placeholder_key(f->asset_kind, f->asset_key))
+	{
+		/* names no asset: the caller supplies it (ingest says why) */
+		f->asset_placeholder = f->asset_key;
+		f->asset_key = NULL;
+		f->asset_name = NULL;
+	}
 	f->description = ctem_nonempty(f->description);
 	f->cvss_vector = ctem_nonempty(f->cvss_vector);
 	f->component_version = ctem_nonempty(f->component_version);
@@ -1099,6 +1491,7 @@ ctem_emit(CtemCtx *c, CtemDraft *dr)
 	f->observed_at = ctem_nonempty(f->observed_at);
 	f->cwe = dr->cwelen ?
 		ctem_arena_strndup(&c->cj, &c->scratch, dr->cwebuf, dr->cwelen) : NULL;
+	f->nul_members = c->cj.nnul > 0 ? nul_members(c, f) : NULL;
 
 	c->stats.nfindings++;
 	if (f->suppressed)
@@ -1119,6 +1512,8 @@ typedef struct Seen
 	unsigned long bits;
 	int			nkeys;
 	char		schemaver;		/* first byte of SchemaVersion's value */
+	char		versionch;		/* ... of version's */
+	char		vulnsch;		/* ... of vulnerabilities' */
 	CtemReportFormat results_fmt;	/* what "results" holds */
 	bool		results_empty;
 } Seen;
@@ -1133,7 +1528,8 @@ enum
 	K_results, K_template_id, K_templateID, K_template, K_info, K_class_uid,
 	K_finding_info, K_ProductArn, K_GeneratorId, K_AwsAccountId, K_Target,
 	K_Secrets, K_Class, K_experimental_config, K_errors, K_check_id,
-	K_extra, K_packages, K_path, K_runId, K_version, K_schema, K_COUNT
+	K_extra, K_packages, K_path, K_runId, K_version, K_schema,
+	K_remediations, K_COUNT
 };
 
 static const char *const known_keys[K_COUNT] = {
@@ -1145,7 +1541,8 @@ static const char *const known_keys[K_COUNT] = {
 	"results", "template-id", "templateID", "template", "info", "class_uid",
 	"finding_info", "ProductArn", "GeneratorId", "AwsAccountId", "Target",
 	"Secrets", "Class", "experimental_config", "errors", "check_id",
-	"extra", "packages", "path", "runId", "version", "$schema"
+	"extra", "packages", "path", "runId", "version", "$schema",
+	"remediations"
 };
 
 #define HAS(s, k) (((s)->bits >> (k)) & 1UL)
@@ -1174,7 +1571,13 @@ decide(const Seen *s)
 		return CTEM_FMT_NPM_AUDIT;
 	if (HAS(s, K_reportSchema) || (HAS(s, K_scanInfo) && HAS(s, K_dependencies)))
 		return CTEM_FMT_DEPCHECK;
-	if (HAS(s, K_scan) && HAS(s, K_vulnerabilities))
+	/*
+	 * GitLab security reports: with a scan object (schema 15), or the older
+	 * schemas (2.x, 14.x) that have only a version string and remediations
+	 */
+	if (HAS(s, K_vulnerabilities) && s->vulnsch == '[' &&
+		(HAS(s, K_scan) || HAS(s, K_remediations) ||
+		 (HAS(s, K_version) && s->versionch == '"')))
 		return CTEM_FMT_GITLAB;
 	if (HAS(s, K_check_type))
 		return CTEM_FMT_CHECKOV;
@@ -1245,6 +1648,10 @@ detect_keys(CtemCtx *c, size_t pos, Seen *s, int level)
 			s->bits |= 1UL << k;
 			if (k == K_SchemaVersion)
 				s->schemaver = c->cj.buf[it.valoff];
+			if (k == K_version)
+				s->versionch = c->cj.buf[it.valoff];
+			if (k == K_vulnerabilities)
+				s->vulnsch = c->cj.buf[it.valoff];
 			if (k == K_results && level == 0)
 			{
 				CjIter		ri;

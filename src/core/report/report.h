@@ -121,6 +121,12 @@ typedef struct CtemFinding
 	const char *remediation;	/* remediation advice text */
 	const char *url;			/* primary advisory / documentation URL */
 	const char *observed_at;	/* ISO 8601 time the scanner saw it */
+	const char *asset_placeholder;	/* when asset_key is NULL because the
+									 * report named a placeholder ("Unknown",
+									 * ".", "package-lock.json"): that text */
+	const char *nul_members;	/* members whose \u0000 was replaced by
+								 * U+FFFD in a stored value, comma-separated
+								 * paths ("artifact.version"), or NULL */
 } CtemFinding;
 
 #define CTEM_REPORT_OK			0

@@ -43,6 +43,8 @@ asff_tool(CtemCtx *c, const CjDoc *d, int f)
 
 	if (t == NULL)
 		t = ctem_cj_sget(d, ctem_cj_get(d, f, "ProductFields"), "ProviderName");
+	if (t == NULL)				/* Trivy's template */
+		t = ctem_cj_sget(d, ctem_cj_get(d, f, "ProductFields"), "Product Name");
 	if (t == NULL)
 		t = ctem_cj_sget(d, ctem_cj_get(d, f, "ProductFields"),
 						 "aws/securityhub/ProductName");
@@ -56,8 +58,191 @@ asff_tool(CtemCtx *c, const CjDoc *d, int f)
 	return t ? lower_keep(c, t) : "asff";
 }
 
+/* what the findings of one ASFF report share */
+typedef struct AsffState
+{
+	size_t		array;			/* offset of the findings array, or -1 */
+	bool		image_sought;	/* Trivy: the report's image looked for */
+	const char *image;			/* ... and found (in keep), or NULL */
+} AsffState;
+
+/* does the finding come from Trivy's ASFF template (contrib/asff.tpl)? */
+static bool
+is_trivy_template(const CjDoc *d, int f)
+{
+	const char *gen = ctem_cj_sget(d, f, "GeneratorId");
+	const char *arn = ctem_cj_sget(d, f, "ProductArn");
+	const char *pn = ctem_cj_sget(d, ctem_cj_get(d, f, "ProductFields"), "Product Name");
+
+	static const char suffix[] = "/aquasecurity/aquasecurity";
+
+	return gen && ctem_has_prefix(gen, "Trivy") &&
+		((pn && strcmp(pn, "Trivy") == 0) ||
+		 (arn && strlen(arn) >= sizeof(suffix) - 1 &&
+		  strcmp(arn + strlen(arn) - (sizeof(suffix) - 1), suffix) == 0));
+}
+
+/* the target of a Trivy template finding: its resource's Id */
+static const char *
+trivy_target(const CjDoc *d, int f)
+{
+	int			res = ctem_cj_path(d, f, "Resources.0");
+	const char *t = ctem_cj_sget(d, res, "Id");
+
+	if (t == NULL)
+		t = ctem_cj_str(d, ctem_cj_path(d, res, "Details.Container.ImageName"));
+	return t;
+}
+
+/*
+ * The image a Trivy ASFF report is about: the template writes it only in
+ * the targets of OS packages ("registry/app:1.4 (alpine 3.18.4)"); the
+ * findings of language packages, misconfigurations and secrets name a file.
+ * The findings array is read once more (into DOC_AUX) for the first such
+ * target, as for Trivy's legacy array.
+ */
+static const char *
+trivy_report_image(CtemCtx *c, AsffState *st)
+{
+	CjIter		it;
+	CjDoc	   *a = &c->docs[CTEM_DOC_AUX];
+
+	if (st->image_sought)
+		return st->image;
+	st->image_sought = true;
+	if (st->array == (size_t) -1 ||
+		!ctem_cj_iter_begin(&c->cj, st->array, '[', &it))
+		return NULL;
+	while (st->image == NULL && ctem_cj_iter_next(&c->cj, &it))
+	{
+		int			root;
+		const char *img;
+
+		ctem_cj_doc_reset(a);
+		ctem_cj_iter_done(&it, ctem_cj_parse(&c->cj, it.valoff, a, &root));
+		if (ctem_cj_type(a, root) == CJ_OBJECT && is_trivy_template(a, root) &&
+			(img = ctem_os_target_image(c, trivy_target(a, root))) != NULL)
+			st->image = ctem_arena_strndup(&c->cj, &c->keep, img, strlen(img));
+	}
+	ctem_cj_doc_reset(a);
+	return st->image;
+}
+
+/*
+ * "Trivy found a secret in /app/.env: AWS Access Key ID": the check's own
+ * title, after the target
+ */
+static const char *
+trivy_title(const char *title, const char *target)
+{
+	const char *p = title && target ? strstr(title, target) : NULL;
+
+	if (p && strncmp(p + strlen(target), ": ", 2) == 0 && p[strlen(target) + 2])
+		return p + strlen(target) + 2;
+	return NULL;
+}
+
+/*
+ * Trivy's ASFF template: one finding per vulnerability (the package in
+ * Resources[0].Details.Other), misconfiguration and secret, each mapped
+ * as Trivy's JSON maps it.
+ */
 static void
-asff_finding(CtemCtx *c, const CjDoc *d, int f)
+trivy_asff_finding(CtemCtx *c, const CjDoc *d, int f, AsffState *st)
+{
+	CtemDraft	dr;
+	const char *gen = ctem_cj_sget(d, f, "GeneratorId");
+	const char *type0 = ctem_cj_str(d, ctem_cj_path(d, f, "Types.0"));
+	const char *target = trivy_target(d, f);
+	const char *image = ctem_os_target_image(c, target);
+	const char *title = ctem_cj_sget(d, f, "Title");
+	int			other = ctem_cj_path(d, f, "Resources.0.Details.Other");
+	const char *wf = ctem_cj_sget(d, ctem_cj_get(d, f, "Workflow"), "Status");
+	const char *sev;
+
+	ctem_draft_init(c, &dr);
+	dr.f.tool = "trivy";
+	dr.f.asset_kind = CTEM_ASSET_CONTAINER_IMAGE;
+	dr.f.asset_key = image ? image : trivy_report_image(c, st);
+	dr.f.asset_name = dr.f.asset_key;
+	dr.f.description = ctem_cj_sget(d, f, "Description");
+	dr.f.url = ctem_cj_str(d, ctem_cj_path(d, f, "Remediation.Recommendation.Url"));
+	sev = ctem_severity(ctem_cj_str(d, ctem_cj_path(d, f, "Severity.Label")));
+	if (sev == NULL)
+	{
+		double		norm = ctem_cj_num(d, ctem_cj_path(d, f, "Severity.Normalized"));
+
+		if (!isnan(norm))
+			sev = norm >= 90 ? "critical" : norm >= 70 ? "high" :
+				norm >= 40 ? "medium" : norm >= 1 ? "low" : "info";
+	}
+	dr.f.severity = sev;
+	dr.f.observed_at = ctem_cj_sget(d, f, "UpdatedAt");
+	dr.f.suppressed = wf && strcmp(wf, "SUPPRESSED") == 0;
+	dr.f.status = wf;
+	if (type0 && strstr(type0, "/Vulnerabilities"))
+	{
+		const char *cve = ctem_cj_sget(d, other, "CVE ID");
+
+		dr.f.kind = CTEM_KIND_VULNERABILITY;
+		dr.f.rule_id = cve;
+		if (dr.f.rule_id == NULL && gen && strchr(gen, '/'))
+			dr.f.rule_id = ctem_nonempty(strrchr(gen, '/') + 1);
+		dr.f.title = ctem_cj_sget(d, other, "CVE Title");
+		dr.f.component = ctem_cj_sget(d, other, "PkgName");
+		dr.f.component_version = ctem_cj_sget(d, other, "Installed Package");
+		dr.f.fixed_version = ctem_cj_sget(d, other, "Patched Package");
+		/* the template prints 0 and "" when NVD has no score */
+		if (ctem_cj_sget(d, other, "NvdCvssVectorV3"))
+			ctem_draft_cvss(c, &dr, ctem_cj_sget(d, other, "NvdCvssVectorV3"),
+							ctem_cj_num(d, ctem_cj_get(d, other, "NvdCvssScoreV3")),
+							"nvd", "3.0");
+		if (ctem_cj_sget(d, other, "NvdCvssVectorV2"))
+			ctem_draft_cvss(c, &dr, ctem_cj_sget(d, other, "NvdCvssVectorV2"),
+							ctem_cj_num(d, ctem_cj_get(d, other, "NvdCvssScoreV2")),
+							"nvd", "2.0");
+		/* OS packages: no location; language packages: the lock file */
+		if (image == NULL && ctem_target_is_path(target))
+			dr.f.location = ctem_pkg_location(c, target);
+	}
+	else if (type0 && ctem_has_prefix(type0, "Sensitive Data"))
+	{
+		/* the template keeps no rule id: the secret's title names it */
+		dr.f.kind = CTEM_KIND_SECRET;
+		dr.f.title = trivy_title(title, target);
+		dr.f.rule_id = dr.f.title;
+		dr.nofold = true;
+		dr.f.location = ctem_cj_sget(d, other, "Filename");
+		if (dr.f.location == NULL)
+			dr.f.location = target;
+	}
+	else
+	{
+		dr.f.kind = CTEM_KIND_MISCONFIGURATION;
+		dr.f.rule_id = gen && strchr(gen, '/') ? ctem_nonempty(strrchr(gen, '/') + 1) : NULL;
+		dr.nofold = true;
+		dr.f.title = trivy_title(title, target);
+		dr.f.message = ctem_cj_sget(d, other, "Message");
+		dr.f.remediation = ctem_cj_str(d, ctem_cj_path(d, f, "Remediation.Recommendation.Text"));
+		dr.f.location = ctem_with_line(c, ctem_cj_sget(d, other, "Filename") ?
+									   ctem_cj_sget(d, other, "Filename") : target,
+									   ctem_cj_num(d, ctem_cj_get(d, other, "StartLine")));
+	}
+	if (dr.f.title == NULL)
+		dr.f.title = title;
+	if (dr.f.rule_id == NULL)
+	{
+		ctem_path_key(c, "Resources");
+		ctem_path_index(c, 0);
+		ctem_path_key(c, "Details");
+		ctem_fail_missing(c, d, other >= 0 ? other : f, "CVE ID",
+						  "a Trivy ASFF finding");
+	}
+	ctem_emit(c, &dr);
+}
+
+static void
+asff_finding(CtemCtx *c, const CjDoc *d, int f, AsffState *st)
 {
 	CtemDraft	dr;
 	const char *gen,
@@ -75,6 +260,7 @@ asff_finding(CtemCtx *c, const CjDoc *d, int f)
 				pf,
 				k;
 	double		epss_top;
+	bool		vuln_type = false;
 
 	if (ctem_cj_type(d, f) != CJ_OBJECT)
 		ctem_fail(c, CTEM_REPORT_EMISSING, d->nodes[f].off,
@@ -83,6 +269,11 @@ asff_finding(CtemCtx *c, const CjDoc *d, int f)
 	if (comp && strcmp(comp, "PASSED") == 0)
 	{
 		ctem_skipped(c);
+		return;
+	}
+	if (is_trivy_template(d, f))
+	{
+		trivy_asff_finding(c, d, f, st);
 		return;
 	}
 	gen = ctem_cj_sget(d, f, "GeneratorId");
@@ -112,6 +303,17 @@ asff_finding(CtemCtx *c, const CjDoc *d, int f)
 		wf = ctem_cj_sget(d, f, "WorkflowState");
 	rec = ctem_cj_sget(d, f, "RecordState");
 	epss_top = ctem_cj_num(d, ctem_cj_get(d, f, "EpssScore"));
+	/* "Software and Configuration Checks/Vulnerabilities/CVE" */
+	{
+		int			types = ctem_cj_get(d, f, "Types");
+		int			i,
+					k,
+					n = ctem_cj_len(d, types);
+
+		for (i = 0, k = ctem_cj_first(d, types); i < n; i++, k = ctem_cj_next(d, k))
+			if (ctem_cj_str(d, k) && strstr(ctem_cj_str(d, k), "/Vulnerabilities"))
+				vuln_type = true;
+	}
 
 	/* one finding per vulnerability x package, or one for the control */
 	for (vi = 0; vi < (nv ? nv : 1); vi++)
@@ -135,13 +337,17 @@ asff_finding(CtemCtx *c, const CjDoc *d, int f)
 			dr.f.asset_key = ctem_cj_sget(d, res, "Id");
 			dr.f.asset_name = ctem_cj_sget(d, ctem_cj_get(d, res, "Tags"), "Name");
 			dr.f.rule_id = vid ? vid : rule;
+			/* a generator "Tool/CVE-2024-1" names the advisory */
+			if (!vid && rule && strrchr(rule, '/') &&
+				ctem_advisory_len(strrchr(rule, '/') + 1) > 0)
+				ctem_draft_alias(c, &dr, strrchr(rule, '/') + 1);
 			if (dr.f.rule_id == NULL)
 			{
 				ctem_path_key(c, "Vulnerabilities");
 				ctem_path_index(c, vi);
 				ctem_fail_missing(c, d, v, "Id", "an ASFF vulnerability");
 			}
-			if (vid)
+			if (vid || vuln_type)
 				dr.f.kind = CTEM_KIND_VULNERABILITY;
 			else if (strcmp(tool, "guardduty") == 0 ||
 					 (type0 && (ctem_has_prefix(type0, "TTPs") ||
@@ -201,7 +407,7 @@ asff_finding(CtemCtx *c, const CjDoc *d, int f)
 				dr.f.fixed_version = ctem_cj_sget(d, p, "FixedInVersion");
 				dr.f.location = ctem_pkg_location(c, ctem_cj_sget(d, p, "FilePath"));
 			}
-			else if (!vid)
+			else if (!vid && !vuln_type)
 			{
 				/* controls: the resource type and, per region, the place */
 				dr.f.component = rtype;
@@ -223,6 +429,7 @@ asff_array(CtemCtx *c, size_t off, const char *key)
 {
 	CjIter		it;
 	size_t		p0 = key ? ctem_path_key(c, key) : c->pathlen;
+	AsffState	st = {off, false, NULL};
 
 	if (!ctem_require_container(c, off, '[', key ? key : "An ASFF report"))
 	{
@@ -236,7 +443,7 @@ asff_array(CtemCtx *c, size_t off, const char *key)
 		int			root = ctem_item_parse(c, &it, NULL);
 
 		if (ctem_cj_type(&c->docs[CTEM_DOC_ITEM], root) != CJ_NULL)
-			asff_finding(c, &c->docs[CTEM_DOC_ITEM], root);
+			asff_finding(c, &c->docs[CTEM_DOC_ITEM], root, &st);
 		ctem_path_set(c, p1);
 	}
 	ctem_path_set(c, p0);
@@ -284,11 +491,12 @@ ctem_parse_asff(CtemCtx *c, size_t pos)
 		 ctem_cj_get(t, root, "ProductArn") >= 0))
 	{
 		CjIter		it;
+		AsffState	st = {(size_t) -1, false, NULL};
 
 		it.valoff = pos;
 		it.pending = true;
 		root = ctem_item_parse(c, &it, NULL);
-		asff_finding(c, &c->docs[CTEM_DOC_ITEM], root);
+		asff_finding(c, &c->docs[CTEM_DOC_ITEM], root, &st);
 	}
 	return end;
 }

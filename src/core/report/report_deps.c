@@ -441,9 +441,36 @@ ctem_parse_depcheck(CtemCtx *c, size_t pos)
 typedef struct GlState
 {
 	int			root;
-	const char *tool;
-	const char *kind;
+	const char *tool;			/* scan.scanner.id, or NULL (older schemas) */
+	const char *type;			/* scan.type, or NULL */
 } GlState;
+
+/* the kind of a report type or vulnerability category */
+static const char *
+gitlab_kind(const char *type)
+{
+	if (type && strcmp(type, "sast") == 0)
+		return CTEM_KIND_CODE_WEAKNESS;
+	if (type && strcmp(type, "secret_detection") == 0)
+		return CTEM_KIND_SECRET;
+	return CTEM_KIND_VULNERABILITY;
+}
+
+/* identifier types that classify (CWE, WASC, OWASP) rather than identify */
+static bool
+gitlab_classification(const char *type)
+{
+	return type && (ctem_strcaseeq(type, "cwe") || ctem_strcaseeq(type, "wasc") ||
+					ctem_strcaseeq(type, "owasp"));
+}
+
+/* an advisory id alone ("CVE-2020-1", "GHSA-..."): one of the aliases */
+static void
+gitlab_advisory_alias(CtemCtx *c, CtemDraft *dr, const char *s)
+{
+	if (s && ctem_advisory_len(s) == strlen(s))
+		ctem_draft_alias(c, dr, s);
+}
 
 static void
 gitlab_vuln(CtemCtx *c, const CjDoc *d, int v, const GlState *st)
@@ -454,33 +481,69 @@ gitlab_vuln(CtemCtx *c, const CjDoc *d, int v, const GlState *st)
 	int			i,
 				k,
 				n = ctem_cj_len(d, ids);
-	const char *rule = NULL;
+	const char *rule = NULL,
+			   *advisory = NULL,
+			   *type,
+			   *host,
+			   *image;
 	double		line;
+	bool		depcheck;
 
 	if (ctem_cj_type(d, v) != CJ_OBJECT)
 		ctem_fail(c, CTEM_REPORT_EMISSING, d->nodes[v].off,
 				  "A GitLab vulnerability must be an object.");
 	ctem_draft_init(c, &dr);
+	/* older schemas (2.x, 14.x) name the scanner and type per finding */
 	dr.f.tool = st->tool;
-	dr.f.kind = st->kind;
+	if (dr.f.tool == NULL)
+	{
+		const char *sid = ctem_cj_str(d, ctem_cj_path(d, v, "scanner.id"));
+
+		dr.f.tool = sid ? (strstr(sid, "dependency-check") ?
+						   "dependency-check" : ctem_lower(c, sid)) : "gitlab";
+	}
+	type = st->type ? st->type : ctem_cj_sget(d, v, "category");
+	dr.f.kind = gitlab_kind(type);
 	dr.f.asset_kind = CTEM_ASSET_REPOSITORY;
+	depcheck = strcmp(dr.f.tool, "dependency-check") == 0;
+
+	/*
+	 * The rule is the first identifier that is not a classification: its
+	 * value, the scanner's id of the check (ZAP's plugin id "10020", Semgrep's
+	 * "bandit.B303"), not its name, which is a display name ("X-Frame-Options
+	 * Header Not Set").  Dependency-Check writes the id in the name and the
+	 * file's SHA-1 in the value.  An advisory id among the names and values
+	 * is an alias, and the first one is the rule when the scanner's own id
+	 * is not an advisory (Gemnasium's uuid next to a GHSA).
+	 */
 	for (i = 0, k = ctem_cj_first(d, ids); i < n; i++, k = ctem_cj_next(d, k))
 	{
-		const char *type = ctem_cj_sget(d, k, "type");
+		const char *itype = ctem_cj_sget(d, k, "type");
 		const char *name = ctem_cj_sget(d, k, "name");
 		const char *value = ctem_cj_sget(d, k, "value");
+		const char *idv;
 
-		if (type && ctem_strcaseeq(type, "cwe"))
+		if (itype && ctem_strcaseeq(itype, "cwe"))
 		{
 			ctem_draft_cwe(c, &dr, value ? value : name);
 			continue;
 		}
+		if (gitlab_classification(itype))
+			continue;
+		idv = depcheck ? (name ? name : value) : (value ? value : name);
 		if (rule == NULL)
-			rule = name ? name : value;
-		ctem_draft_alias(c, &dr, name);
-		if (type && (ctem_strcaseeq(type, "cve") || ctem_strcaseeq(type, "ghsa")))
-			ctem_draft_alias(c, &dr, value);
+			rule = idv;
+		ctem_draft_alias(c, &dr, idv);
+		gitlab_advisory_alias(c, &dr, name);
+		gitlab_advisory_alias(c, &dr, value);
+		if (advisory == NULL && value && ctem_advisory_len(value) == strlen(value))
+			advisory = value;
+		if (advisory == NULL && name && ctem_advisory_len(name) == strlen(name))
+			advisory = name;
 	}
+	/* an advisory id rather than a scanner's own (Gemnasium's uuid) */
+	if (rule && advisory && ctem_advisory_len(rule) != strlen(rule))
+		rule = advisory;
 	if (rule == NULL)
 		rule = ctem_cj_sget(d, v, "name");
 	if (rule == NULL)
@@ -499,13 +562,36 @@ gitlab_vuln(CtemCtx *c, const CjDoc *d, int v, const GlState *st)
 	dr.f.component_version = ctem_cj_str(d, ctem_cj_path(d, loc, "dependency.version"));
 	dr.f.location = ctem_cj_sget(d, loc, "file");
 	line = ctem_cj_num(d, ctem_cj_get(d, loc, "start_line"));
-	if (strcmp(st->kind, CTEM_KIND_VULNERABILITY) != 0)
+	if (strcmp(dr.f.kind, CTEM_KIND_VULNERABILITY) != 0)
 		dr.f.location = ctem_with_line(c, dr.f.location, line);
-	if (ctem_cj_sget(d, loc, "image"))
+	image = ctem_cj_sget(d, loc, "image");
+	host = ctem_cj_sget(d, loc, "hostname");
+	if (image)
 	{
+		/* container scanning; Trivy's template 2.3 writes its OS target */
+		const char *img = ctem_os_target_image(c, image);
+
 		dr.f.asset_kind = CTEM_ASSET_CONTAINER_IMAGE;
-		dr.f.asset_key = ctem_cj_sget(d, loc, "image");
+		dr.f.asset_key = img ? img : image;
 		dr.f.location = NULL;
+	}
+	else if (host || (type && strcmp(type, "dast") == 0))
+	{
+		/* DAST: the web application, and the request as the location */
+		const char *method = ctem_cj_sget(d, loc, "method");
+		const char *path = ctem_cj_sget(d, loc, "path");
+		bool		is_url;
+
+		dr.f.asset_kind = CTEM_ASSET_WEB_APP;
+		dr.f.asset_key = ctem_url_host(c, host, &is_url);
+		dr.f.asset_name = host;
+		if (host || path)
+			dr.f.location = ctem_printf(c, "%s%s%s%s", method ? method : "",
+										method ? " " : "", host ? host : "",
+										path ? path : "");
+		dr.f.message = ctem_cj_sget(d, loc, "param");
+		if (dr.f.message)
+			dr.f.message = ctem_printf(c, "parameter %s", dr.f.message);
 	}
 	ctem_emit(c, &dr);
 }
@@ -523,17 +609,16 @@ stream_gitlab(CjReader *cj, size_t off, void *arg)
 	GlState    *st = arg;
 	CjDoc	   *t = &c->docs[CTEM_DOC_TOP];
 	const char *id = ctem_cj_str(t, ctem_cj_path(t, st->root, "scan.scanner.id"));
-	const char *type = ctem_cj_str(t, ctem_cj_path(t, st->root, "scan.type"));
 
-	st->tool = (id && strstr(id, "dependency-check")) ? "dependency-check" :
-		id ? ctem_lower(c, id) : "gitlab";
-	if (id && !strstr(id, "dependency-check"))
+	st->tool = NULL;
+	if (id && strstr(id, "dependency-check"))
+		st->tool = "dependency-check";
+	else if (id)
+	{
+		st->tool = ctem_lower(c, id);
 		st->tool = ctem_arena_strndup(&c->cj, &c->keep, st->tool, strlen(st->tool));
-	st->kind = CTEM_KIND_VULNERABILITY;
-	if (type && strcmp(type, "sast") == 0)
-		st->kind = CTEM_KIND_CODE_WEAKNESS;
-	else if (type && strcmp(type, "secret_detection") == 0)
-		st->kind = CTEM_KIND_SECRET;
+	}
+	st->type = ctem_cj_str(t, ctem_cj_path(t, st->root, "scan.type"));
 	return ctem_stream_array(c, off, "vulnerabilities", NULL, gitlab_item, st);
 }
 
@@ -544,11 +629,12 @@ ctem_parse_gitlab(CtemCtx *c, size_t pos)
 	CjLazy		lz[] = {
 		{"vulnerabilities", CJ_STREAM, {"scan", NULL}, stream_gitlab, &st,
 		false, 0},
-		{"dependency_files", CJ_IGNORE, {NULL}, NULL, NULL, false, 0}
+		{"dependency_files", CJ_IGNORE, {NULL}, NULL, NULL, false, 0},
+		{"remediations", CJ_IGNORE, {NULL}, NULL, NULL, false, 0}
 	};
 
 	memset(&st, 0, sizeof(st));
 	ctem_require_container(c, pos, '{', "A GitLab security report");
 	ctem_cj_doc_reset(&c->docs[CTEM_DOC_TOP]);
-	return ctem_cj_parse_partial(&c->cj, pos, &c->docs[CTEM_DOC_TOP], lz, 2, &st.root);
+	return ctem_cj_parse_partial(&c->cj, pos, &c->docs[CTEM_DOC_TOP], lz, 3, &st.root);
 }

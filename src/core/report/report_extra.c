@@ -15,6 +15,51 @@
 
 /* ---- Checkov ---- */
 
+/*
+ * The resource type of a Checkov resource address, the component:
+ * - "aws_s3_bucket.logs", "Deployment.default.web", "AWS::S3::Bucket.Logs":
+ *	 the part before the first '.', past Terraform's "module.<name>." prefixes
+ *	 ("module.vpc.aws_subnet.private" is an aws_subnet);
+ * - a Dockerfile's "/app/Dockerfile.USER" (a path, or any resource of a
+ *	 dockerfile report): the instruction after the last '.', or the file's
+ *	 name for a check of a missing instruction ("/app/Dockerfile.");
+ * - ARM and Bicep "Microsoft.Storage/storageAccounts.logs": the type up to
+ *	 the first '.' after its first '/'.
+ */
+static const char *
+checkov_component(CtemCtx *c, const char *res, const char *check_type)
+{
+	const char *slash,
+			   *dot;
+
+	if (res == NULL)
+		return NULL;
+	if (res[0] == '/' || (check_type && strcmp(check_type, "dockerfile") == 0))
+	{
+		const char *base;
+
+		dot = strrchr(res, '.');
+		if (dot == NULL || strchr(dot, '/') != NULL)
+			return NULL;
+		if (dot[1] != '\0')
+			return dot + 1;
+		base = res;
+		for (slash = res; slash < dot; slash++)
+			if (*slash == '/')
+				base = slash + 1;
+		return dot > base ? ctem_arena_strndup(&c->cj, &c->scratch, base, dot - base) : NULL;
+	}
+	if ((slash = strchr(res, '/')) != NULL)
+	{
+		dot = strchr(slash, '.');
+		return dot ? ctem_arena_strndup(&c->cj, &c->scratch, res, dot - res) : NULL;
+	}
+	while (strncmp(res, "module.", 7) == 0 && (dot = strchr(res + 7, '.')) != NULL)
+		res = dot + 1;
+	dot = strchr(res, '.');
+	return (dot && dot > res) ? ctem_arena_strndup(&c->cj, &c->scratch, res, dot - res) : NULL;
+}
+
 static void
 checkov_check(CtemCtx *c, const CjDoc *d, int k, bool skipped)
 {
@@ -42,13 +87,9 @@ checkov_check(CtemCtx *c, const CjDoc *d, int k, bool skipped)
 	dr.f.url = ctem_cj_sget(d, k, "guideline");
 	res = ctem_cj_sget(d, k, "resource");
 	dr.f.message = res;
-	if (res)
-	{
-		size_t		n = strcspn(res, ".");
-
-		if (n > 0 && res[n] == '.' && memchr(res, '/', n) == NULL)
-			dr.f.component = ctem_arena_strndup(&c->cj, &c->scratch, res, n);
-	}
+	dr.f.component = checkov_component(c, res,
+									   ctem_cj_sget(&c->docs[CTEM_DOC_MID],
+													0, "check_type"));
 	file = ctem_cj_sget(d, k, "repo_file_path");
 	if (file == NULL)
 		file = ctem_cj_sget(d, k, "file_path");
@@ -130,7 +171,8 @@ static size_t
 checkov_report(CtemCtx *c, size_t pos)
 {
 	CjLazy		lz[] = {
-		{"results", CJ_STREAM, {NULL}, stream_checkov_results, NULL, false, 0}
+		{"results", CJ_STREAM, {"check_type", NULL}, stream_checkov_results,
+		NULL, false, 0}
 	};
 	int			root;
 
@@ -161,6 +203,36 @@ ctem_parse_checkov(CtemCtx *c, size_t pos)
 
 /* ---- Semgrep ---- */
 
+/*
+ * A rule of Semgrep's secrets rulesets: "secrets" is one of the id's dotted
+ * segments (generic.secrets.security.detected-aws-access-key-id), not any
+ * part of it
+ */
+static bool
+semgrep_secrets_rule(const char *id)
+{
+	const char *p;
+
+	for (p = strstr(id, "secrets"); p; p = strstr(p + 1, "secrets"))
+		if ((p == id || p[-1] == '.') && (p[7] == '.' || p[7] == '\0'))
+			return true;
+	return false;
+}
+
+/* does the string array arr hold s? */
+static bool
+semgrep_has(const CjDoc *d, int arr, const char *s)
+{
+	int			i,
+				k,
+				n = ctem_cj_len(d, arr);
+
+	for (i = 0, k = ctem_cj_first(d, arr); i < n; i++, k = ctem_cj_next(d, k))
+		if (ctem_cj_str(d, k) && strcmp(ctem_cj_str(d, k), s) == 0)
+			return true;
+	return false;
+}
+
 static void
 semgrep_result(CtemCtx *c, const CjDoc *d, int r)
 {
@@ -190,7 +262,8 @@ semgrep_result(CtemCtx *c, const CjDoc *d, int r)
 	dr.f.rule_id = id;
 	dr.nofold = true;
 	cat = ctem_cj_sget(d, meta, "category");
-	dr.f.kind = (strstr(id, "secrets") || (cat && strcmp(cat, "secrets") == 0)) ?
+	dr.f.kind = (semgrep_secrets_rule(id) || (cat && strcmp(cat, "secrets") == 0) ||
+				 semgrep_has(d, ctem_cj_get(d, meta, "technology"), "secrets")) ?
 		CTEM_KIND_SECRET : CTEM_KIND_CODE_WEAKNESS;
 	msg = ctem_cj_sget(d, extra, "message");
 	dr.f.message = msg;

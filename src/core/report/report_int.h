@@ -114,10 +114,16 @@ extern bool ctem_purl_parse(CtemCtx *c, const char *purl, const char **name,
 extern const char *ctem_join(CtemCtx *c, const CjDoc *d, int arr,
 							 const char *sep);
 extern const char *ctem_strip_file_uri(CtemCtx *c, const char *uri);
+extern const char *ctem_percent_decoded(CtemCtx *c, const char *s);
 extern const char *ctem_date_or_null(const char *s);
 extern const char *ctem_with_line(CtemCtx *c, const char *file, double line);
 extern double ctem_id_number(double v);
 extern bool ctem_strcaseeq(const char *a, const char *b);
+extern bool ctem_placeholder_key(const char *kind, const char *key);
+extern bool ctem_target_is_path(const char *t);
+extern const char *ctem_os_target_image(CtemCtx *c, const char *t);
+extern size_t ctem_advisory_len(const char *id);
+extern const char *ctem_url_host(CtemCtx *c, const char *h, bool *is_url);
 extern bool ctem_has_prefix(const char *s, const char *prefix);
 extern bool ctem_contains_ci(const char *s, const char *needle);
 

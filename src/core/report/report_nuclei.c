@@ -19,56 +19,6 @@ static const char *const nuclei_ignore[] = {
 	"request", "response", "curl-command", "interaction", NULL
 };
 
-/* host part of a URL or host[:port] string, lower case */
-static const char *
-host_of(CtemCtx *c, const char *h, bool *is_url)
-{
-	const char *p = h,
-			   *end,
-			   *at;
-	char	   *out;
-	size_t		n,
-				i;
-
-	*is_url = false;
-	if (h == NULL)
-		return NULL;
-	if ((at = strstr(h, "://")) != NULL)
-	{
-		*is_url = true;
-		p = at + 3;
-	}
-	while (*p == '/')
-		p++;
-	end = p + strcspn(p, "/?#");
-	at = memchr(p, '@', end - p);
-	if (at)
-		p = at + 1;
-	if (*p == '[')
-	{
-		const char *rb = memchr(p, ']', end - p);
-
-		if (rb)
-			end = rb + 1;
-	}
-	else
-	{
-		const char *colon = memchr(p, ':', end - p);
-
-		if (colon)
-			end = colon;
-	}
-	n = end - p;
-	while (n > 0 && p[n - 1] == '.')
-		n--;					/* "10.10.10.10." */
-	if (n == 0)
-		return NULL;
-	out = ctem_arena_strndup(&c->cj, &c->scratch, p, n);
-	for (i = 0; i < n; i++)
-		out[i] = (char) tolower((unsigned char) out[i]);
-	return out;
-}
-
 static bool
 has_tag(const CjDoc *d, int tags, const char *tag)
 {
@@ -193,7 +143,7 @@ nuclei_finding(CtemCtx *c, const CjDoc *d, int f)
 	/* asset: the scanned host */
 	host = ctem_cj_sget(d, f, "host");
 	dr.f.asset_name = host;
-	dr.f.asset_key = host_of(c, host, &is_url);
+	dr.f.asset_key = ctem_url_host(c, host, &is_url);
 	if (dr.f.asset_key == NULL)
 		dr.f.asset_key = ctem_cj_sget(d, f, "ip");
 	dr.f.asset_kind = (is_url || (type && (strcmp(type, "http") == 0 ||

@@ -22,7 +22,8 @@ typedef struct SarifRun
 	int		   *rules;			/* node of each driver rule */
 	int			nrules;
 	const char *tool;			/* driver name, lower case */
-	const char *repo;			/* versionControlProvenance[0].repositoryUri */
+	const char *asset_kind;		/* what the run names as scanned */
+	const char *asset_key;
 	int			artifacts;		/* artifacts array or -1 */
 	bool		prepared;
 } SarifRun;
@@ -51,8 +52,23 @@ prepare_run(CtemCtx *c, SarifRun *r)
 	if (r->tool)
 		for (i = 0; r->tool[i]; i++)
 			((char *) r->tool)[i] = (char) tolower((unsigned char) r->tool[i]);
-	r->repo = ctem_cj_str(d, ctem_cj_path(d, r->root,
-										  "versionControlProvenance.0.repositoryUri"));
+	/*
+	 * the scanned thing: Trivy's image (run properties imageName, else its
+	 * tags, digests, id), else the repository of versionControlProvenance
+	 */
+	r->asset_kind = CTEM_ASSET_REPOSITORY;
+	r->asset_key = ctem_cj_sget(d, ctem_cj_get(d, r->root, "properties"), "imageName");
+	if (r->asset_key == NULL)
+		r->asset_key = ctem_cj_str(d, ctem_cj_path(d, r->root, "properties.repoTags.0"));
+	if (r->asset_key == NULL)
+		r->asset_key = ctem_cj_str(d, ctem_cj_path(d, r->root, "properties.repoDigests.0"));
+	if (r->asset_key == NULL)
+		r->asset_key = ctem_cj_str(d, ctem_cj_path(d, r->root, "properties.imageID"));
+	if (r->asset_key != NULL)
+		r->asset_kind = CTEM_ASSET_CONTAINER_IMAGE;
+	else
+		r->asset_key = ctem_cj_str(d, ctem_cj_path(d, r->root,
+												   "versionControlProvenance.0.repositoryUri"));
 	r->artifacts = ctem_cj_get(d, r->root, "artifacts");
 	r->prepared = true;
 }
@@ -213,52 +229,174 @@ message_text(CtemCtx *c, const CjDoc *d, int res, const CjDoc *rd, int rule)
 	return out;
 }
 
-static bool
-tool_is(const char *tool, const char *const *names)
+/*
+ * Tools whose results carry no sign of their kind (a tag, an advisory id):
+ * the driver name decides, matched whole and ignoring case.  A tool not
+ * listed gets code_weakness.  docs/formats.md has this table.
+ */
+static const struct
+{
+	const char *name;
+	const char *kind;
+}			sarif_tools[] = {
+	{"gitleaks", CTEM_KIND_SECRET},
+	{"trufflehog", CTEM_KIND_SECRET},
+	{"detect-secrets", CTEM_KIND_SECRET},
+	{"grype", CTEM_KIND_VULNERABILITY},
+	{"dependency-check", CTEM_KIND_VULNERABILITY},
+	{"osv-scanner", CTEM_KIND_VULNERABILITY},
+	{"govulncheck", CTEM_KIND_VULNERABILITY},
+	{"retire.js", CTEM_KIND_VULNERABILITY},
+	{"snyk open source", CTEM_KIND_VULNERABILITY},
+	{"snyk container", CTEM_KIND_VULNERABILITY},
+	{"checkov", CTEM_KIND_MISCONFIGURATION},
+	{"tfsec", CTEM_KIND_MISCONFIGURATION},
+	{"defsec", CTEM_KIND_MISCONFIGURATION},
+	{"kics", CTEM_KIND_MISCONFIGURATION},
+	{"terrascan", CTEM_KIND_MISCONFIGURATION},
+	{"hadolint", CTEM_KIND_MISCONFIGURATION},
+	{"kube-linter", CTEM_KIND_MISCONFIGURATION},
+	{"kubelinter", CTEM_KIND_MISCONFIGURATION},
+	{"kubesec", CTEM_KIND_MISCONFIGURATION},
+	{"cfn-lint", CTEM_KIND_MISCONFIGURATION},
+	{"cfn_nag", CTEM_KIND_MISCONFIGURATION},
+	{"dockle", CTEM_KIND_MISCONFIGURATION},
+	{"snyk iac", CTEM_KIND_MISCONFIGURATION},
+	{"trivy", CTEM_KIND_MISCONFIGURATION}	/* its license results */
+};
+
+static const char *
+tool_kind(const char *tool)
 {
 	int			i;
 
-	if (tool == NULL)
+	for (i = 0; tool && i < (int) (sizeof(sarif_tools) / sizeof(sarif_tools[0])); i++)
+		if (ctem_strcaseeq(tool, sarif_tools[i].name))
+			return sarif_tools[i].kind;
+	return NULL;
+}
+
+/* what the tags of a rule or result say: kind and severity words, CWEs */
+typedef struct SarifTags
+{
+	bool		secret;
+	bool		vulnerability;
+	bool		misconfiguration;
+	const char *severity;
+} SarifTags;
+
+static void
+read_tags(CtemCtx *c, CtemDraft *dr, const CjDoc *d, int props, SarifTags *t)
+{
+	int			tags = ctem_cj_get(d, props, "tags");
+	int			n = ctem_cj_len(d, tags);
+	int			i,
+				k;
+
+	for (i = 0, k = ctem_cj_first(d, tags); i < n; i++, k = ctem_cj_next(d, k))
+	{
+		const char *s = ctem_cj_str(d, k);
+
+		if (s == NULL)
+			continue;
+		ctem_draft_cwe(c, dr, s);
+		if (ctem_strcaseeq(s, "secret") || ctem_strcaseeq(s, "secrets"))
+			t->secret = true;
+		else if (ctem_strcaseeq(s, "vulnerability"))
+			t->vulnerability = true;
+		else if (ctem_strcaseeq(s, "misconfiguration") ||
+				 ctem_strcaseeq(s, "misconfig"))
+			t->misconfiguration = true;
+		if (t->severity == NULL)
+		{
+			const char *sev = ctem_severity(s);	/* Trivy's tags */
+
+			if (sev && strcmp(sev, "unknown") != 0)
+				t->severity = sev;
+		}
+	}
+	/* the cwe property: Semgrep's rules, njsscan's and mobsfscan's results */
+	k = ctem_cj_get(d, props, "cwe");
+	if (ctem_cj_type(d, k) == CJ_STRING)
+		ctem_draft_cwe(c, dr, ctem_cj_str(d, k));
+	n = ctem_cj_len(d, k);
+	for (i = 0, k = ctem_cj_first(d, k); i < n; i++, k = ctem_cj_next(d, k))
+		ctem_draft_cwe(c, dr, ctem_cj_str(d, k));
+}
+
+/* Trivy's rules of OS packages, whose uri is the image, not a file */
+static bool
+os_package_rule(const char *name)
+{
+	return name && (strcmp(name, "OsPackageVulnerability") == 0 ||
+					ctem_has_prefix(name, "OS Package Vulnerability"));
+}
+
+/*
+ * "name@version" (Snyk's logical locations), the last '@' after the first
+ * character; the version starts with a letter or digit and holds no '/'
+ */
+static bool
+name_at_version(CtemCtx *c, const char *s, const char **name,
+				const char **version)
+{
+	const char *at = s ? strrchr(s, '@') : NULL;
+
+	if (at == NULL || at == s || !isalnum((unsigned char) at[1]) ||
+		strpbrk(at + 1, "/ \t") != NULL ||
+		memchr(s, ' ', at - s) != NULL || memchr(s, ':', at - s) != NULL)
 		return false;
-	for (i = 0; names[i]; i++)
-		if (strstr(tool, names[i]))
-			return true;
-	return false;
+	*name = ctem_arena_strndup(&c->cj, &c->scratch, s, at - s);
+	*version = at + 1;
+	return true;
+}
+
+/* Grype's message: "The path P reports NAME at version VERSION  which ..." */
+static void
+grype_message(CtemCtx *c, const char *msg, const char **name,
+			  const char **version)
+{
+	const char *p = msg ? strstr(msg, " reports ") : NULL;
+	const char *q;
+
+	if (p == NULL || (q = strstr(p + 9, " at version ")) == NULL || q == p + 9)
+		return;
+	*name = ctem_arena_strndup(&c->cj, &c->scratch, p + 9, q - (p + 9));
+	q += 12;
+	*version = ctem_arena_strndup(&c->cj, &c->scratch, q, strcspn(q, " \n"));
+	if (**version == '\0')
+		*version = NULL;
 }
 
 static void
 sarif_result(CtemCtx *c, const CjDoc *d, int res, SarifRun *r)
 {
-	static const char *const secret_tools[] = {
-		"gitleaks", "trufflehog", "detect-secrets", "secret", NULL
-	};
-	static const char *const sca_tools[] = {
-		"grype", "dependency-check", "osv-scanner", "snyk", "npm", "retire",
-		"ossindex", "govulncheck", NULL
-	};
-	static const char *const iac_tools[] = {
-		"checkov", "tfsec", "kics", "terrascan", "trivy", "hadolint",
-		"kube-linter", "kubesec", "cfn", NULL
-	};
 	CjDoc	   *m = &c->docs[CTEM_DOC_MID];
 	CtemDraft	dr;
+	SarifTags	tags;
 	const char *id,
 			   *level,
 			   *kind,
 			   *uri = NULL,
 			   *help,
 			   *msg,
-			   *sev = NULL;
+			   *sev,
+			   *pkg = NULL,
+			   *pkgver = NULL,
+			   *tool_says;
 	int			rule,
 				loc,
-				tags,
 				i,
 				k,
 				n,
-				props;
+				props,
+				rprops;
 	double		line,
 				secsev;
-	bool		is_cve;
+	size_t		adv;
+	bool		is_cve,
+				rule_per_package,
+				os_pkg;
 
 	if (ctem_cj_type(d, res) != CJ_OBJECT)
 		ctem_fail(c, CTEM_REPORT_EMISSING, d->nodes[res].off,
@@ -284,8 +422,20 @@ sarif_result(CtemCtx *c, const CjDoc *d, int res, SarifRun *r)
 		if (!isnan(idx) && idx >= 0 && idx < r->nrules &&
 			ctem_cj_path(d, res, "rule.toolComponent") < 0)
 			rule = r->rules[(int) idx];
-		else if (id)
-			rule = find_rule(m, r, -1, id);
+
+		/*
+		 * the id decides when the index points elsewhere: Trivy's old
+		 * template numbers ruleIndex by result, not by rule (half of its
+		 * results point at another package's rule)
+		 */
+		if (id && (rule < 0 || ctem_cj_sget(m, rule, "id") == NULL ||
+				   strcmp(ctem_cj_sget(m, rule, "id"), id) != 0))
+		{
+			int			byid = find_rule(m, r, -1, id);
+
+			if (byid >= 0 || rule < 0)
+				rule = byid;
+		}
 	}
 	if (id == NULL && rule >= 0)
 		id = ctem_cj_sget(m, rule, "id");
@@ -301,12 +451,15 @@ sarif_result(CtemCtx *c, const CjDoc *d, int res, SarifRun *r)
 
 	ctem_draft_init(c, &dr);
 	dr.f.tool = r->tool ? r->tool : "sarif";
-	dr.f.asset_kind = CTEM_ASSET_REPOSITORY;
-	dr.f.asset_key = r->repo;
+	dr.f.asset_kind = r->asset_kind;
+	dr.f.asset_key = r->asset_key;
 	dr.f.rule_id = id;
 	is_cve = ctem_cve_prefix(c, id) != NULL;
 	if (is_cve)
 		ctem_draft_alias(c, &dr, ctem_cve_prefix(c, id));
+	/* an id longer than its advisory names the package too (CVE-X/curl) */
+	adv = ctem_advisory_len(id);
+	rule_per_package = adv > 0 && id[adv] != '\0';
 
 	/* rule metadata */
 	dr.f.title = ctem_cj_sget(m, ctem_cj_get(m, rule, "shortDescription"), "text");
@@ -327,54 +480,90 @@ sarif_result(CtemCtx *c, const CjDoc *d, int res, SarifRun *r)
 	if (dr.f.title == NULL && msg)
 		dr.f.title = ctem_arena_strndup(&c->cj, &c->scratch, msg, strcspn(msg, "\n"));
 
-	/* CWE: CodeQL tags, Semgrep tags/properties, Flawfinder relationships */
-	props = ctem_cj_get(m, rule, "properties");
-	tags = ctem_cj_get(m, props, "tags");
-	n = ctem_cj_len(m, tags);
-	for (i = 0, k = ctem_cj_first(m, tags); i < n; i++, k = ctem_cj_next(m, k))
-	{
-		const char *t = ctem_cj_str(m, k);
-
-		ctem_draft_cwe(c, &dr, t);
-		if (t && (ctem_strcaseeq(t, "secret") || ctem_strcaseeq(t, "secrets")))
-			dr.f.kind = CTEM_KIND_SECRET;
-		if (sev == NULL && t)
-			sev = ctem_severity(t);	/* Trivy tags carry the severity */
-	}
-	k = ctem_cj_get(m, props, "cwe");
-	if (ctem_cj_type(m, k) == CJ_STRING)
-		ctem_draft_cwe(c, &dr, ctem_cj_str(m, k));
-	n = ctem_cj_len(m, k);
-	for (i = 0, k = ctem_cj_first(m, k); i < n; i++, k = ctem_cj_next(m, k))
-		ctem_draft_cwe(c, &dr, ctem_cj_str(m, k));
+	/*
+	 * CWE and kind words: the result's tags and cwe property, then the
+	 * rule's (CodeQL and Semgrep tags, Semgrep's cwe property), and
+	 * Flawfinder's relationships
+	 */
+	memset(&tags, 0, sizeof(tags));
+	props = ctem_cj_get(d, res, "properties");
+	read_tags(c, &dr, d, props, &tags);
+	rprops = ctem_cj_get(m, rule, "properties");
+	read_tags(c, &dr, m, rprops, &tags);
 	k = ctem_cj_get(m, rule, "relationships");
 	n = ctem_cj_len(m, k);
 	for (i = 0, k = ctem_cj_first(m, k); i < n; i++, k = ctem_cj_next(m, k))
 		ctem_draft_cwe(c, &dr, ctem_cj_str(m, ctem_cj_path(m, k, "target.id")));
 
-	/* kind */
-	if (dr.f.kind == NULL)
+	/*
+	 * The package is the result's: a package URL (Dependency-Check) or
+	 * "name@version" (Snyk) among its logical locations, the "Package:" and
+	 * "Installed Version:" lines of its message (Trivy), Grype's message;
+	 * a rule's help text names a package only when the rule is made for one
+	 * package (its id is the advisory and the package, CVE-X/curl), since a
+	 * rule shared by the results of several packages names the first.
+	 */
+	loc = ctem_cj_path(d, res, "locations.0");
+	k = ctem_cj_get(d, loc, "logicalLocations");
+	n = ctem_cj_len(d, k);
+	for (i = 0, k = ctem_cj_first(d, k); i < n; i++, k = ctem_cj_next(d, k))
 	{
-		if (tool_is(dr.f.tool, secret_tools))
-			dr.f.kind = CTEM_KIND_SECRET;
-		else if (is_cve || ctem_has_prefix(id, "GHSA-") ||
-				 tool_is(dr.f.tool, sca_tools))
-			dr.f.kind = CTEM_KIND_VULNERABILITY;
-		else if (tool_is(dr.f.tool, iac_tools))
-			dr.f.kind = CTEM_KIND_MISCONFIGURATION;
-		else
-			dr.f.kind = CTEM_KIND_CODE_WEAKNESS;
+		const char *fq = ctem_cj_sget(d, k, "fullyQualifiedName");
+
+		if (fq && ctem_purl_parse(c, fq, &pkg, &pkgver))
+		{
+			dr.f.purl = fq;
+			break;
+		}
+		if (fq && name_at_version(c, fq, &pkg, &pkgver))
+			break;
+	}
+	if (pkg == NULL)
+	{
+		pkg = help_field(c, msg, "Package");
+		pkgver = help_field(c, msg, "Installed Version");
+	}
+	if (pkg == NULL)
+		grype_message(c, msg, &pkg, &pkgver);
+	if (pkg == NULL && rule_per_package)
+	{
+		pkg = help_field(c, help, "Package");
+		pkgver = help_field(c, help, "Installed Version");
+		if (pkgver == NULL)
+			pkgver = help_field(c, help, "Version");
 	}
 
-	/* severity: security-severity score, help text, level */
-	secsev = ctem_cj_num(d, ctem_cj_path(d, res, "properties.security-severity"));
+	/*
+	 * kind: the result's and rule's own signs first (a secret tag; an
+	 * advisory id, or the vulnerability tag on a package; a
+	 * misconfiguration tag), then the table of tools, then code_weakness
+	 */
+	tool_says = tool_kind(dr.f.tool);
+	if (tags.secret)
+		dr.f.kind = CTEM_KIND_SECRET;
+	else if (adv > 0 || (tags.vulnerability && pkg != NULL))
+		dr.f.kind = CTEM_KIND_VULNERABILITY;
+	else if (tags.misconfiguration)
+		dr.f.kind = CTEM_KIND_MISCONFIGURATION;
+	else if (tool_says)
+		dr.f.kind = tool_says;
+	else
+		dr.f.kind = CTEM_KIND_CODE_WEAKNESS;
+
+	/*
+	 * severity: the result's own "Severity:" line (Trivy), a
+	 * security-severity score, the rule's help text, a tag, the level
+	 */
+	sev = ctem_severity(help_field(c, msg, "Severity"));
+	secsev = ctem_cj_num(d, ctem_cj_get(d, props, "security-severity"));
 	if (isnan(secsev))
-		secsev = ctem_cj_num(m, ctem_cj_get(m, props, "security-severity"));
-	dr.f.severity = ctem_severity_from_score(secsev);
+		secsev = ctem_cj_num(m, ctem_cj_get(m, rprops, "security-severity"));
+	dr.f.severity = (sev && strcmp(sev, "unknown") != 0) ? sev :
+		ctem_severity_from_score(secsev);
 	if (dr.f.severity == NULL)
 		dr.f.severity = ctem_severity(help_field(c, help, "Severity"));
-	if (dr.f.severity == NULL && sev && strcmp(sev, "unknown") != 0)
-		dr.f.severity = sev;
+	if (dr.f.severity == NULL)
+		dr.f.severity = tags.severity;
 	if (dr.f.severity == NULL)
 	{
 		level = ctem_cj_sget(d, res, "level");
@@ -389,14 +578,18 @@ sarif_result(CtemCtx *c, const CjDoc *d, int res, SarifRun *r)
 		else if (strcmp(level, "none") == 0)
 			dr.f.severity = "info";
 	}
-	/* Dependency-Check puts CVSS in rule properties */
-	ctem_draft_cvss(c, &dr, NULL, ctem_cj_num(m, ctem_cj_get(m, props, "cvssv3_baseScore")),
+	/* CVSS in rule properties: Trivy's vectors, Dependency-Check's scores */
+	ctem_draft_cvss(c, &dr, ctem_cj_sget(m, rprops, "cvssv40_vector"),
+					ctem_cj_num(m, ctem_cj_get(m, rprops, "cvssv40_baseScore")),
+					NULL, "4.0");
+	ctem_draft_cvss(c, &dr, ctem_cj_sget(m, rprops, "cvssv3_vector"),
+					ctem_cj_num(m, ctem_cj_get(m, rprops, "cvssv3_baseScore")),
 					NULL, "3.0");
-	ctem_draft_cvss(c, &dr, NULL, ctem_cj_num(m, ctem_cj_get(m, props, "cvssv2_score")),
+	ctem_draft_cvss(c, &dr, ctem_cj_sget(m, rprops, "cvssv2_vector"),
+					ctem_cj_num(m, ctem_cj_get(m, rprops, "cvssv2_score")),
 					NULL, "2.0");
 
 	/* location */
-	loc = ctem_cj_path(d, res, "locations.0");
 	{
 		int			al = ctem_cj_path(d, loc, "physicalLocation.artifactLocation");
 
@@ -412,44 +605,48 @@ sarif_result(CtemCtx *c, const CjDoc *d, int res, SarifRun *r)
 	}
 	uri = ctem_strip_file_uri(c, uri);
 	line = ctem_cj_num(d, ctem_cj_path(d, loc, "physicalLocation.region.startLine"));
+	os_pkg = os_package_rule(ctem_cj_sget(m, rule, "name"));
 	if (strcmp(dr.f.kind, CTEM_KIND_VULNERABILITY) == 0)
 	{
 		/*
-		 * Package findings: no line, paths absolute as in the JSON formats;
-		 * "image (alpine 3.7.1)" is Trivy's OS target, not a file.
+		 * Package findings: no line, paths absolute as in the JSON formats.
+		 * An OS package has no location (Trivy names the image instead:
+		 * "library/alpine", or "image (alpine 3.7.1)" in its old template;
+		 * Grype a package database); a language label ("Java") is no path.
+		 * Grype's image results write "image/<path>" with the real path as
+		 * the logical location's name.
 		 */
-		if (uri && strstr(uri, " (") == NULL)
+		const char *real = ctem_cj_str(d, ctem_cj_path(d, loc, "logicalLocations.0.name"));
+
+		if (uri && ctem_has_prefix(uri, "image/") && real && real[0] == '/')
+			uri = real;
+		if (uri && !os_pkg && strstr(uri, " (") == NULL &&
+			!ctem_is_pkgdb_path(uri) && ctem_target_is_path(uri))
 			dr.f.location = ctem_pkg_location(c, uri);
-	}
-	else
-		dr.f.location = ctem_with_line(c, uri, line);
-
-	/* component: a package URL among the logical locations, or help text */
-	k = ctem_cj_get(d, loc, "logicalLocations");
-	n = ctem_cj_len(d, k);
-	for (i = 0, k = ctem_cj_first(d, k); i < n; i++, k = ctem_cj_next(d, k))
-	{
-		const char *fq = ctem_cj_sget(d, k, "fullyQualifiedName");
-
-		if (fq && ctem_purl_parse(c, fq, &dr.f.component,
-								  &dr.f.component_version))
+		if (dr.f.component == NULL)
 		{
-			dr.f.purl = fq;
-			break;
+			dr.f.component = pkg;
+			dr.f.component_version = pkgver;
+		}
+		dr.f.fixed_version = help_field(c, msg, "Fixed Version");
+		if (dr.f.fixed_version == NULL && rule_per_package)
+		{
+			dr.f.fixed_version = help_field(c, help, "Fixed Version");
+			if (dr.f.fixed_version == NULL)
+				dr.f.fixed_version = help_field(c, help, "Fix Version");
 		}
 	}
-	if (dr.f.component == NULL && strcmp(dr.f.kind, CTEM_KIND_VULNERABILITY) == 0)
+	else
 	{
-		dr.f.component = help_field(c, help, "Package");
-		dr.f.component_version = help_field(c, help, "Installed Version");
-		if (dr.f.component_version == NULL)
-			dr.f.component_version = help_field(c, help, "Version");
-	}
-	if (strcmp(dr.f.kind, CTEM_KIND_VULNERABILITY) == 0)
-	{
-		dr.f.fixed_version = help_field(c, help, "Fixed Version");
-		if (dr.f.fixed_version == NULL)
-			dr.f.fixed_version = help_field(c, help, "Fix Version");
+		dr.f.location = ctem_with_line(c, uri, line);
+		if (dr.f.purl)
+		{
+			dr.f.component = pkg;
+			dr.f.component_version = pkgver;
+		}
+		/* Trivy's checks: the message's "Type: dockerfile", as its JSON */
+		else if (strcmp(dr.f.kind, CTEM_KIND_MISCONFIGURATION) == 0)
+			dr.f.component = help_field(c, msg, "Type");
 	}
 
 	/* suppressions: any not rejected one suppresses the result */

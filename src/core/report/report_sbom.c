@@ -35,6 +35,12 @@ typedef struct CdxState
 	const char *asset_name;
 	const char *tool;
 	bool		prepared;
+	size_t		vulns;			/* offset of vulnerabilities[] */
+	const char **open;			/* "id US component" of the statements
+								 * that say affected (open addressing) */
+	size_t		opencap;
+	size_t		nopen;
+	bool		open_built;
 } CdxState;
 
 static uint32_t
@@ -154,6 +160,178 @@ stream_components(CjReader *cj, size_t off, void *arg)
 }
 
 static void
+set_add(CtemCtx *c, CdxState *st, const char *key)
+{
+	size_t		i;
+
+	if (st->nopen * 2 >= st->opencap)
+	{
+		size_t		ncap = st->opencap ? st->opencap * 2 : 64;
+		const char **nm = ctem_arena_alloc(&c->cj, &c->keep, sizeof(char *) * ncap);
+
+		memset(nm, 0, sizeof(char *) * ncap);
+		for (i = 0; i < st->opencap; i++)
+			if (st->open[i])
+			{
+				size_t		j = hash_str(st->open[i]) & (ncap - 1);
+
+				while (nm[j])
+					j = (j + 1) & (ncap - 1);
+				nm[j] = st->open[i];
+			}
+		st->open = nm;
+		st->opencap = ncap;
+	}
+	i = hash_str(key) & (st->opencap - 1);
+	while (st->open[i])
+	{
+		if (strcmp(st->open[i], key) == 0)
+			return;
+		i = (i + 1) & (st->opencap - 1);
+	}
+	st->open[i] = keep(c, key);
+	st->nopen++;
+}
+
+static bool
+set_has(const CdxState *st, const char *key)
+{
+	size_t		i;
+
+	if (st->opencap == 0)
+		return false;
+	i = hash_str(key) & (st->opencap - 1);
+	while (st->open[i])
+	{
+		if (strcmp(st->open[i], key) == 0)
+			return true;
+		i = (i + 1) & (st->opencap - 1);
+	}
+	return false;
+}
+
+/*
+ * What an affects[].ref points to.  A bom-ref of this BOM (its components
+ * or metadata.component) gives the component.  A BOM-Link
+ * ("urn:cdx:<serial>/<version>#<bom-ref>", a VEX about products described
+ * in other BOMs) points to the bom-ref after '#': a component of this BOM
+ * if it is one, else that ref.  A package URL not in the BOM is parsed.
+ * Any other ref is kept as the component's name, so that statements about
+ * different products stay apart.
+ */
+static void
+cdx_affected(CtemCtx *c, const CdxState *st, const char *ref,
+			 const char **name, const char **version, const char **purl)
+{
+	const CdxComp *comp = map_get(st, ref);
+	const char *frag = ref;
+
+	*name = *version = *purl = NULL;
+	if (ref == NULL)
+		return;
+	if (comp == NULL && strncmp(ref, "urn:cdx:", 8) == 0 && strchr(ref, '#'))
+	{
+		frag = ctem_percent_decoded(c, strchr(ref, '#') + 1);
+		comp = map_get(st, frag);
+	}
+	if (comp)
+	{
+		*name = comp->name ? comp->name : frag;
+		*version = comp->version;
+		*purl = comp->purl;
+	}
+	else if (ctem_purl_parse(c, frag, name, version))
+		*purl = frag;
+	else
+		*name = ctem_nonempty(frag);
+}
+
+static bool
+cdx_state_suppresses(const char *state)
+{
+	return state && (strcmp(state, "not_affected") == 0 ||
+					 strcmp(state, "false_positive") == 0 ||
+					 strcmp(state, "resolved") == 0 ||
+					 strcmp(state, "resolved_with_pedigree") == 0);
+}
+
+/* does the affects[] entry list versions, all of them unaffected? */
+static bool
+cdx_all_unaffected(const CjDoc *d, int aff)
+{
+	int			vers = ctem_cj_get(d, aff, "versions");
+	int			nv = ctem_cj_len(d, vers);
+	int			i,
+				k,
+				unaffected = 0;
+
+	for (i = 0, k = ctem_cj_first(d, vers); i < nv; i++, k = ctem_cj_next(d, k))
+	{
+		const char *vs = ctem_cj_sget(d, k, "status");
+
+		if (vs && strcmp(vs, "unaffected") == 0)
+			unaffected++;
+	}
+	return nv > 0 && unaffected == nv;
+}
+
+static const char *
+statement_key(CtemCtx *c, const char *id, const char *name, const char *ref)
+{
+	return ctem_printf(c, "%s\x1f%s", id, name ? name : ref ? ref : "");
+}
+
+/*
+ * The statements (vulnerability, component) that say affected, read once
+ * more from vulnerabilities[] (into DOC_AUX) when the first statement that
+ * suppresses is met: a document often says both of one product, affected
+ * in some versions and not in others, and the exposure must be open
+ * whatever their order.
+ */
+static void
+cdx_build_open(CtemCtx *c, CdxState *st)
+{
+	CjIter		it;
+	CjDoc	   *a = &c->docs[CTEM_DOC_AUX];
+
+	st->open_built = true;
+	if (!ctem_cj_iter_begin(&c->cj, st->vulns, '[', &it))
+		return;
+	while (ctem_cj_iter_next(&c->cj, &it))
+	{
+		int			v,
+					affects,
+					na,
+					i;
+		const char *id,
+				   *state;
+
+		ctem_cj_doc_reset(a);
+		ctem_cj_iter_done(&it, ctem_cj_parse(&c->cj, it.valoff, a, &v));
+		id = ctem_cj_sget(a, v, "id");
+		state = ctem_cj_sget(a, ctem_cj_get(a, v, "analysis"), "state");
+		if (id == NULL || cdx_state_suppresses(state))
+			continue;
+		affects = ctem_cj_get(a, v, "affects");
+		na = ctem_cj_len(a, affects);
+		for (i = 0; i < na; i++)
+		{
+			int			aff = ctem_cj_at(a, affects, i);
+			const char *ref = ctem_cj_sget(a, aff, "ref");
+			const char *name,
+					   *ver,
+					   *purl;
+
+			if (cdx_all_unaffected(a, aff))
+				continue;
+			cdx_affected(c, st, ref, &name, &ver, &purl);
+			set_add(c, st, statement_key(c, id, name, ref));
+		}
+	}
+	ctem_cj_doc_reset(a);
+}
+
+static void
 cdx_prepare(CtemCtx *c, CdxState *st)
 {
 	CjDoc	   *t = &c->docs[CTEM_DOC_TOP];
@@ -166,6 +344,8 @@ cdx_prepare(CtemCtx *c, CdxState *st)
 	const char *tool;
 
 	st->prepared = true;
+	/* a VEX's statements may be about the BOM's own product */
+	add_component(c, st, t, comp, 0);
 	if (ctem_cj_type(t, tools) == CJ_OBJECT)	/* 1.5: {components: [...]} */
 		tools = ctem_cj_get(t, tools, "components");
 	tool = ctem_cj_sget(t, ctem_cj_at(t, tools, 0), "name");
@@ -247,10 +427,7 @@ cdx_vuln(CtemCtx *c, const CjDoc *d, int v, CdxState *st)
 	if (id == NULL)
 		ctem_fail_missing(c, d, v, "id", "a CycloneDX vulnerability");
 	state = ctem_cj_sget(d, ctem_cj_get(d, v, "analysis"), "state");
-	suppressed = state && (strcmp(state, "not_affected") == 0 ||
-						   strcmp(state, "false_positive") == 0 ||
-						   strcmp(state, "resolved") == 0 ||
-						   strcmp(state, "resolved_with_pedigree") == 0);
+	suppressed = cdx_state_suppresses(state);
 	affects = ctem_cj_get(d, v, "affects");
 	na = ctem_cj_len(d, affects);
 	/* one finding per affected component (or one without component) */
@@ -258,11 +435,26 @@ cdx_vuln(CtemCtx *c, const CjDoc *d, int v, CdxState *st)
 	{
 		int			aff = ctem_cj_at(d, affects, a);
 		const char *ref = ctem_cj_sget(d, aff, "ref");
-		const CdxComp *comp = map_get(st, ref);
 		int			vers = ctem_cj_get(d, aff, "versions");
 		int			nv = ctem_cj_len(d, vers);
-		int			unaffected = 0;
+		const char *cname,
+				   *cver,
+				   *cpurl;
+		bool		supp;
 
+		cdx_affected(c, st, ref, &cname, &cver, &cpurl);
+		supp = suppressed || cdx_all_unaffected(d, aff);
+		if (supp && aff >= 0)
+		{
+			/* another statement says this product is affected: it decides */
+			if (!st->open_built)
+				cdx_build_open(c, st);
+			if (set_has(st, statement_key(c, id, cname, ref)))
+			{
+				ctem_skipped(c);
+				continue;
+			}
+		}
 		ctem_draft_init(c, &dr);
 		dr.f.tool = st->tool;
 		dr.f.asset_kind = st->asset_kind;
@@ -314,27 +506,19 @@ cdx_vuln(CtemCtx *c, const CjDoc *d, int v, CdxState *st)
 			if (pn && (strstr(pn, "fixed_version") || strstr(pn, "FixedVersion")))
 				dr.f.fixed_version = ctem_cj_sget(d, k, "value");
 		}
-		if (comp)
-		{
-			dr.f.component = comp->name;
-			dr.f.component_version = comp->version;
-			dr.f.purl = comp->purl;
-		}
-		else if (ref && ctem_purl_parse(c, ref, &dr.f.component,
-										&dr.f.component_version))
-			dr.f.purl = ref;
+		dr.f.component = cname;
+		dr.f.component_version = cver;
+		dr.f.purl = cpurl;
 		for (i = 0, k = ctem_cj_first(d, vers); i < nv; i++, k = ctem_cj_next(d, k))
 		{
 			const char *vs = ctem_cj_sget(d, k, "status");
 
-			if (vs && strcmp(vs, "unaffected") == 0)
-				unaffected++;
 			if (dr.f.component_version == NULL && vs &&
 				strcmp(vs, "affected") == 0)
 				dr.f.component_version = ctem_cj_sget(d, k, "version");
 		}
 		dr.f.status = state;
-		dr.f.suppressed = suppressed || (nv > 0 && unaffected == nv);
+		dr.f.suppressed = supp;
 		ctem_emit(c, &dr);
 	}
 }
@@ -353,6 +537,7 @@ stream_cdx_vulns(CjReader *cj, size_t off, void *arg)
 
 	if (!st->prepared)
 		cdx_prepare(c, st);
+	st->vulns = off;
 	return ctem_stream_array(c, off, "vulnerabilities", NULL, cdx_item, st);
 }
 

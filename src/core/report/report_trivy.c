@@ -50,18 +50,6 @@ is_os_type(const char *t)
 	return false;
 }
 
-/* a language Target that names a file (not "Node.js", "Python", ...) */
-static bool
-target_is_path(const char *t)
-{
-	if (t == NULL || strchr(t, ' ') != NULL)
-		return false;
-	if (strcmp(t, "Node.js") == 0 || strcmp(t, ".NET") == 0 ||
-		strcmp(t, "C/C++") == 0)
-		return false;
-	return strchr(t, '/') != NULL || strchr(t, '.') != NULL;
-}
-
 static void
 set_asset(CtemDraft *dr, const TrivyResult *r)
 {
@@ -135,7 +123,7 @@ trivy_vuln(CtemCtx *c, const CjDoc *d, int v, const TrivyResult *r)
 		path = ctem_cj_sget(d, v, "PkgPath");
 		if (path)
 			dr.f.location = ctem_pkg_location(c, path);
-		else if (target_is_path(r->target))
+		else if (ctem_target_is_path(r->target))
 			dr.f.location = ctem_pkg_location(c, r->target);
 	}
 	k = ctem_cj_get(d, v, "CweIDs");
