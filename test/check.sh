@@ -110,6 +110,7 @@ if [ "$scope" = all ]; then
 		case "$name" in
 			score_check) srcs="src/core/score_core.c" ;;
 			cvss_conformance) srcs="src/core/cvss_core.c" ;;
+			graph_check) srcs="src/core/graph/graph_core.c" ;;
 			*) srcs="" ;;
 		esac
 		if ! gcc -std=gnu99 -O2 -Wall -Wextra -Werror -Isrc $(pkg-config --cflags jansson) \
