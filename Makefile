@@ -16,6 +16,7 @@ CORE_OBJS = \
 	src/core/keys_core.o \
 	src/core/score_core.o \
 	src/core/json/json_reader.o \
+	src/core/graph/graph_core.o \
 	$(patsubst %.c,%.o,$(sort $(wildcard src/core/report/*.c)))
 
 OBJS = \
@@ -32,6 +33,10 @@ OBJS = \
 	src/discover/ingest.o \
 	src/discover/intel.o \
 	src/mobilize/history.o \
+	src/validate/graph.o \
+	src/validate/graph_edge.o \
+	src/validate/graph_log.o \
+	src/validate/graph_sql.o \
 	$(CORE_OBJS)
 
 SCHEMA_SRC = $(sort $(wildcard sql/src/*.sql))
@@ -46,10 +51,10 @@ PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 override PG_CFLAGS += -fno-semantic-interposition
 SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 
-REGRESS = store asset_key cvss intel ingest scoring privileges upgrade
+REGRESS = store asset_key cvss intel ingest fidelity scoring attack_paths privileges upgrade
 REGRESS_OPTS = --inputdir=test --load-extension=ctem
 
-ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore
+ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore graph_cache
 ISOLATION_OPTS = --inputdir=test --load-extension=ctem
 
 PROVE_TESTS = test/t/*.pl

@@ -8,7 +8,10 @@ core (src/core/report/), one module: a dispatcher and its format handlers.
 Each folder is a layer, lowest first:
 
     core/json < core/report < core < common (with guc, compat) < store
-    < prioritize < discover < validate < scope < mobilize < ctem.c
+    < validate < prioritize < discover < scope < mobilize < ctem.c
+
+(validate sits below prioritize and discover: the exposure trigger notes
+the attack graph's changes, and the score reads the graph's path factor.)
 
 Checks:
   1. no file under core/ includes a PostgreSQL (server) header: only system
@@ -25,7 +28,7 @@ import re
 import sys
 
 LAYERS = ["core/json", "core/report", "core", "common", "store",
-          "prioritize", "discover", "validate", "scope", "mobilize", "top"]
+          "validate", "prioritize", "discover", "scope", "mobilize", "top"]
 # system and library headers; PostgreSQL's are never among them
 SYSTEM_OK = re.compile(r"^(?!(postgres|postgres_fe|fmgr|c|pg_config|miscadmin|funcapi)\.h$)"
                        r"(?!(access|catalog|commands|common|executor|lib|libpq|mb|nodes|"

@@ -47,8 +47,9 @@ ctem_packages() {
 
 ctem_build() {
 	echo "== building and installing ctem"
-	make -C "$CTEM_ROOT" -s -j2 PG_CONFIG=$PGC PG_CFLAGS="$CTEM_CFLAGS" >/dev/null
-	make -C "$CTEM_ROOT" -s PG_CONFIG=$PGC install >/dev/null
+	# a warning fails the build, and the install must not rebuild without it
+	make -C "$CTEM_ROOT" -s -j2 PG_CONFIG=$PGC PG_CFLAGS="$CTEM_CFLAGS" >/dev/null &&
+		make -C "$CTEM_ROOT" -s PG_CONFIG=$PGC PG_CFLAGS="$CTEM_CFLAGS" install >/dev/null
 }
 
 ctem_start() {

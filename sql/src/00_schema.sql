@@ -17,14 +17,17 @@
  *							the exposure history (ctem.exposure_event)
  *	40_prioritization.sql	the scoring policy, compensating controls, the
  *							risk score functions, the re-scoring triggers
- *	50_validation.sql		validation results and how they feed the score
+ *	50_validation.sql		validation results and how they feed the score;
+ *							attack paths: the asset graph, its change log
+ *							and the functions over the cached graph
  *	80_views.sql			views for analysts and BI tools
  *	90_grants.sql			privileges
  *
  * The order in which the tables are created shows in query output (ORDER BY
  * regclass, pg_extension.extconfig, the tables a TRUNCATE ... CASCADE
  * names), and the tests expect it: asset, exposure (20), vuln_intel,
- * exposure_event (30), policy, control (40), validation_result (50).
+ * exposure_event (30), policy, control (40), validation_result, asset_edge,
+ * graph_change (50).
  *
  * Every tenant-scoped table carries tenant_id (default 1) first in every
  * primary, unique and foreign key, so that the schema stays distributable

@@ -75,6 +75,10 @@ CREATE TYPE ctem.validation_outcome AS ENUM ('exploitable', 'blocked', 'not_expl
 COMMENT ON TYPE ctem.validation_outcome IS
 	'Outcome of a validation (breach-and-attack simulation, pentest, manual test): the attack worked, was blocked by a control, or the weakness could not be exploited';
 
+CREATE TYPE ctem.edge_kind AS ENUM ('network', 'credential', 'trust', 'lateral', 'runs_on', 'other');
+COMMENT ON TYPE ctem.edge_kind IS
+	'What lets an attacker step from one asset to another (ctem.asset_edge): network reachability, a credential found on the source that opens the target, a trust relation (domain or federation trust, assumable role), lateral movement (session, admin share), runs_on (the source runs on the target: a container on its host, an app on its VM), or other';
+
 /* ------------------------------------------------------------------------
  * ctem.cvss: a CVSS vector, validated and scored at input
  * ------------------------------------------------------------------------ */

@@ -53,9 +53,16 @@ CREATE TABLE ctem.policy (
 	sla_override	integer[] NOT NULL DEFAULT '{{0,0,0,0},{0,0,0,0},{0,0,0,0},{0,0,0,0},{0,0,0,0}}',
 	use_ssvc		boolean NOT NULL DEFAULT false,
 	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	-- attack paths (0.6.0, 50_validation.sql): at the end, as the upgrade
+	-- adds them
+	exploit_baseline double precision NOT NULL DEFAULT 0.05,
+	path_max_hops	integer NOT NULL DEFAULT 12,
 	CONSTRAINT policy_pkey PRIMARY KEY (name),
 	CONSTRAINT policy_one_active EXCLUDE USING btree ((true) WITH OPERATOR(pg_catalog.=))
-		WHERE (active) DEFERRABLE INITIALLY DEFERRED
+		WHERE (active) DEFERRABLE INITIALLY DEFERRED,
+	CONSTRAINT policy_exploit_baseline_range CHECK (exploit_baseline OPERATOR(pg_catalog.>) 0
+		AND exploit_baseline OPERATOR(pg_catalog.<=) 1),
+	CONSTRAINT policy_path_max_hops_range CHECK (path_max_hops BETWEEN 1 AND 64)
 );
 COMMENT ON TABLE ctem.policy IS
 	'Scoring policies: the weights of the risk model (docs/scoring.md). The active one scores every exposure; the builtin "default" row is read-only, copy it to change weights. A catalogue shared by all tenants.';
@@ -96,9 +103,17 @@ COMMENT ON COLUMN ctem.policy.sla_days IS 'Days to remediate P1..P4';
 COMMENT ON COLUMN ctem.policy.sla_override IS 'Days to remediate per asset criticality (rows 1..5) and priority (columns P1..P4); 0 = use sla_days';
 COMMENT ON COLUMN ctem.policy.use_ssvc IS 'Derive the priority from the CISA SSVC decision (Act P1, Attend P2, Track* P3, Track P4) instead of the score thresholds';
 COMMENT ON COLUMN ctem.policy.updated_at IS 'When the policy last changed';
+COMMENT ON COLUMN ctem.policy.exploit_baseline IS
+	'Attack paths: the exploitability of an asset without an open exposure, in (0, 1] (an unknown weakness, a zero-day, a misconfiguration no scanner reports); a step into an asset that needs an exploit succeeds with the edge''s probability times the asset''s exploitability (docs/attack-paths.md)';
+COMMENT ON COLUMN ctem.policy.path_max_hops IS
+	'Attack paths: the most edges a path may have (1 to 64) where a function takes no max_hops argument (ctem.chokepoints, ctem.simulate_fix, ctem.fix_plan) and for the path factor the score reads';
 COMMENT ON CONSTRAINT policy_pkey ON ctem.policy IS 'Policies are found by name';
 COMMENT ON CONSTRAINT policy_one_active ON ctem.policy IS
 	'At most one policy is active (checked at commit, so one UPDATE can switch policies)';
+COMMENT ON CONSTRAINT policy_exploit_baseline_range ON ctem.policy IS
+	'exploit_baseline is a probability in (0, 1]: an asset without a known exposure is not unbreakable, nor more than certainly exploitable';
+COMMENT ON CONSTRAINT policy_path_max_hops_range ON ctem.policy IS
+	'path_max_hops is 1 to 64 edges, the range the graph engine searches';
 
 -- The builtin row comes with the extension (seeded before the trigger that
 -- protects builtin rows exists); dump only the users' policies.

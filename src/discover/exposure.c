@@ -21,6 +21,7 @@
  *	   statement may have inserted their fingerprint.
  *	4. resolved_at follows status
  *	5. score (prioritize/score.c; argument 'score')
+ *	6. note the tenant for the attack graph's change log (validate/graph_log.c)
  *
  * src/discover/exposure.c
  *
@@ -52,6 +53,7 @@
 #include "prioritize/score.h"
 #include "store/asset_ref.h"
 #include "store/identity.h"
+#include "validate/graph_log.h"
 
 PG_FUNCTION_INFO_V1(ctem_exposure_before_row);
 
@@ -559,6 +561,19 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	exposure_resolved_at(&r);
 	exposure_score(&r);
+
+	/*
+	 * 6. The attack graph reads the exposure's tenant, asset, status and
+	 * likelihood: note the tenant for the statement trigger that logs graph
+	 * changes (one comparison a row while the tenant repeats).
+	 */
+	if (!r.tenant_null)
+	{
+		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+			ctem_graph_note_tenant(DatumGetInt32(r.tenant));
+		else
+			ctem_graph_note_exposure_update(r.rel, trigdata->tg_trigtuple, r.row, r.nulls);
+	}
 
 	/* the new row, with the identity of the one it replaces */
 	newtuple = heap_form_tuple(tupdesc, r.row, r.nulls);

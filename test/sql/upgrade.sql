@@ -26,8 +26,7 @@ FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e
 --
 -- 2. Every upgrade step from the installed version to the default version,
 -- one ALTER EXTENSION ... UPDATE per step, as pg_extension_update_paths()
--- finds them.  0.5.0 is the default version and the only release, so the
--- path query returns no row and no step is taken.
+-- finds them: today one, 0.5.0 -> 0.6.0 (attack paths).
 --
 SELECT default_version FROM pg_available_extensions WHERE name = 'ctem';
 SELECT source, target, path FROM pg_extension_update_paths('ctem')
@@ -66,6 +65,20 @@ SELECT extversion = (SELECT default_version FROM pg_available_extensions WHERE n
 FROM pg_extension WHERE extname = 'ctem';
 -- the data survived the walk and is still scored
 SELECT e.rule_id, e.risk_score, e.priority FROM ctem.exposure e ORDER BY e.rule_id;
+-- 0.6.0's API on the walked install: the upgraded policy has the new
+-- columns, and an edge from the internet-facing asset to a new crown jewel
+-- is an attack path (the step needs an exploit of the jewel, which has no
+-- open exposure: the baseline 0.05 times the edge's 0.5); deleting the
+-- jewel takes the edge with it (the triggers the upgrade put on ctem.asset)
+SELECT name, exploit_baseline, path_max_hops FROM ctem.policy ORDER BY name;
+SELECT ctem.ensure_asset('database', 'payments-db') AS jewel_id \gset
+UPDATE ctem.asset SET crown_jewel = true WHERE id = :jewel_id;
+INSERT INTO ctem.asset_edge (source_asset_id, target_asset_id, probability)
+SELECT id, :jewel_id, 0.5 FROM ctem.asset WHERE natural_key = 'upgrade.example.com';
+SELECT target = :jewel_id AS to_jewel, rank, round(probability::numeric, 6) AS probability, hops
+FROM ctem.attack_paths();
+DELETE FROM ctem.asset WHERE id = :jewel_id;
+SELECT count(*) AS edges_left FROM ctem.asset_edge;
 
 --
 -- 3. The walked install against a fresh CREATE EXTENSION ctem, catalog by

@@ -211,6 +211,11 @@ typedef struct GcPath
  * Helpers: errors, memory, interrupts
  */
 
+#if defined(__GNUC__) || defined(__clang__)
+static void gc_error(CtemGraphError *err, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+#endif
+
 static void
 gc_error(CtemGraphError *err, const char *fmt,...)
 {

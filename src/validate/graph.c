@@ -1,0 +1,1050 @@
+/*-------------------------------------------------------------------------
+ *
+ * graph.c
+ *		A tenant's attack graph, read from ctem.asset, ctem.asset_edge and
+ *		ctem.exposure, mapped to the dense indices of the graph engine
+ *		(core/graph/graph_core.c) and cached per backend and tenant.
+ *
+ * The cache.  Each tenant's graph lives in a memory context of its own
+ * under "ctem graph cache" (under TopMemoryContext), with the key it was
+ * read under: the numbers of the tenant's ctem.graph_change rows the
+ * snapshot saw, the file node of ctem.graph_change (a TRUNCATE, or a new
+ * install after DROP EXTENSION, starts numbers again: the file node differs),
+ * and the active policy row as text (its exploit_baseline, and the L and V
+ * weights behind the stored scores).  A call reads the key (one index range
+ * of the log and the policy, as the extension's owner); when it is the
+ * cached one the graph is current for the call's snapshot (graph_log.c and
+ * docs/attack-paths.md have the argument), else the graph is read anew:
+ *	- the entry points and crown jewels of the tenant (one query),
+ *	- its edges in id order (one query),
+ *	- the open exposures of the assets some edge needs an exploit of, with
+ *	  p = L x V read in C from their stored scores (one query, one descent
+ *	  of exposure_asset_idx per such asset),
+ * as the caller, with the call's snapshot, each row going straight from the
+ * executor into arrays (a DestReceiver).  Asset ids become dense indices
+ * through a hash table: each id gets a provisional index when first met,
+ * the distinct ids are sorted, and the provisional indices are renumbered,
+ * so node order is asset id order.
+ *
+ * Not cached: a tenant whose log is empty (not logged yet, see graph_log.c:
+ * no change of it is logged, so no key could tell), or a caller to whom
+ * row-level security applies on ctem's tables (the rows read depend on the
+ * caller).  Such a graph is read for the call and lives in the caller's
+ * memory context.  Privileges are checked on every call, cached or not (on
+ * the columns read, as the query reading them would), so a role without
+ * SELECT on the tables gets no graph that another role read.
+ *
+ * Memory.  The graphs of all tenants together stay within
+ * ctem.graph_cache_mb: before a graph is built, the graphs of other tenants
+ * are dropped, least recently used first, until it fits; a graph that does
+ * not fit alone is an error with a hint.  The engine allocates through a
+ * CtemGraphAlloc on palloc in the graph's context, the scratch of a query in
+ * a short-lived one, and calls CHECK_FOR_INTERRUPTS in its loops.
+ *
+ * src/validate/graph.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "compat.h"
+#include "common/common.h"
+#include "guc.h"
+#include "validate/graph.h"
+
+const char *const ctem_edge_kind_labels[] = {
+	"network", "credential", "trust", "lateral", "runs_on", "other", NULL
+};
+
+/* the cached graphs, in cache_cxt */
+static MemoryContext cache_cxt = NULL;
+static CtemTenantGraph **cache = NULL;
+static int	ncache = 0;
+static int	cache_room = 0;
+static uint64 use_clock = 0;
+
+static SPIPlanPtr access_plan = NULL;
+static SPIPlanPtr key_plan = NULL;
+static SPIPlanPtr nodes_plan = NULL;
+static SPIPlanPtr edges_plan = NULL;
+static SPIPlanPtr exposures_plan = NULL;
+
+/* ------------------------------------------------------------------------
+ * The engine's allocator and errors
+ * ------------------------------------------------------------------------ */
+
+static void *
+graph_alloc(void *arg, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) arg, Max(size, 1),
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+static void
+graph_free(void *arg, void *ptr)
+{
+	if (ptr != NULL)
+		pfree(ptr);
+}
+
+static void
+graph_interrupt(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+void
+ctem_graph_allocator(CtemGraphAlloc *a, MemoryContext cxt)
+{
+	a->alloc = graph_alloc;
+	a->free = graph_free;
+	a->interrupt = graph_interrupt;
+	a->arg = cxt;
+}
+
+void
+ctem_graph_fail(const char *what, const CtemGraphError *err)
+{
+	bool		oom = strncmp(err->message, "out of memory", 13) == 0;
+
+	ereport(ERROR,
+			(errcode(oom ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INTERNAL_ERROR),
+			 errmsg("could not %s: %s", what, err->message)));
+}
+
+/* ------------------------------------------------------------------------
+ * Asset ids to dense indices
+ * ------------------------------------------------------------------------ */
+
+typedef struct IdEntry
+{
+	int64		id;
+	int32		index;			/* provisional: order of first meeting */
+	char		status;
+} IdEntry;
+
+#define SH_PREFIX idmap
+#define SH_ELEMENT_TYPE IdEntry
+#define SH_KEY_TYPE int64
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) \
+	hash_combine(murmurhash32((uint32) (key)), murmurhash32((uint32) ((uint64) (key) >> 32)))
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct IdMap
+{
+	idmap_hash *hash;
+	int32		n;
+	int64	   *ids;			/* [n] by provisional index */
+	int32		room;
+	int64		last_id;		/* met last (edges come grouped by source) */
+	int32		last_index;		/* -1: none */
+} IdMap;
+
+static int32
+id_index(IdMap *map, int64 id)
+{
+	bool		found;
+	IdEntry    *e;
+
+	if (id == map->last_id && map->last_index >= 0)
+		return map->last_index;
+	e = idmap_insert(map->hash, id, &found);
+	if (!found)
+	{
+		if (map->n == map->room)
+		{
+			map->room *= 2;
+			map->ids = repalloc_huge(map->ids, sizeof(int64) * map->room);
+		}
+		e->index = map->n;
+		map->ids[map->n++] = id;
+	}
+	map->last_id = id;
+	map->last_index = e->index;
+	return e->index;
+}
+
+typedef struct IdPos
+{
+	int64		id;
+	int32		prov;
+} IdPos;
+
+static int
+cmp_idpos(const void *a, const void *b)
+{
+	int64		x = ((const IdPos *) a)->id;
+	int64		y = ((const IdPos *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* an exposure on its way into the graph: by node, then by id */
+typedef struct ExpRow
+{
+	int32		node;
+	int64		id;
+	double		p;
+} ExpRow;
+
+static int
+cmp_exprow(const void *a, const void *b)
+{
+	const ExpRow *x = (const ExpRow *) a;
+	const ExpRow *y = (const ExpRow *) b;
+
+	if (x->node != y->node)
+		return (x->node > y->node) - (x->node < y->node);
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int32
+ctem_graph_node(const CtemTenantGraph *tg, int64 asset_id)
+{
+	const int64 *ids = tg->asset_ids;
+	int32		lo = 0,
+				hi = tg->g->n - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] == asset_id)
+			return mid;
+		if (ids[mid] < asset_id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------------
+ * The cache
+ * ------------------------------------------------------------------------ */
+
+static Size
+cache_limit(void)
+{
+	return (Size) ctem_graph_cache_mb * 1024 * 1024;
+}
+
+static Size
+cache_total(void)
+{
+	Size		total = 0;
+
+	for (int i = 0; i < ncache; i++)
+		total += cache[i]->bytes;
+	return total;
+}
+
+static void
+cache_drop(int i)
+{
+	MemoryContextDelete(cache[i]->cxt);
+	cache[i] = cache[--ncache];
+}
+
+/* drop the least recently used graphs but keep until total + need fits */
+static void
+cache_make_room(Size need, const CtemTenantGraph *keep)
+{
+	while (ncache > 0 && cache_total() + need > cache_limit())
+	{
+		int			lru = -1;
+
+		for (int i = 0; i < ncache; i++)
+			if (cache[i] != keep && (lru < 0 || cache[i]->used < cache[lru]->used))
+				lru = i;
+		if (lru < 0)
+			break;
+		cache_drop(lru);
+	}
+}
+
+static int
+cache_find(int32 tenant)
+{
+	for (int i = 0; i < ncache; i++)
+		if (cache[i]->tenant == tenant)
+			return i;
+	return -1;
+}
+
+static void
+cache_add(CtemTenantGraph *tg)
+{
+	if (cache_cxt == NULL)
+		cache_cxt = AllocSetContextCreate(TopMemoryContext, "ctem graph cache",
+										  ALLOCSET_SMALL_SIZES);
+	if (ncache == cache_room)
+	{
+		int			room = cache_room == 0 ? 8 : cache_room * 2;
+
+		cache = cache == NULL ?
+			MemoryContextAlloc(cache_cxt, sizeof(CtemTenantGraph *) * room) :
+			repalloc(cache, sizeof(CtemTenantGraph *) * room);
+		cache_room = room;
+	}
+	MemoryContextSetParent(tg->cxt, cache_cxt);
+	tg->cached = true;
+	cache[ncache++] = tg;
+	/* what it really takes may be a little more than foreseen */
+	cache_make_room(0, tg);
+}
+
+/* ------------------------------------------------------------------------
+ * Reading the key and the graph
+ * ------------------------------------------------------------------------ */
+
+/* what a call reads before it knows whether the cached graph is current */
+typedef struct GraphKey
+{
+	Oid			owner;			/* of ctem.graph_change */
+	Oid			log_filenode;
+	bool		row_security;	/* applies to the caller on ctem's tables */
+	int			nseq;			/* -1: the tenant has no log row */
+	int64	   *seq;
+	char	   *policy;			/* NULL: no active policy */
+	double		baseline;
+	int			path_max_hops;
+} GraphKey;
+
+/* the columns a graph reads, by table: the caller needs SELECT on them */
+static const char *const asset_columns[] = {
+	"tenant_id", "id", "internet_facing", "crown_jewel", "tags", NULL
+};
+static const char *const edge_columns[] = {
+	"tenant_id", "id", "source_asset_id", "target_asset_id", "kind", "probability",
+	"exploit_required", NULL
+};
+static const char *const exposure_columns[] = {
+	"tenant_id", "id", "asset_id", "status", "score_explain", NULL
+};
+
+/*
+ * The caller may read the columns of rel the graph reads (or the whole
+ * table): else the error reading them would raise, even when the graph is
+ * cached.
+ */
+static void
+check_access(Oid rel, const char *const *columns)
+{
+	Oid			user = GetUserId();
+
+	if (pg_class_aclcheck(rel, user, ACL_SELECT) == ACLCHECK_OK)
+		return;
+	for (int i = 0; columns[i] != NULL; i++)
+	{
+		AttrNumber	att = get_attnum(rel, columns[i]);
+
+		if (att == InvalidAttrNumber ||
+			pg_attribute_aclcheck(rel, att, user, ACL_SELECT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(rel));
+	}
+}
+
+/*
+ * The caller's side (privileges on the columns the graph reads, row-level
+ * security), then the owner's (the tenant's log, the active policy).
+ * Connected to SPI; values copied into cxt.
+ */
+static void
+read_key(int32 tenant, GraphKey *key, MemoryContext cxt)
+{
+	Oid			type = INT4OID;
+	Datum		v = Int32GetDatum(tenant);
+	CtemSavedUser save;
+	bool		isnull;
+	Datum		d;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	int			rc;
+
+	ctem_spi_keep_plan(&access_plan,
+					   "SELECT c.relowner, pg_catalog.pg_relation_filenode(c.oid), "
+					   "pg_catalog.row_security_active('ctem.asset'::pg_catalog.regclass) "
+					   "OR pg_catalog.row_security_active('ctem.asset_edge'::pg_catalog.regclass) "
+					   "OR pg_catalog.row_security_active('ctem.exposure'::pg_catalog.regclass), "
+					   "'ctem.asset'::pg_catalog.regclass::pg_catalog.oid, "
+					   "'ctem.asset_edge'::pg_catalog.regclass::pg_catalog.oid, "
+					   "'ctem.exposure'::pg_catalog.regclass::pg_catalog.oid "
+					   "FROM pg_catalog.pg_class c "
+					   "WHERE c.oid OPERATOR(pg_catalog.=) 'ctem.graph_change'::pg_catalog.regclass",
+					   0, NULL);
+	rc = SPI_execute_plan(access_plan, NULL, NULL, true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not find ctem.graph_change");
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	check_access(DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)), asset_columns);
+	check_access(DatumGetObjectId(SPI_getbinval(tup, desc, 5, &isnull)), edge_columns);
+	check_access(DatumGetObjectId(SPI_getbinval(tup, desc, 6, &isnull)), exposure_columns);
+	key->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+	d = SPI_getbinval(tup, desc, 2, &isnull);
+	key->log_filenode = isnull ? InvalidOid : DatumGetObjectId(d);
+	d = SPI_getbinval(tup, desc, 3, &isnull);
+	key->row_security = !isnull && DatumGetBool(d);
+
+	ctem_spi_keep_plan(&key_plan,
+					   "SELECT (SELECT pg_catalog.array_agg(g.seq ORDER BY g.seq) "
+					   "FROM ctem.graph_change g WHERE g.tenant_id OPERATOR(pg_catalog.=) $1), "
+					   "(SELECT p::pg_catalog.text FROM ctem.policy p WHERE p.active LIMIT 1), "
+					   "(SELECT p.exploit_baseline FROM ctem.policy p WHERE p.active LIMIT 1), "
+					   "(SELECT p.path_max_hops FROM ctem.policy p WHERE p.active LIMIT 1)",
+					   1, &type);
+	ctem_owner_begin(key->owner, &save);
+	rc = SPI_execute_plan(key_plan, &v, NULL, true, 1);
+	ctem_owner_end(&save);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the graph change log: %s", SPI_result_code_string(rc));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+
+	d = SPI_getbinval(tup, desc, 1, &isnull);
+	key->nseq = -1;
+	key->seq = NULL;
+	if (!isnull)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+
+		if (ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT8OID)
+			elog(ERROR, "unexpected graph change log numbers");
+		key->nseq = n;
+		key->seq = MemoryContextAlloc(cxt, sizeof(int64) * Max(n, 1));
+		memcpy(key->seq, ARR_DATA_PTR(arr), sizeof(int64) * n);
+	}
+	d = SPI_getbinval(tup, desc, 2, &isnull);
+	key->policy = isnull ? NULL : MemoryContextStrdup(cxt, TextDatumGetCString(d));
+	d = SPI_getbinval(tup, desc, 3, &isnull);
+	key->baseline = isnull ? 0.05 : DatumGetFloat8(d);
+	d = SPI_getbinval(tup, desc, 4, &isnull);
+	key->path_max_hops = isnull ? 12 : DatumGetInt32(d);
+}
+
+static bool
+key_matches(const CtemTenantGraph *tg, const GraphKey *key)
+{
+	if (tg->log_filenode != key->log_filenode || tg->nseq != key->nseq)
+		return false;
+	if ((tg->policy == NULL) != (key->policy == NULL) ||
+		(tg->policy != NULL && strcmp(tg->policy, key->policy) != 0))
+		return false;
+	return memcmp(tg->seq, key->seq, sizeof(int64) * key->nseq) == 0;
+}
+
+/* the rows read, before they become a graph (in the read's scratch) */
+typedef struct GraphRows
+{
+	IdMap		map;
+	/* entry points and crown jewels: provisional index and flags */
+	int32		nflagged;
+	int32		flagged_room;
+	int32	   *flagged_node;
+	uint8	   *flagged_flags;
+	/* edges, in id order */
+	int32		m;
+	int32		edge_room;
+	int64	   *edge_id;
+	int32	   *src;			/* provisional, then dense */
+	int32	   *dst;
+	double	   *p;
+	uint8	   *exploit;
+	uint8	   *kind;
+	CtemEnumCodes kind_codes;
+	/* open exposures of the assets an edge needs an exploit of */
+	int32		e;
+	int32		exp_room;
+	int64	   *exp_asset;
+	int64	   *exp_id;
+	double	   *exp_p;
+} GraphRows;
+
+/* grow an array of the rows to room elements */
+#define GROW(ptr, room) \
+	((ptr) = repalloc_huge((ptr), sizeof(*(ptr)) * (Size) (room)))
+
+/*
+ * The rows of a query go straight from the executor into GraphRows: a
+ * DestReceiver, not an SPI tuple table (no copy of each row; a million
+ * edges take a third less time).
+ */
+typedef void (*RowFn) (TupleTableSlot *slot, GraphRows *r);
+
+typedef struct RowReceiver
+{
+	DestReceiver pub;
+	RowFn		fn;
+	GraphRows  *rows;
+	MemoryContext rowcxt;		/* a row's detoasted values, reset per row */
+	uint64		n;
+} RowReceiver;
+
+static bool
+row_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	RowReceiver *rr = (RowReceiver *) self;
+	MemoryContext old = MemoryContextSwitchTo(rr->rowcxt);
+
+	slot_getallattrs(slot);
+	rr->fn(slot, rr->rows);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(rr->rowcxt);
+	if ((++rr->n & 0xFFFF) == 0)
+		CHECK_FOR_INTERRUPTS();
+	return true;
+}
+
+static void
+row_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+row_shutdown(DestReceiver *self)
+{
+}
+
+static void
+row_destroy(DestReceiver *self)
+{
+}
+
+/* run plan with its parameters as the caller, read-only; rows to fn */
+static void
+run_rows(SPIPlanPtr plan, int nparams, const Oid *types, const Datum *values,
+		 RowFn fn, GraphRows *rows, MemoryContext scratch)
+{
+	RowReceiver rr;
+	SPIExecuteOptions opt;
+	ParamListInfo params = makeParamList(nparams);
+	int			rc;
+
+	for (int i = 0; i < nparams; i++)
+	{
+		params->params[i].value = values[i];
+		params->params[i].isnull = false;
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = types[i];
+	}
+	memset(&rr, 0, sizeof(rr));
+	rr.pub.receiveSlot = row_receive;
+	rr.pub.rStartup = row_startup;
+	rr.pub.rShutdown = row_shutdown;
+	rr.pub.rDestroy = row_destroy;
+	/* not DestNone, for which SPI reports a SELECT as discarded */
+	rr.pub.mydest = DestTuplestore;
+	rr.fn = fn;
+	rr.rows = rows;
+	rr.rowcxt = AllocSetContextCreate(scratch, "ctem graph row", ALLOCSET_SMALL_SIZES);
+	memset(&opt, 0, sizeof(opt));
+	opt.params = params;
+	opt.read_only = true;
+	opt.dest = &rr.pub;
+	rc = SPI_execute_plan_extended(plan, &opt);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the attack graph: %s", SPI_result_code_string(rc));
+	MemoryContextDelete(rr.rowcxt);
+}
+
+static void
+node_row(TupleTableSlot *slot, GraphRows *r)
+{
+	bool		is_entry = !slot->tts_isnull[1] && DatumGetBool(slot->tts_values[1]);
+	bool		is_jewel = !slot->tts_isnull[2] && DatumGetBool(slot->tts_values[2]);
+
+	if (!is_entry && !is_jewel)
+		return;
+	if (r->nflagged == r->flagged_room)
+	{
+		r->flagged_room *= 2;
+		GROW(r->flagged_node, r->flagged_room);
+		GROW(r->flagged_flags, r->flagged_room);
+	}
+	r->flagged_node[r->nflagged] = id_index(&r->map, DatumGetInt64(slot->tts_values[0]));
+	r->flagged_flags[r->nflagged] = (is_entry ? CTEM_NODE_ENTRY : 0) |
+		(is_jewel ? CTEM_NODE_JEWEL : 0);
+	r->nflagged++;
+}
+
+static int
+edge_kind_parse(const char *label)
+{
+	for (int i = 0; ctem_edge_kind_labels[i] != NULL; i++)
+		if (strcmp(label, ctem_edge_kind_labels[i]) == 0)
+			return i;
+	return CTEM_EDGE_OTHER;
+}
+
+static void
+edge_row(TupleTableSlot *slot, GraphRows *r)
+{
+	Datum	   *v = slot->tts_values;
+	int32		k;
+
+	if (r->m == CTEM_GRAPH_MAX_ITEMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the attack graph has more than %d edges", CTEM_GRAPH_MAX_ITEMS)));
+	if (r->m == r->edge_room)
+	{
+		r->edge_room *= 2;
+		GROW(r->edge_id, r->edge_room);
+		GROW(r->src, r->edge_room);
+		GROW(r->dst, r->edge_room);
+		GROW(r->p, r->edge_room);
+		GROW(r->exploit, r->edge_room);
+		GROW(r->kind, r->edge_room);
+	}
+	k = r->m++;
+	r->edge_id[k] = DatumGetInt64(v[0]);
+	r->src[k] = id_index(&r->map, DatumGetInt64(v[1]));
+	r->dst[k] = id_index(&r->map, DatumGetInt64(v[2]));
+	r->kind[k] = (uint8) ctem_enum_code(&r->kind_codes, v[3], edge_kind_parse);
+	r->p[k] = DatumGetFloat8(v[4]);
+	r->exploit[k] = DatumGetBool(v[5]) ? 1 : 0;
+}
+
+/*
+ * A factor of a stored score explanation, {"factors": {"L": [0.9, "..."]}}:
+ * its value, or dflt when the explanation has none (docs/scoring.md).
+ */
+static double
+explain_factor(JsonbContainer *factors, const char *name, double dflt)
+{
+	JsonbValue	fv;
+	JsonbValue *f = getKeyJsonValueFromContainer(factors, name, strlen(name), &fv);
+	JsonbValue *v;
+
+	if (f == NULL || f->type != jbvBinary)
+		return dflt;
+	v = getIthJsonbValueFromContainer(f->val.binary.data, 0);
+	if (v == NULL || v->type != jbvNumeric)
+		return dflt;
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+}
+
+static void
+exposure_row(TupleTableSlot *slot, GraphRows *r)
+{
+	Datum	   *v = slot->tts_values;
+	double		l = 1.0,
+				vf = 1.0,
+				p;
+	int32		k;
+
+	if (r->e == CTEM_GRAPH_MAX_ITEMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the attack graph has more than %d exposures", CTEM_GRAPH_MAX_ITEMS)));
+	if (r->e == r->exp_room)
+	{
+		r->exp_room *= 2;
+		GROW(r->exp_asset, r->exp_room);
+		GROW(r->exp_id, r->exp_room);
+		GROW(r->exp_p, r->exp_room);
+	}
+	k = r->e++;
+	r->exp_asset[k] = DatumGetInt64(v[0]);
+	r->exp_id[k] = DatumGetInt64(v[1]);
+
+	/*
+	 * p = L x V, the likelihood and validation factors of the stored score
+	 * (in the row's context: the explanation is detoasted there); an
+	 * exposure without them (only when its trigger does not score) counts
+	 * as certainly exploitable.
+	 */
+	if (!slot->tts_isnull[2])
+	{
+		Jsonb	   *j = DatumGetJsonbP(v[2]);
+		JsonbValue	fv;
+		JsonbValue *factors = getKeyJsonValueFromContainer(&j->root, "factors", 7, &fv);
+
+		if (factors != NULL && factors->type == jbvBinary)
+		{
+			l = explain_factor(factors->val.binary.data, "L", 1.0);
+			vf = explain_factor(factors->val.binary.data, "V", 1.0);
+		}
+	}
+	p = l * vf;
+	if (isnan(p) || p < 0.0)
+		p = 0.0;
+	if (p > 1.0)
+		p = 1.0;
+	r->exp_p[k] = p;
+}
+
+static void
+rows_init(GraphRows *r, MemoryContext cxt)
+{
+	memset(r, 0, sizeof(*r));
+	r->map.hash = idmap_create(cxt, 1024, NULL);
+	r->map.room = 1024;
+	r->map.ids = palloc(sizeof(int64) * r->map.room);
+	r->map.last_index = -1;
+	r->flagged_room = 256;
+	r->flagged_node = palloc(sizeof(int32) * r->flagged_room);
+	r->flagged_flags = palloc(sizeof(uint8) * r->flagged_room);
+	r->edge_room = 1024;
+	r->edge_id = palloc(sizeof(int64) * r->edge_room);
+	r->src = palloc(sizeof(int32) * r->edge_room);
+	r->dst = palloc(sizeof(int32) * r->edge_room);
+	r->p = palloc(sizeof(double) * r->edge_room);
+	r->exploit = palloc(sizeof(uint8) * r->edge_room);
+	r->kind = palloc(sizeof(uint8) * r->edge_room);
+	r->exp_room = 1024;
+	r->exp_asset = palloc(sizeof(int64) * r->exp_room);
+	r->exp_id = palloc(sizeof(int64) * r->exp_room);
+	r->exp_p = palloc(sizeof(double) * r->exp_room);
+}
+
+/*
+ * The assets some edge needs an exploit of, ascending: only their
+ * exposures make steps.
+ */
+static ArrayType *
+exploit_targets(GraphRows *r)
+{
+	bool	   *is_target = palloc_extended(Max(r->map.n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	int64	   *ids = palloc_extended(sizeof(int64) * Max(r->map.n, 1), MCXT_ALLOC_HUGE);
+	Datum	   *d;
+	int32		n = 0;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	for (int32 i = 0; i < r->m; i++)
+		if (r->exploit[i])
+			is_target[r->dst[i]] = true;
+	for (int32 i = 0; i < r->map.n; i++)
+		if (is_target[i])
+			ids[n++] = r->map.ids[i];
+	qsort(ids, n, sizeof(int64), cmp_int64);
+	d = palloc_extended(sizeof(Datum) * Max(n, 1), MCXT_ALLOC_HUGE);
+	for (int32 i = 0; i < n; i++)
+		d[i] = Int64GetDatum(ids[i]);
+	get_typlenbyvalalign(INT8OID, &typlen, &typbyval, &typalign);
+	return construct_array(d, n, INT8OID, typlen, typbyval, typalign);
+}
+
+/* read the tenant's rows as the caller; connected to SPI */
+static void
+read_rows(int32 tenant, GraphRows *r, MemoryContext scratch)
+{
+	Oid			types[2] = {INT4OID, INT8ARRAYOID};
+	Datum		values[2];
+
+	ctem_spi_keep_plan(&nodes_plan,
+					   "SELECT a.id, "
+					   "a.internet_facing IS TRUE OR a.tags OPERATOR(pg_catalog.@>) '{entry_point}'::pg_catalog.text[], "
+					   "a.crown_jewel "
+					   "FROM ctem.asset a WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
+					   "AND (a.internet_facing OR a.crown_jewel "
+					   "OR a.tags OPERATOR(pg_catalog.@>) '{entry_point}'::pg_catalog.text[])",
+					   1, types);
+	ctem_spi_keep_plan(&edges_plan,
+					   "SELECT e.id, e.source_asset_id, e.target_asset_id, e.kind, e.probability, "
+					   "e.exploit_required FROM ctem.asset_edge e "
+					   "WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 ORDER BY e.id",
+					   1, types);
+	/* one index descent of exposure_asset_idx per asset */
+	ctem_spi_keep_plan(&exposures_plan,
+					   "SELECT x.asset_id, x.id, x.score_explain "
+					   "FROM pg_catalog.unnest($2) t(asset_id) "
+					   "JOIN ctem.exposure x ON x.tenant_id OPERATOR(pg_catalog.=) $1 "
+					   "AND x.asset_id OPERATOR(pg_catalog.=) t.asset_id "
+					   "WHERE x.status OPERATOR(pg_catalog.=) ANY ('{open,in_progress}'::ctem.exposure_status[])",
+					   2, types);
+	values[0] = Int32GetDatum(tenant);
+	run_rows(nodes_plan, 1, types, values, node_row, r, scratch);
+	run_rows(edges_plan, 1, types, values, edge_row, r, scratch);
+	values[1] = PointerGetDatum(exploit_targets(r));
+	if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(values[1])),
+					   ARR_DIMS(DatumGetArrayTypeP(values[1]))) > 0)
+		run_rows(exposures_plan, 2, types, values, exposure_row, r, scratch);
+}
+
+/*
+ * Dense indices in asset id order: perm[provisional] = final; the sorted ids
+ * into sorted (map.n of them).
+ */
+static int32 *
+renumber(IdMap *map, int64 *sorted)
+{
+	IdPos	   *pos = palloc_extended(sizeof(IdPos) * Max(map->n, 1), MCXT_ALLOC_HUGE);
+	int32	   *perm = palloc_extended(sizeof(int32) * Max(map->n, 1), MCXT_ALLOC_HUGE);
+
+	for (int32 i = 0; i < map->n; i++)
+	{
+		pos[i].id = map->ids[i];
+		pos[i].prov = i;
+	}
+	qsort(pos, map->n, sizeof(IdPos), cmp_idpos);
+	for (int32 i = 0; i < map->n; i++)
+	{
+		perm[pos[i].prov] = i;
+		sorted[i] = pos[i].id;
+	}
+	return perm;
+}
+
+/* what a graph of these counts holds, as counted against the cap */
+static Size
+graph_bytes(int32 n, int32 m, int32 e, int nseq, const char *policy)
+{
+	size_t		core = ctem_graph_size(n, m, e);
+
+	if (core == SIZE_MAX)
+		return SIZE_MAX;
+	return core + sizeof(CtemTenantGraph) +
+		sizeof(int64) * ((Size) n + m + e + Max(nseq, 0)) + (Size) m +
+		(policy ? strlen(policy) + 1 : 0) + 1024;
+}
+
+/*
+ * Build the graph from the rows into a new context under parent; checks the
+ * cap first, dropping other tenants' graphs when it is to be cached.
+ */
+static CtemTenantGraph *
+build(int32 tenant, GraphRows *r, const GraphKey *key, MemoryContext parent)
+{
+	int32		n = r->map.n;
+	int32		m = r->m;
+	int32		e = r->e;
+	Size		need = graph_bytes(n, m, e, key->nseq, key->policy);
+	MemoryContext cxt;
+	CtemTenantGraph *tg;
+	int32	   *perm;
+	uint8	   *flags;
+	int32	   *exp_off;
+	ExpRow	   *er;
+	CtemGraphInput in;
+	CtemGraphAlloc a;
+	CtemGraphError err;
+
+	if (need == SIZE_MAX || need > cache_limit())
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the attack graph of tenant %d needs %zu MB, more than \"ctem.graph_cache_mb\" allows",
+						tenant, need == SIZE_MAX ? (Size) 0 : (need + 1024 * 1024 - 1) / (1024 * 1024)),
+				 errdetail("The graph has %d assets, %d edges and %d exposures; ctem.graph_cache_mb is %d.",
+						   n, m, e, ctem_graph_cache_mb),
+				 errhint("Raise the limit for this session, for example SET ctem.graph_cache_mb = '%zuMB', or in postgresql.conf for every backend.",
+						 need == SIZE_MAX ? (Size) 0 : (need + 1024 * 1024 - 1) / (1024 * 1024) + 1)));
+	/* the other tenants' graphs make room, least recently used first */
+	cache_make_room(need, NULL);
+
+	cxt = AllocSetContextCreate(parent, "ctem graph", ALLOCSET_DEFAULT_SIZES);
+	tg = MemoryContextAllocZero(cxt, sizeof(CtemTenantGraph));
+	tg->cxt = cxt;
+	tg->tenant = tenant;
+	tg->path_max_hops = key->path_max_hops;
+	tg->asset_ids = MemoryContextAllocExtended(cxt, sizeof(int64) * Max(n, 1), MCXT_ALLOC_HUGE);
+	perm = renumber(&r->map, tg->asset_ids);
+
+	flags = palloc_extended(Max(n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (int32 i = 0; i < r->nflagged; i++)
+		flags[perm[r->flagged_node[i]]] |= r->flagged_flags[i];
+	for (int32 i = 0; i < m; i++)
+	{
+		r->src[i] = perm[r->src[i]];
+		r->dst[i] = perm[r->dst[i]];
+	}
+
+	/* exposures by node, then by id */
+	er = palloc_extended(sizeof(ExpRow) * Max(e, 1), MCXT_ALLOC_HUGE);
+	for (int32 j = 0; j < e; j++)
+	{
+		IdEntry    *ent = idmap_lookup(r->map.hash, r->exp_asset[j]);
+
+		if (ent == NULL)
+			elog(ERROR, "exposure " INT64_FORMAT " is on asset " INT64_FORMAT ", which is not in the graph",
+				 r->exp_id[j], r->exp_asset[j]);
+		er[j].node = perm[ent->index];
+		er[j].id = r->exp_id[j];
+		er[j].p = r->exp_p[j];
+	}
+	qsort(er, e, sizeof(ExpRow), cmp_exprow);
+	exp_off = palloc_extended(sizeof(int32) * ((Size) n + 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (int32 j = 0; j < e; j++)
+	{
+		exp_off[er[j].node + 1]++;
+		r->exp_id[j] = er[j].id;
+		r->exp_p[j] = er[j].p;
+	}
+	for (int32 v = 0; v < n; v++)
+		exp_off[v + 1] += exp_off[v];
+
+	memset(&in, 0, sizeof(in));
+	in.n = n;
+	in.flags = flags;
+	in.exp_off = exp_off;
+	in.exp_p = r->exp_p;
+	in.baseline = key->baseline;
+	in.m = m;
+	in.src = r->src;
+	in.dst = r->dst;
+	in.p = r->p;
+	in.exploit = r->exploit;
+	ctem_graph_allocator(&a, cxt);
+	tg->g = ctem_graph_build(&in, &a, &err);
+	if (tg->g == NULL)
+		ctem_graph_fail("build the attack graph", &err);
+
+	tg->edge_ids = MemoryContextAllocExtended(cxt, sizeof(int64) * Max(m, 1), MCXT_ALLOC_HUGE);
+	memcpy(tg->edge_ids, r->edge_id, sizeof(int64) * m);
+	tg->edge_kind = MemoryContextAllocExtended(cxt, Max(m, 1), MCXT_ALLOC_HUGE);
+	memcpy(tg->edge_kind, r->kind, m);
+	tg->exp_ids = MemoryContextAllocExtended(cxt, sizeof(int64) * Max(e, 1), MCXT_ALLOC_HUGE);
+	memcpy(tg->exp_ids, r->exp_id, sizeof(int64) * e);
+	tg->log_filenode = key->log_filenode;
+	tg->nseq = key->nseq;
+	tg->seq = MemoryContextAlloc(cxt, sizeof(int64) * Max(key->nseq, 1));
+	if (key->nseq > 0)
+		memcpy(tg->seq, key->seq, sizeof(int64) * key->nseq);
+	tg->policy = key->policy ? MemoryContextStrdup(cxt, key->policy) : NULL;
+	tg->bytes = MemoryContextMemAllocated(cxt, true);
+	return tg;
+}
+
+CtemTenantGraph *
+ctem_graph_get(int32 tenant, bool fresh_snapshot)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext scratch;
+	GraphKey	key;
+	GraphRows	rows;
+	CtemTenantGraph *tg;
+	bool		cacheable;
+	bool		current;
+	int			found;
+
+	if (tenant <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tenant_id must be positive"),
+				 errdetail("tenant_id is %d.", tenant)));
+	if (fresh_snapshot)
+	{
+		CommandCounterIncrement();
+		PushActiveSnapshot(GetTransactionSnapshot());
+	}
+	scratch = AllocSetContextCreate(caller, "ctem graph read", ALLOCSET_DEFAULT_SIZES);
+	ctem_spi_connect();
+	read_key(tenant, &key, scratch);
+	cacheable = key.nseq >= 0 && !key.row_security;
+	found = cache_find(tenant);
+	current = found >= 0 && key_matches(cache[found], &key);
+	if (current && cacheable)
+	{
+		tg = cache[found];
+		tg->used = ++use_clock;
+		ereport(ctem_graph_trace ? NOTICE : DEBUG1,
+				(errmsg_internal("ctem: the cached attack graph of tenant %d is current", tenant)));
+		SPI_finish();
+		MemoryContextDelete(scratch);
+		if (fresh_snapshot)
+			PopActiveSnapshot();
+		cache_make_room(0, tg);
+		return tg;
+	}
+	/*
+	 * A graph read under a key that no longer holds is of no more use; one
+	 * this caller may not use (row-level security) stays for the others.
+	 */
+	if (found >= 0 && !current)
+		cache_drop(found);
+
+	MemoryContextSwitchTo(scratch);
+	rows_init(&rows, scratch);
+	read_rows(tenant, &rows, scratch);
+	SPI_finish();
+	MemoryContextSwitchTo(scratch);
+	tg = build(tenant, &rows, &key, caller);
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(scratch);
+	if (fresh_snapshot)
+		PopActiveSnapshot();
+	tg->used = ++use_clock;
+	if (cacheable)
+		cache_add(tg);
+	ereport(ctem_graph_trace ? NOTICE : DEBUG1,
+			(errmsg_internal("ctem: read the attack graph of tenant %d: %d assets, %d edges, %d exposures (%s)",
+							 tenant, tg->g->n, tg->g->m, tg->g->exp_off[tg->g->n],
+							 cacheable ? "cached" :
+							 key.row_security ? "not cached: row-level security applies" :
+							 "not cached: the tenant's change log is empty")));
+	return tg;
+}
+
+int
+ctem_graph_path_factors(int32 tenant, int max_hops, bool fresh_snapshot,
+						int64 **asset_ids, double **factors)
+{
+	CtemTenantGraph *tg = ctem_graph_get(tenant, fresh_snapshot);
+	const CtemGraph *g = tg->g;
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "ctem graph query",
+												  ALLOCSET_DEFAULT_SIZES);
+	CtemGraphAlloc a;
+	CtemGraphError err;
+	double	   *factor;
+	int			k = 0;
+
+	if (max_hops == 0)
+		max_hops = tg->path_max_hops;
+	if (max_hops < 1 || max_hops > CTEM_GRAPH_MAX_HOPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_hops must be between 1 and %d", CTEM_GRAPH_MAX_HOPS),
+				 errdetail("max_hops is %d.", max_hops)));
+	ctem_graph_allocator(&a, scratch);
+	factor = MemoryContextAllocExtended(scratch, sizeof(double) * Max(g->n, 1), MCXT_ALLOC_HUGE);
+	if (!ctem_graph_path_factor(g, NULL, max_hops, factor, &a, &err))
+		ctem_graph_fail("compute path factors", &err);
+	for (int32 v = 0; v < g->n; v++)
+		if (factor[v] > 0.0)
+			k++;
+	*asset_ids = palloc_extended(sizeof(int64) * Max(k, 1), MCXT_ALLOC_HUGE);
+	*factors = palloc_extended(sizeof(double) * Max(k, 1), MCXT_ALLOC_HUGE);
+	k = 0;
+	for (int32 v = 0; v < g->n; v++)
+		if (factor[v] > 0.0)
+		{
+			(*asset_ids)[k] = tg->asset_ids[v];
+			(*factors)[k] = factor[v];
+			k++;
+		}
+	MemoryContextDelete(scratch);
+	return k;
+}
