@@ -307,11 +307,11 @@ asff_finding(CtemCtx *c, const CjDoc *d, int f, AsffState *st)
 	{
 		int			types = ctem_cj_get(d, f, "Types");
 		int			i,
-					k,
+					t,
 					n = ctem_cj_len(d, types);
 
-		for (i = 0, k = ctem_cj_first(d, types); i < n; i++, k = ctem_cj_next(d, k))
-			if (ctem_cj_str(d, k) && strstr(ctem_cj_str(d, k), "/Vulnerabilities"))
+		for (i = 0, t = ctem_cj_first(d, types); i < n; i++, t = ctem_cj_next(d, t))
+			if (ctem_cj_str(d, t) && strstr(ctem_cj_str(d, t), "/Vulnerabilities"))
 				vuln_type = true;
 	}
 
