@@ -423,7 +423,7 @@ exposure_reference(ExposureRow *r)
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		return ctem_asset_ref_check(&r->writes->refs, r->writes->cxt, r->rel,
 									DatumGetInt32(r->tenant),
-									DatumGetInt64(r->asset_id));
+									DatumGetInt64(r->asset_id), NULL, NULL);
 
 	oldtup = trigdata->tg_trigtuple;
 	ot = heap_getattr(oldtup, atts->tenant_id, RelationGetDescr(r->rel), &n1);
@@ -432,7 +432,7 @@ exposure_reference(ExposureRow *r)
 		DatumGetInt64(oa) != DatumGetInt64(r->asset_id))
 		(void) ctem_asset_ref_check(&r->writes->refs, r->writes->cxt, NULL,
 									DatumGetInt32(r->tenant),
-									DatumGetInt64(r->asset_id));
+									DatumGetInt64(r->asset_id), NULL, NULL);
 	return false;
 }
 

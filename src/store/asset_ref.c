@@ -147,17 +147,18 @@ asset_has_exposure(Relation exposure_rel, int32 tenant, int64 asset_id)
 }
 
 /*
- * The asset (tenant, asset_id) that an exposure row references must exist:
- * lock it FOR KEY SHARE, once per statement.  With exposure_rel (an insert),
- * returns whether the asset had no exposure at all when this statement
- * first checked it and no row was moved onto it since ("fresh"): the
- * exposure trigger then knows that a fingerprint of that asset can only
- * exist if this statement inserted it (exposure.c).  Without (an update
- * moving a row onto the asset), returns false.
+ * The asset (tenant, asset_id) that a row references must exist: lock it
+ * FOR KEY SHARE, once per statement (asset_ref.h).  With exposure_rel (an
+ * exposure insert), returns whether the asset had no exposure at all when
+ * this statement first checked it and no row was moved onto it since
+ * ("fresh"): the exposure trigger then knows that a fingerprint of that
+ * asset can only exist if this statement inserted it (exposure.c).  Without
+ * (an update moving a row onto the asset, or an edge end), returns false.
  */
 bool
 ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
-					 Relation exposure_rel, int32 tenant, int64 asset_id)
+					 Relation exposure_rel, int32 tenant, int64 asset_id,
+					 CtemAssetRefMissing missing, const void *arg)
 {
 	CtemAssetRefs *refs = *refsp;
 	CtemAssetKey key = {.asset_id = asset_id, .tenant = tenant};
@@ -188,12 +189,16 @@ ctem_asset_ref_check(CtemAssetRefs **refsp, MemoryContext cxt,
 				  "WHERE x.tenant_id OPERATOR(pg_catalog.=) $1 "
 				  "AND x.id OPERATOR(pg_catalog.=) $2 FOR KEY SHARE OF x");
 		if (run_as_owner(lock_plan, asset_rel, tenant, asset_id, false, 1) == 0)
+		{
+			if (missing != NULL)
+				missing(arg, tenant, asset_id);
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("exposure references asset " INT64_FORMAT " of tenant %d, which does not exist",
 							asset_id, tenant),
 					 errdetail("Every ctem.exposure row must reference a ctem.asset row with the same tenant_id (exposure.asset_id = asset.id)."),
 					 errhint("Create the asset first, for example with ctem.ensure_asset(kind, natural_key).")));
+		}
 		SPI_finish();
 		fresh = exposure_rel != NULL && !asset_has_exposure(exposure_rel, tenant, asset_id);
 		e = asset_refs_insert(refs->checked, key, &found);

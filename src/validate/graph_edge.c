@@ -52,22 +52,11 @@
 #include "utils/tuplestore.h"
 
 #include "compat.h"
-#include "common/asset_key.h"
 #include "common/common.h"
+#include "store/asset_ref.h"
 
 PG_FUNCTION_INFO_V1(ctem_asset_edge_before_row);
 PG_FUNCTION_INFO_V1(ctem_asset_edge_reference);
-
-/* the assets one statement checked and locked */
-typedef struct EdgeAssetEntry
-{
-	CtemAssetKey key;
-	char		status;
-} EdgeAssetEntry;
-
-#define SH_PREFIX edge_assets
-#define SH_ELEMENT_TYPE EdgeAssetEntry
-#include "common/asset_table.h"
 
 /* what the trigger keeps for its statement (fn_extra) */
 typedef struct EdgeAtts
@@ -79,13 +68,10 @@ typedef struct EdgeAtts
 	int			target;
 	int			kind;
 	int			probability;
-	edge_assets_hash *checked;	/* locked in this statement */
-	CtemAssetKey last;			/* checked last */
-	bool		have_last;
+	CtemAssetRefs *refs;		/* assets locked in this statement */
 	CtemLabels	labels;			/* edge kinds met */
 } EdgeAtts;
 
-static SPIPlanPtr lock_plan = NULL;
 static SPIPlanPtr cascade_source_plan = NULL;
 static SPIPlanPtr cascade_target_plan = NULL;
 static SPIPlanPtr referenced_plan = NULL;
@@ -106,7 +92,6 @@ edge_atts(FunctionCallInfo fcinfo, Relation rel)
 	atts->target = ctem_attnum(rel, "target_asset_id");
 	atts->kind = ctem_attnum(rel, "kind");
 	atts->probability = ctem_attnum(rel, "probability");
-	atts->checked = edge_assets_create(fcinfo->flinfo->fn_mcxt, 64, NULL);
 	fcinfo->flinfo->fn_extra = atts;
 	return atts;
 }
@@ -120,56 +105,44 @@ typedef struct EdgeDesc
 	const char *kind;
 } EdgeDesc;
 
+/* an end of an edge, for the error when its asset does not exist */
+typedef struct EdgeEnd
+{
+	const EdgeDesc *e;
+	bool		source;
+} EdgeEnd;
+
+static void
+edge_asset_missing(const void *arg, int32 tenant, int64 asset)
+{
+	const EdgeEnd *end = arg;
+	const EdgeDesc *e = end->e;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+			 errmsg("edge %s asset " INT64_FORMAT " is not an asset of tenant %d",
+					end->source ? "source" : "target", asset, tenant),
+			 errdetail("The %s edge from asset " INT64_FORMAT " to asset " INT64_FORMAT
+					   " of tenant %d references an asset that does not exist in that tenant; an edge joins two assets of its own tenant.",
+					   e->kind, e->source, e->target, e->tenant),
+			 errhint("Create the asset first (ctem.ensure_asset(kind, natural_key, tenant_id => %d) returns its id), or give the edge the tenant_id of its assets.",
+					 e->tenant)));
+}
+
 /*
- * Lock asset (tenant, asset) FOR KEY SHARE as the owner of ctem.asset_edge,
- * once per statement; an error naming the edge when it does not exist in
- * the tenant.
+ * The asset at one end of the edge exists in the edge's tenant: checked and
+ * locked FOR KEY SHARE once per statement and asset, as an exposure's asset
+ * is (store/asset_ref.c).
  */
 static void
-edge_asset_check(EdgeAtts *atts, Relation rel, const EdgeDesc *e, bool source)
+edge_asset_check(EdgeAtts *atts, MemoryContext cxt, const EdgeDesc *e,
+				 bool source)
 {
-	int64		asset = source ? e->source : e->target;
-	CtemAssetKey key = {.asset_id = asset, .tenant = e->tenant};
-	Oid			types[2] = {INT4OID, INT8OID};
-	Datum		vals[2];
-	CtemSavedUser save;
-	bool		found;
-	int			rc;
-	uint64		n;
+	EdgeEnd		end = {.e = e,.source = source};
 
-	if (atts->have_last && CTEM_ASSET_KEY_EQUAL(atts->last, key))
-		return;
-	if (edge_assets_lookup(atts->checked, key) == NULL)
-	{
-		vals[0] = Int32GetDatum(e->tenant);
-		vals[1] = Int64GetDatum(asset);
-		ctem_spi_connect();
-		ctem_spi_keep_plan(&lock_plan,
-						   "SELECT 1 FROM ONLY ctem.asset x "
-						   "WHERE x.tenant_id OPERATOR(pg_catalog.=) $1 "
-						   "AND x.id OPERATOR(pg_catalog.=) $2 FOR KEY SHARE OF x",
-						   2, types);
-		ctem_owner_begin(rel->rd_rel->relowner, &save);
-		rc = SPI_execute_plan(lock_plan, vals, NULL, false, 1);
-		ctem_owner_end(&save);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "could not lock asset: %s", SPI_result_code_string(rc));
-		n = SPI_processed;
-		SPI_finish();
-		if (n == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-					 errmsg("edge %s asset " INT64_FORMAT " is not an asset of tenant %d",
-							source ? "source" : "target", asset, e->tenant),
-					 errdetail("The %s edge from asset " INT64_FORMAT " to asset " INT64_FORMAT
-							   " of tenant %d references an asset that does not exist in that tenant; an edge joins two assets of its own tenant.",
-							   e->kind, e->source, e->target, e->tenant),
-					 errhint("Create the asset first (ctem.ensure_asset(kind, natural_key, tenant_id => %d) returns its id), or give the edge the tenant_id of its assets.",
-							 e->tenant)));
-		(void) edge_assets_insert(atts->checked, key, &found);
-	}
-	atts->last = key;
-	atts->have_last = true;
+	(void) ctem_asset_ref_check(&atts->refs, cxt, NULL, e->tenant,
+								source ? e->source : e->target,
+								edge_asset_missing, &end);
 }
 
 /*
@@ -250,9 +223,9 @@ ctem_asset_edge_before_row(PG_FUNCTION_ARGS)
 		check_target = !(same_tenant && !n3 && ox == e.target);
 	}
 	if (check_source)
-		edge_asset_check(atts, rel, &e, true);
+		edge_asset_check(atts, fcinfo->flinfo->fn_mcxt, &e, true);
 	if (check_target)
-		edge_asset_check(atts, rel, &e, false);
+		edge_asset_check(atts, fcinfo->flinfo->fn_mcxt, &e, false);
 	return PointerGetDatum(tuple);
 }
 
