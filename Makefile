@@ -36,6 +36,7 @@ OBJS = \
 	src/validate/graph.o \
 	src/validate/graph_edge.o \
 	src/validate/graph_log.o \
+	src/validate/path_refresh.o \
 	src/validate/graph_sql.o \
 	$(CORE_OBJS)
 

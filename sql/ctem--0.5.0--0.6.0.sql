@@ -8,7 +8,7 @@
  * two policy columns (at the end of ctem.policy, a catalogue table), the
  * graph ctem.asset_edge, its change log ctem.graph_change, their triggers
  * and the attack-path functions.  The triggers on the older tenant tables
- * ctem.asset and ctem.exposure come from ctem.graph_install_triggers(),
+ * ctem.asset and ctem.exposure come from ctem.graph_install(),
  * which this script runs only when the install is not distributed.
  *
  * sql/ctem--0.5.0--0.6.0.sql
@@ -34,7 +34,10 @@ ALTER TABLE ctem.policy
 	ADD COLUMN path_max_hops integer NOT NULL DEFAULT 12,
 	ADD CONSTRAINT policy_exploit_baseline_range CHECK (exploit_baseline OPERATOR(pg_catalog.>) 0
 		AND exploit_baseline OPERATOR(pg_catalog.<=) 1),
-	ADD CONSTRAINT policy_path_max_hops_range CHECK (path_max_hops BETWEEN 1 AND 64);
+	ADD COLUMN path_probability_full double precision NOT NULL DEFAULT 0.1,
+	ADD CONSTRAINT policy_path_max_hops_range CHECK (path_max_hops BETWEEN 1 AND 64),
+	ADD CONSTRAINT policy_path_probability_full_range CHECK (path_probability_full OPERATOR(pg_catalog.>) 0
+		AND path_probability_full OPERATOR(pg_catalog.<=) 1);
 COMMENT ON COLUMN ctem.policy.exploit_baseline IS
 	'Attack paths: the exploitability of an asset without an open exposure, in (0, 1] (an unknown weakness, a zero-day, a misconfiguration no scanner reports); a step into an asset that needs an exploit succeeds with the edge''s probability times the asset''s exploitability (docs/attack-paths.md)';
 COMMENT ON COLUMN ctem.policy.path_max_hops IS
@@ -43,6 +46,127 @@ COMMENT ON CONSTRAINT policy_exploit_baseline_range ON ctem.policy IS
 	'exploit_baseline is a probability in (0, 1]: an asset without a known exposure is not unbreakable, nor more than certainly exploitable';
 COMMENT ON CONSTRAINT policy_path_max_hops_range ON ctem.policy IS
 	'path_max_hops is 1 to 64 edges, the range the graph engine searches';
+COMMENT ON COLUMN ctem.policy.path_probability_full IS
+	'Attack paths: the probability of the most likely entry-to-jewel path through an internal asset (ctem.asset.attack_path_probability) from which its X is all of x_attack_path, in (0, 1]; below it X = x_internal + (x_attack_path - x_internal) x probability / path_probability_full (docs/scoring.md)';
+COMMENT ON CONSTRAINT policy_path_probability_full_range ON ctem.policy IS
+	'path_probability_full is a probability in (0, 1]';
+COMMENT ON COLUMN ctem.policy.x_attack_path IS 'X for a crown jewel, and for an internal asset whose most likely attack path to a crown jewel has at least path_probability_full (less likely paths scale X between x_internal and this)';
+
+/* ------------------------------------------------------------------------
+ * Reachability feeds the score (40_prioritization.sql): the path
+ * probability is an input of the scoring functions, ctem.explain names the
+ * path, and the re-scoring triggers follow it
+ * ------------------------------------------------------------------------ */
+
+DROP FUNCTION ctem.risk_score_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision);
+DROP FUNCTION ctem.risk_explain_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision);
+COMMENT ON FUNCTION ctem.risk_support(internal) IS
+	'Planner support of ctem.risk_score(e, a) and ctem.risk_explain(e, a): called with the whole rows of ctem.exposure and ctem.asset, they are planned as ctem.risk_score_inputs / ctem.risk_explain_inputs over the eleven columns they read (same result, no composite values built); not callable from SQL';
+COMMENT ON FUNCTION ctem.risk_score(ctem.exposure, ctem.asset) IS
+	'Risk score 0-100 of exposure e on asset a with the active policy, from the inputs on the rows (cvss, severity, kev, epss, exploit_maturity, validation, controls_effectiveness; criticality, internet_facing, crown_jewel, attack_path_probability); the C scoring core, no other lookup';
+
+CREATE FUNCTION ctem.risk_score_inputs(cvss ctem.cvss DEFAULT NULL,
+	severity ctem.severity DEFAULT NULL, kev boolean DEFAULT NULL,
+	epss double precision DEFAULT NULL, exploit_maturity ctem.exploit_maturity DEFAULT NULL,
+	validation ctem.validation_outcome DEFAULT NULL, criticality smallint DEFAULT NULL,
+	internet_facing boolean DEFAULT NULL, crown_jewel boolean DEFAULT NULL,
+	controls_effectiveness double precision DEFAULT NULL,
+	attack_path_probability double precision DEFAULT NULL)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'ctem_risk_score_inputs'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.risk_score_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision, double precision) IS
+	'Risk score 0-100 with the active policy from inputs given as arguments, NULL meaning unknown (the model''s stated defaults apply): a what-if calculator, and the scorer for data that is not in ctem.exposure; ctem.risk_score(e, a) on the same values gives the same score';
+
+CREATE FUNCTION ctem.risk_explain_inputs(cvss ctem.cvss DEFAULT NULL,
+	severity ctem.severity DEFAULT NULL, kev boolean DEFAULT NULL,
+	epss double precision DEFAULT NULL, exploit_maturity ctem.exploit_maturity DEFAULT NULL,
+	validation ctem.validation_outcome DEFAULT NULL, criticality smallint DEFAULT NULL,
+	internet_facing boolean DEFAULT NULL, crown_jewel boolean DEFAULT NULL,
+	controls_effectiveness double precision DEFAULT NULL,
+	attack_path_probability double precision DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'ctem_risk_explain_inputs'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.risk_explain_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision, double precision) IS
+	'The explanation of ctem.risk_score_inputs() with the same arguments: each factor with value and source, floors applied, defaults used, policy version';
+
+CREATE OR REPLACE FUNCTION ctem.explain(exposure_id bigint, tenant_id integer DEFAULT 1)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	x jsonb;
+	aid bigint;
+	on_path boolean;
+	p record;
+BEGIN
+	SELECT ctem.risk_explain(e, a), a.id,
+		   a.attack_path_probability IS NOT NULL OR a.crown_jewel
+	INTO x, aid, on_path
+	FROM ctem.exposure e
+	JOIN ctem.asset a ON a.tenant_id OPERATOR(pg_catalog.=) e.tenant_id
+					 AND a.id OPERATOR(pg_catalog.=) e.asset_id
+	WHERE e.tenant_id OPERATOR(pg_catalog.=) $2 AND e.id OPERATOR(pg_catalog.=) $1;
+	IF x IS NULL OR NOT on_path THEN
+		RETURN x;
+	END IF;
+	-- name the most likely path through the asset (50_validation.sql)
+	SELECT t.probability, t.hops, t.path, t.edges,
+		   (SELECT pg_catalog.string_agg(a.natural_key, ' -> ' ORDER BY u.o)
+			FROM pg_catalog.unnest(t.path) WITH ORDINALITY AS u(id, o)
+			JOIN ctem.asset a ON a.tenant_id OPERATOR(pg_catalog.=) $2
+							 AND a.id OPERATOR(pg_catalog.=) u.id) AS names
+	INTO p
+	FROM ctem.attack_path_through(aid, NULL, $2) t;
+	IF FOUND THEN
+		x := x OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('attack_path',
+			pg_catalog.jsonb_build_object('probability', p.probability, 'hops', p.hops,
+										  'path', p.path, 'edges', p.edges, 'assets', p.names));
+	END IF;
+	RETURN x;
+END
+$$;
+COMMENT ON FUNCTION ctem.explain(bigint, integer) IS
+	'How the risk score and priority of an exposure come about now: each factor with its value and where it came from, the floors applied, the defaults used and the policy version, and, when its asset is on an attack path to a crown jewel (or is one), the most likely such path (attack_path: probability, hops, asset and edge ids, the assets'' natural keys); NULL if there is no such exposure';
+
+CREATE OR REPLACE FUNCTION ctem.asset_rescore()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE ctem.exposure e SET priority = e.priority
+	FROM new_assets n JOIN old_assets o ON o.tenant_id = n.tenant_id AND o.id = n.id
+	WHERE e.tenant_id = n.tenant_id AND e.asset_id = n.id
+	  AND (n.criticality IS DISTINCT FROM o.criticality
+		   OR n.internet_facing IS DISTINCT FROM o.internet_facing
+		   OR n.crown_jewel IS DISTINCT FROM o.crown_jewel
+		   OR n.attack_path_probability IS DISTINCT FROM o.attack_path_probability);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.asset_rescore() IS
+	'AFTER UPDATE statement trigger of ctem.asset: re-scores the exposures of assets whose criticality, internet_facing, crown_jewel or attack_path_probability changed';
+
+CREATE OR REPLACE FUNCTION ctem.policy_rescore()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- path_max_hops and exploit_baseline shape the attack-path factors
+	PERFORM ctem.attack_path_refresh(g.tenant_id)
+	FROM (SELECT DISTINCT c.tenant_id FROM ctem.graph_change c ORDER BY 1) g;
+	PERFORM ctem.rescore();
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.policy_rescore() IS
+	'AFTER statement trigger of ctem.policy: recomputes the attack-path factors of the tenants that have an attack graph, then re-scores every exposure with the policy now active';
 
 /* ------------------------------------------------------------------------
  * Attack paths: the asset graph, ctem.asset_edge (a tenant table)
@@ -237,18 +361,33 @@ COMMENT ON TRIGGER asset_edge_graph_change_truncate ON ctem.asset_edge IS
 	'Logs a graph change for each tenant that has edges, before they go (ctem.graph_change_note)';
 
 /*
- * The triggers on ctem.asset and ctem.exposure, tables older than the graph:
- * created by a function, so that an upgrade can leave them to the operator on
- * a distributed install (an upgrade script must not alter a distributed
- * tenant table; docs/attack-paths.md, "Upgrading"), and the fresh install
- * and the upgrade create the same triggers.  Idempotent: run it again at will.
+ * What the graph adds to ctem.asset and ctem.exposure, tables older than the
+ * graph: the column the score reads and the triggers.  Created by a function,
+ * so that an upgrade can leave them to the operator on a distributed install
+ * (an upgrade script must not alter a distributed tenant table;
+ * docs/attack-paths.md, "Upgrading"), and the fresh install and the upgrade
+ * create the same objects.  Idempotent: run it again at will.
  */
-CREATE FUNCTION ctem.graph_install_triggers()
+CREATE FUNCTION ctem.graph_install()
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	-- reachability feeds the score (src/validate/path_refresh.c)
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+				   WHERE attrelid OPERATOR(pg_catalog.=) 'ctem.asset'::pg_catalog.regclass
+					 AND attname OPERATOR(pg_catalog.=) 'attack_path_probability'
+					 AND NOT attisdropped) THEN
+		ALTER TABLE ctem.asset ADD COLUMN attack_path_probability double precision
+			CONSTRAINT asset_attack_path_probability_range
+			CHECK (attack_path_probability OPERATOR(pg_catalog.>) 0
+				   AND attack_path_probability OPERATOR(pg_catalog.<=) 1);
+		COMMENT ON COLUMN ctem.asset.attack_path_probability IS
+			'Kept by ctem, do not write it: the probability of the most likely attack path from an entry point through the asset to a crown jewel, of at most the active policy''s path_max_hops edges; NULL when the asset is on no such path or its tenant has no attack graph. The score''s X reads it (docs/scoring.md); recomputed after every statement that changes the tenant''s graph (edges, entry points, crown jewels, open exposures), and by ctem.attack_path_refresh';
+		COMMENT ON CONSTRAINT asset_attack_path_probability_range ON ctem.asset IS
+			'attack_path_probability is a probability in (0, 1], or NULL';
+	END IF;
 	-- the edges follow their assets
 	CREATE OR REPLACE TRIGGER asset_edges_delete AFTER DELETE ON ctem.asset
 		REFERENCING OLD TABLE AS old_assets
@@ -301,11 +440,11 @@ BEGIN
 	RETURN 10;
 END
 $$;
-COMMENT ON FUNCTION ctem.graph_install_triggers() IS
-	'Creates (or replaces) the attack graph''s triggers on ctem.asset and ctem.exposure: edges follow their assets, and changes of entry points, crown jewels and exposures are logged in ctem.graph_change; returns the number of triggers. Run by CREATE EXTENSION and by the upgrade to 0.6.0; on a distributed install the upgrade leaves it to the operator (docs/attack-paths.md). EXECUTE is not granted to PUBLIC.';
+COMMENT ON FUNCTION ctem.graph_install() IS
+	'Adds what the attack graph needs to ctem.asset and ctem.exposure: the column ctem.asset.attack_path_probability (when missing) and the 10 triggers (created or replaced: edges follow their assets, and changes of entry points, crown jewels and exposures are logged in ctem.graph_change); returns the number of triggers. Run by CREATE EXTENSION and by the upgrade to 0.6.0; on a distributed install the upgrade leaves it to the operator (docs/attack-paths.md). EXECUTE is not granted to PUBLIC.';
 -- Rule 17 of SCALE_OUT.md: an upgrade script does not alter the tenant
 -- tables of a distributed install (Citus forwards the whole script); there
--- the operator runs ctem.graph_install_triggers() after the upgrade.
+-- the operator runs ctem.graph_install() after the upgrade.
 DO $$
 DECLARE
 	distributed boolean := false;
@@ -316,10 +455,10 @@ BEGIN
 			INTO distributed;
 	END IF;
 	IF distributed THEN
-		RAISE NOTICE 'ctem 0.6.0: ctem.exposure is distributed, so this upgrade does not create the attack graph''s triggers on ctem.asset and ctem.exposure'
-			USING HINT = 'After ALTER EXTENSION ctem UPDATE, run SELECT ctem.graph_install_triggers(); on the coordinator (docs/attack-paths.md, "Upgrading"). Until then deleting an asset does not delete its edges and asset and exposure changes do not refresh cached attack graphs.';
+		RAISE NOTICE 'ctem 0.6.0: ctem.exposure is distributed, so this upgrade does not add the attack graph''s column and triggers to ctem.asset and ctem.exposure'
+			USING HINT = 'After ALTER EXTENSION ctem UPDATE, run SELECT ctem.graph_install(); on the coordinator (docs/attack-paths.md, "Upgrading"). Until then scoring and edge changes fail (ctem.asset.attack_path_probability is missing), deleting an asset does not delete its edges, and asset and exposure changes do not refresh cached attack graphs.';
 	ELSE
-		PERFORM ctem.graph_install_triggers();
+		PERFORM ctem.graph_install();
 	END IF;
 END
 $$;
@@ -337,6 +476,22 @@ AS 'MODULE_PATHNAME', 'ctem_attack_paths'
 LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
 COMMENT ON FUNCTION ctem.attack_paths(bigint, integer, integer, integer) IS
 	'For each crown jewel (or the one target given), the k most likely loopless attack paths (k 1 to 100) from any entry point, of at most max_hops edges (1 to 64): rank 1 the most likely; probability the product of the step probabilities; path the asset ids from the entry point to the target, edges the ctem.asset_edge ids along it. An unreachable jewel gives no row; a jewel that is an entry point has a path of 0 hops.';
+
+CREATE FUNCTION ctem.attack_path_through(asset bigint, max_hops integer DEFAULT NULL,
+										 tenant_id integer DEFAULT 1)
+RETURNS TABLE (probability double precision, hops integer, entry_asset_id bigint,
+			   jewel_asset_id bigint, path bigint[], edges bigint[])
+AS 'MODULE_PATHNAME', 'ctem_attack_path_through'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1;
+COMMENT ON FUNCTION ctem.attack_path_through(bigint, integer, integer) IS
+	'The most likely attack path from an entry point through the asset to a crown jewel, of at most max_hops edges (1 to 64; NULL: the active policy''s path_max_hops, as ctem.asset.attack_path_probability uses): its probability, hops, first and last asset, the asset ids in order and the edge ids along it; no row when there is none. What ctem.explain shows as attack_path';
+
+CREATE FUNCTION ctem.attack_path_refresh(tenant_id integer DEFAULT 1)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'ctem_attack_path_refresh'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ctem.attack_path_refresh(integer) IS
+	'Recomputes ctem.asset.attack_path_probability of every asset of the tenant from its attack graph now, writes the values that changed (which re-scores their exposures) and returns how many changed. ctem''s triggers do this after every graph change; run it after a TRUNCATE of ctem.exposure, after a restore, or when two transactions changed the same tenant''s graph at once (docs/attack-paths.md). As the extension''s owner; EXECUTE is not granted to PUBLIC.';
 
 CREATE FUNCTION ctem.blast_radius(asset bigint, max_hops integer DEFAULT 6, tenant_id integer DEFAULT 1)
 RETURNS TABLE (asset_id bigint, hops integer, probability double precision)
@@ -389,9 +544,10 @@ COMMENT ON FUNCTION ctem.attack_graph_dot(bigint, integer, integer) IS
 
 -- The attack graph's trigger functions (50_validation.sql) write
 -- ctem.graph_change and delete edges as the tables' owner: nobody calls them
--- or attaches them elsewhere.  ctem.graph_install_triggers (DDL on ctem's
+-- or attaches them elsewhere.  ctem.graph_install (DDL on ctem's
 -- tables) and ctem.graph_compact (which may wait for the tenant's writers)
 -- are for the administrator, who grants them as needed.
 REVOKE EXECUTE ON FUNCTION ctem.asset_edge_before_row(), ctem.asset_edge_reference(),
 	ctem.graph_change_note(), ctem.graph_change_flush() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION ctem.graph_install_triggers(), ctem.graph_compact(integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ctem.graph_install(), ctem.graph_compact(integer),
+	ctem.attack_path_refresh(integer) FROM PUBLIC;

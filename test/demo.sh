@@ -3,8 +3,12 @@
 #
 #   bash test/demo.sh         build, install, start a throwaway cluster in
 #                             /tmp/ctem-demo, load an inventory, threat intel
-#                             and real-format scanner reports, print the
-#                             prioritised work queue and an explanation
+#                             and real-format scanner reports and an attack
+#                             graph, print the attack paths, chokepoints and
+#                             a fix plan, render the paths as a picture
+#                             (SVG and PNG, with Debian's graphviz), and
+#                             print the prioritised work queue and an
+#                             explanation
 #   bash test/demo.sh stop    stop the cluster and delete /tmp/ctem-demo
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +24,8 @@ fi
 
 cd "$CTEM_ROOT"
 ctem_packages
+# the picture of the attack paths
+CTEM_PACKAGES=graphviz ctem_packages
 ctem_build
 ctem_start "$D"
 PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -P pager=off"
@@ -64,6 +70,31 @@ SELECT id, 'exploitable'::ctem.validation_outcome, 'pentest', 'external pentest 
 UNION ALL
 SELECT id, 'blocked'::ctem.validation_outcome, 'bas', 'bas-nightly' FROM ctem.exposure WHERE rule_id = 'CVE-2021-41773'"
 
+echo "== 3b. Validation: the attack graph (firewall rules, credentials, trusts) and its paths"
+$PSQL -d ctem_demo -f test/data/demo_graph.sql
+$PSQL -d ctem_demo -c "
+SELECT j.natural_key AS crown_jewel, p.rank, round(p.probability::numeric, 3) AS probability, p.hops,
+       (SELECT string_agg(a.natural_key, ' -> ' ORDER BY u.o)
+        FROM unnest(p.path) WITH ORDINALITY u(id, o) JOIN ctem.asset a ON a.id = u.id) AS path
+FROM ctem.attack_paths(k => 2) p JOIN ctem.asset j ON j.id = p.target
+ORDER BY j.natural_key, p.rank"
+echo "== chokepoints: fixing these cuts the most crown-jewel path risk"
+$PSQL -d ctem_demo -c "
+SELECT a.natural_key AS asset, c.entries_reaching AS entries, c.jewels_reached AS jewels,
+       round(c.risk_reduction::numeric, 3) AS risk_cut,
+       (SELECT string_agg(e.rule_id, ', ' ORDER BY e.id) FROM ctem.exposure e WHERE e.id = ANY (c.exposure_ids)) AS fix
+FROM ctem.chokepoints(3) c JOIN ctem.asset a ON a.id = c.asset_id ORDER BY c.risk_reduction DESC"
+echo "== fix plan: the three tickets that make the crown jewels safest"
+$PSQL -d ctem_demo -c "
+SELECT f.step, e.rule_id, a.natural_key AS asset, round(f.risk_after::numeric, 3) AS path_risk_left
+FROM ctem.fix_plan(3) f JOIN ctem.exposure e ON e.id = f.exposure_id JOIN ctem.asset a ON a.id = f.asset_id
+ORDER BY f.step"
+$PSQL -d ctem_demo -At -c "SELECT ctem.attack_graph_dot(k => 2)" > "$D/attack-paths.dot"
+dot -Tsvg "$D/attack-paths.dot" -o "$D/attack-paths.svg"
+dot -Tpng "$D/attack-paths.dot" -o "$D/attack-paths.png"
+echo "the picture: $D/attack-paths.svg and $D/attack-paths.png (render again: psql -Atc \"SELECT ctem.attack_graph_dot()\" ctem_demo | dot -Tsvg)"
+
+echo
 echo "== 4. Prioritization: the work queue, most urgent first"
 $PSQL -d ctem_demo -c "
 SELECT priority AS prio, risk_score AS score, rule_id, left(title, 42) AS title, asset,
@@ -79,6 +110,10 @@ FROM (SELECT exposure_id FROM ctem.work_queue LIMIT 1) q
 JOIN ctem.exposure e ON e.id = q.exposure_id JOIN ctem.asset a ON a.id = e.asset_id,
      LATERAL ctem.explain(e.id) x, unnest(ARRAY['S','L','A','X','C','V']) f
 GROUP BY e.rule_id, a.natural_key, x"
+$PSQL -d ctem_demo -At -c "
+SELECT format('  attack path (p %s): %s', round((x->'attack_path'->>'probability')::numeric, 3), x->'attack_path'->>'assets')
+FROM (SELECT exposure_id FROM ctem.work_queue LIMIT 1) q, LATERAL ctem.explain(q.exposure_id) x
+WHERE x ? 'attack_path'"
 
 echo
 echo "== 5. Mobilization: the next frontend scan no longer finds the Go stdlib issue"
@@ -96,5 +131,6 @@ cat <<MSG
 Explore it:   psql -h $D -p 5432 -U postgres ctem_demo
               SELECT * FROM ctem.work_queue;   SELECT ctem.explain(1);
               SELECT * FROM ctem.exposure_event;
+              SELECT * FROM ctem.attack_paths(k => 3);   SELECT * FROM ctem.chokepoints();
 Stop it:      bash test/demo.sh stop
 MSG

@@ -491,6 +491,71 @@ test_factors(void)
 		  strcmp(r.s_source, "scanner severity medium") == 0,
 		  "example 20 %g %s %s", r.x, r.x_source, r.s_source);
 
+	/* the attack-path probability of an internal asset that is no jewel */
+	ctem_policy_default(&p);
+	fill_input(&examples[19], &in);
+	in.internet_facing = 0;
+	in.on_attack_path = -1;
+	in.attack_path_probability = 0.0;
+	ctem_score_compute(&p, &in, &r);
+	CHECK(near(r.x, 0.5) && !(r.defaults & CTEM_DEFAULT_ATTACK_PATH) &&
+		  strcmp(r.x_source, "internal (no attack path to a crown jewel)") == 0,
+		  "path 0: %g %s", r.x, r.x_source);
+	in.attack_path_probability = 0.05;	/* half of path_probability_full */
+	ctem_score_compute(&p, &in, &r);
+	CHECK(near(r.x, 0.65) &&
+		  strcmp(r.x_source, "unlikely attack path to a crown jewel (scaled)") == 0,
+		  "path 0.05: %g %s", r.x, r.x_source);
+	in.attack_path_probability = 0.1;
+	ctem_score_compute(&p, &in, &r);
+	CHECK(near(r.x, 0.8) &&
+		  strcmp(r.x_source, "likely attack path to a crown jewel") == 0,
+		  "path 0.1: %g %s", r.x, r.x_source);
+	in.attack_path_probability = 0.9;
+	ctem_score_compute(&p, &in, &r);
+	CHECK(near(r.x, 0.8), "path 0.9: %g", r.x);
+	{
+		double		prev = -1.0;
+		int			monotone = 1;
+
+		for (int i = 0; i <= 100; i++)
+		{
+			in.attack_path_probability = i / 100.0;
+			ctem_score_compute(&p, &in, &r);
+			if (r.x < prev || r.x < 0.5 - 1e-12 || r.x > 0.8 + 1e-12)
+				monotone = 0;
+			prev = r.x;
+		}
+		CHECK(monotone, "X grows with the path probability, within [x_internal, x_attack_path]");
+	}
+	in.attack_path_probability = 1.5;
+	ctem_score_compute(&p, &in, &r);
+	CHECK(near(r.x, 0.5) && (r.invalid & CTEM_INVALID_ATTACK_PATH) &&
+		  (r.defaults & CTEM_DEFAULT_ATTACK_PATH),
+		  "path 1.5 is ignored: %g %x", r.x, r.invalid);
+	in.attack_path_probability = 0.01;
+	in.on_attack_path = 1;		/* a crown jewel keeps all of x_attack_path */
+	ctem_score_compute(&p, &in, &r);
+	CHECK(near(r.x, 0.8) && strcmp(r.x_source, "attack path to crown jewel") == 0,
+		  "jewel: %g %s", r.x, r.x_source);
+	in.on_attack_path = -1;
+	in.internet_facing = 1;		/* internet-facing wins */
+	ctem_score_compute(&p, &in, &r);
+	CHECK(near(r.x, 1.0), "internet-facing on a path: %g", r.x);
+	in.internet_facing = -1;	/* unknown: the larger of x_unknown and the path's */
+	in.attack_path_probability = 0.09;
+	ctem_score_compute(&p, &in, &r);
+	CHECK(near(r.x, 0.77) &&
+		  strcmp(r.x_source, "attack path (internet exposure unknown)") == 0,
+		  "unknown internet, path 0.09: %g %s", r.x, r.x_source);
+	in.attack_path_probability = 0.01;
+	ctem_score_compute(&p, &in, &r);
+	CHECK(near(r.x, 0.7), "unknown internet, path 0.01: %g", r.x);
+	p.path_probability_full = 0.0;
+	CHECK(!ctem_policy_check(&p, NULL, 0), "path_probability_full 0 is refused");
+	p.path_probability_full = 1.0;
+	CHECK(ctem_policy_check(&p, NULL, 0), "path_probability_full 1 is fine");
+
 	/* example 22 */
 	fill_input(&examples[21], &in);
 	ctem_score_compute(&p, &in, &r);
@@ -924,7 +989,7 @@ test_explain_edges(void)
 				 "\"A\":{\"value\":0.7,\"source\":\"asset criticality 2\","
 				 "\"input\":{\"criticality\":2}},"
 				 "\"X\":{\"value\":0.5,\"source\":\"internal\","
-				 "\"input\":{\"internet_facing\":false,\"on_attack_path\":false}},"
+				 "\"input\":{\"internet_facing\":false,\"on_attack_path\":false,\"attack_path_probability\":null,\"path_probability_full\":0.1}},"
 				 "\"C\":{\"value\":0,\"source\":\"none\",\"input\":{"
 				 "\"effectiveness\":0,\"n_controls\":0,\"cap\":0.4}},"
 				 "\"V\":{\"value\":1,\"source\":\"not validated\","

@@ -57,12 +57,15 @@ CREATE TABLE ctem.policy (
 	-- adds them
 	exploit_baseline double precision NOT NULL DEFAULT 0.05,
 	path_max_hops	integer NOT NULL DEFAULT 12,
+	path_probability_full double precision NOT NULL DEFAULT 0.1,
 	CONSTRAINT policy_pkey PRIMARY KEY (name),
 	CONSTRAINT policy_one_active EXCLUDE USING btree ((true) WITH OPERATOR(pg_catalog.=))
 		WHERE (active) DEFERRABLE INITIALLY DEFERRED,
 	CONSTRAINT policy_exploit_baseline_range CHECK (exploit_baseline OPERATOR(pg_catalog.>) 0
 		AND exploit_baseline OPERATOR(pg_catalog.<=) 1),
-	CONSTRAINT policy_path_max_hops_range CHECK (path_max_hops BETWEEN 1 AND 64)
+	CONSTRAINT policy_path_max_hops_range CHECK (path_max_hops BETWEEN 1 AND 64),
+	CONSTRAINT policy_path_probability_full_range CHECK (path_probability_full OPERATOR(pg_catalog.>) 0
+		AND path_probability_full OPERATOR(pg_catalog.<=) 1)
 );
 COMMENT ON TABLE ctem.policy IS
 	'Scoring policies: the weights of the risk model (docs/scoring.md). The active one scores every exposure; the builtin "default" row is read-only, copy it to change weights. A catalogue shared by all tenants.';
@@ -91,7 +94,7 @@ COMMENT ON COLUMN ctem.policy.l_max IS 'Highest L';
 COMMENT ON COLUMN ctem.policy.a_by_criticality IS 'A for asset criticality 1..5';
 COMMENT ON COLUMN ctem.policy.a_unknown IS 'A when the criticality is unknown (flagged as a default)';
 COMMENT ON COLUMN ctem.policy.x_internet IS 'X for an internet-facing asset';
-COMMENT ON COLUMN ctem.policy.x_attack_path IS 'X for an asset on an attack path to a crown jewel (or a crown jewel)';
+COMMENT ON COLUMN ctem.policy.x_attack_path IS 'X for a crown jewel, and for an internal asset whose most likely attack path to a crown jewel has at least path_probability_full (less likely paths scale X between x_internal and this)';
 COMMENT ON COLUMN ctem.policy.x_internal IS 'X for an internal asset';
 COMMENT ON COLUMN ctem.policy.x_unknown IS 'X when internet exposure is unknown (flagged as a default)';
 COMMENT ON COLUMN ctem.policy.c_max IS 'Cap of the combined effectiveness of compensating controls';
@@ -107,6 +110,8 @@ COMMENT ON COLUMN ctem.policy.exploit_baseline IS
 	'Attack paths: the exploitability of an asset without an open exposure, in (0, 1] (an unknown weakness, a zero-day, a misconfiguration no scanner reports); a step into an asset that needs an exploit succeeds with the edge''s probability times the asset''s exploitability (docs/attack-paths.md)';
 COMMENT ON COLUMN ctem.policy.path_max_hops IS
 	'Attack paths: the most edges a path may have (1 to 64) where a function takes no max_hops argument (ctem.chokepoints, ctem.simulate_fix, ctem.fix_plan) and for the path factor the score reads';
+COMMENT ON COLUMN ctem.policy.path_probability_full IS
+	'Attack paths: the probability of the most likely entry-to-jewel path through an internal asset (ctem.asset.attack_path_probability) from which its X is all of x_attack_path, in (0, 1]; below it X = x_internal + (x_attack_path - x_internal) x probability / path_probability_full (docs/scoring.md)';
 COMMENT ON CONSTRAINT policy_pkey ON ctem.policy IS 'Policies are found by name';
 COMMENT ON CONSTRAINT policy_one_active ON ctem.policy IS
 	'At most one policy is active (checked at commit, so one UPDATE can switch policies)';
@@ -114,6 +119,8 @@ COMMENT ON CONSTRAINT policy_exploit_baseline_range ON ctem.policy IS
 	'exploit_baseline is a probability in (0, 1]: an asset without a known exposure is not unbreakable, nor more than certainly exploitable';
 COMMENT ON CONSTRAINT policy_path_max_hops_range ON ctem.policy IS
 	'path_max_hops is 1 to 64 edges, the range the graph engine searches';
+COMMENT ON CONSTRAINT policy_path_probability_full_range ON ctem.policy IS
+	'path_probability_full is a probability in (0, 1]';
 
 -- The builtin row comes with the extension (seeded before the trigger that
 -- protects builtin rows exists); dump only the users' policies.
@@ -190,7 +197,7 @@ RETURNS internal
 AS 'MODULE_PATHNAME', 'ctem_risk_support'
 LANGUAGE C STRICT;
 COMMENT ON FUNCTION ctem.risk_support(internal) IS
-	'Planner support of ctem.risk_score(e, a) and ctem.risk_explain(e, a): called with the whole rows of ctem.exposure and ctem.asset, they are planned as ctem.risk_score_inputs / ctem.risk_explain_inputs over the ten columns they read (same result, no composite values built); not callable from SQL';
+	'Planner support of ctem.risk_score(e, a) and ctem.risk_explain(e, a): called with the whole rows of ctem.exposure and ctem.asset, they are planned as ctem.risk_score_inputs / ctem.risk_explain_inputs over the eleven columns they read (same result, no composite values built); not callable from SQL';
 
 CREATE FUNCTION ctem.risk_score(e ctem.exposure, a ctem.asset)
 RETURNS numeric
@@ -198,7 +205,7 @@ AS 'MODULE_PATHNAME', 'ctem_risk_score'
 LANGUAGE C STABLE STRICT PARALLEL SAFE
 SUPPORT ctem.risk_support;
 COMMENT ON FUNCTION ctem.risk_score(ctem.exposure, ctem.asset) IS
-	'Risk score 0-100 of exposure e on asset a with the active policy, from the inputs on the rows (cvss, severity, kev, epss, exploit_maturity, validation, controls_effectiveness; criticality, internet_facing, crown_jewel); the C scoring core, no other lookup';
+	'Risk score 0-100 of exposure e on asset a with the active policy, from the inputs on the rows (cvss, severity, kev, epss, exploit_maturity, validation, controls_effectiveness; criticality, internet_facing, crown_jewel, attack_path_probability); the C scoring core, no other lookup';
 
 CREATE FUNCTION ctem.risk_explain(e ctem.exposure, a ctem.asset)
 RETURNS jsonb
@@ -213,11 +220,12 @@ CREATE FUNCTION ctem.risk_score_inputs(cvss ctem.cvss DEFAULT NULL,
 	epss double precision DEFAULT NULL, exploit_maturity ctem.exploit_maturity DEFAULT NULL,
 	validation ctem.validation_outcome DEFAULT NULL, criticality smallint DEFAULT NULL,
 	internet_facing boolean DEFAULT NULL, crown_jewel boolean DEFAULT NULL,
-	controls_effectiveness double precision DEFAULT NULL)
+	controls_effectiveness double precision DEFAULT NULL,
+	attack_path_probability double precision DEFAULT NULL)
 RETURNS numeric
 AS 'MODULE_PATHNAME', 'ctem_risk_score_inputs'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION ctem.risk_score_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision) IS
+COMMENT ON FUNCTION ctem.risk_score_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision, double precision) IS
 	'Risk score 0-100 with the active policy from inputs given as arguments, NULL meaning unknown (the model''s stated defaults apply): a what-if calculator, and the scorer for data that is not in ctem.exposure; ctem.risk_score(e, a) on the same values gives the same score';
 
 CREATE FUNCTION ctem.risk_explain_inputs(cvss ctem.cvss DEFAULT NULL,
@@ -225,25 +233,53 @@ CREATE FUNCTION ctem.risk_explain_inputs(cvss ctem.cvss DEFAULT NULL,
 	epss double precision DEFAULT NULL, exploit_maturity ctem.exploit_maturity DEFAULT NULL,
 	validation ctem.validation_outcome DEFAULT NULL, criticality smallint DEFAULT NULL,
 	internet_facing boolean DEFAULT NULL, crown_jewel boolean DEFAULT NULL,
-	controls_effectiveness double precision DEFAULT NULL)
+	controls_effectiveness double precision DEFAULT NULL,
+	attack_path_probability double precision DEFAULT NULL)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'ctem_risk_explain_inputs'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION ctem.risk_explain_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision) IS
+COMMENT ON FUNCTION ctem.risk_explain_inputs(ctem.cvss, ctem.severity, boolean, double precision, ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision, double precision) IS
 	'The explanation of ctem.risk_score_inputs() with the same arguments: each factor with value and source, floors applied, defaults used, policy version';
 
 CREATE FUNCTION ctem.explain(exposure_id bigint, tenant_id integer DEFAULT 1)
 RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT ctem.risk_explain(e, a)
+DECLARE
+	x jsonb;
+	aid bigint;
+	on_path boolean;
+	p record;
+BEGIN
+	SELECT ctem.risk_explain(e, a), a.id,
+		   a.attack_path_probability IS NOT NULL OR a.crown_jewel
+	INTO x, aid, on_path
 	FROM ctem.exposure e
 	JOIN ctem.asset a ON a.tenant_id OPERATOR(pg_catalog.=) e.tenant_id
 					 AND a.id OPERATOR(pg_catalog.=) e.asset_id
-	WHERE e.tenant_id OPERATOR(pg_catalog.=) $2 AND e.id OPERATOR(pg_catalog.=) $1
+	WHERE e.tenant_id OPERATOR(pg_catalog.=) $2 AND e.id OPERATOR(pg_catalog.=) $1;
+	IF x IS NULL OR NOT on_path THEN
+		RETURN x;
+	END IF;
+	-- name the most likely path through the asset (50_validation.sql)
+	SELECT t.probability, t.hops, t.path, t.edges,
+		   (SELECT pg_catalog.string_agg(a.natural_key, ' -> ' ORDER BY u.o)
+			FROM pg_catalog.unnest(t.path) WITH ORDINALITY AS u(id, o)
+			JOIN ctem.asset a ON a.tenant_id OPERATOR(pg_catalog.=) $2
+							 AND a.id OPERATOR(pg_catalog.=) u.id) AS names
+	INTO p
+	FROM ctem.attack_path_through(aid, NULL, $2) t;
+	IF FOUND THEN
+		x := x OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('attack_path',
+			pg_catalog.jsonb_build_object('probability', p.probability, 'hops', p.hops,
+										  'path', p.path, 'edges', p.edges, 'assets', p.names));
+	END IF;
+	RETURN x;
+END
 $$;
 COMMENT ON FUNCTION ctem.explain(bigint, integer) IS
-	'How the risk score and priority of an exposure come about now: each factor with its value and where it came from, the floors applied, the defaults used and the policy version; NULL if there is no such exposure';
+	'How the risk score and priority of an exposure come about now: each factor with its value and where it came from, the floors applied, the defaults used and the policy version, and, when its asset is on an attack path to a crown jewel (or is one), the most likely such path (attack_path: probability, hops, asset and edge ids, the assets'' natural keys); NULL if there is no such exposure';
 
 CREATE FUNCTION ctem.ssvc_decision(exploitation text, automatable text,
 								   technical_impact text, mission_wellbeing text)
@@ -298,12 +334,13 @@ BEGIN
 	WHERE e.tenant_id = n.tenant_id AND e.asset_id = n.id
 	  AND (n.criticality IS DISTINCT FROM o.criticality
 		   OR n.internet_facing IS DISTINCT FROM o.internet_facing
-		   OR n.crown_jewel IS DISTINCT FROM o.crown_jewel);
+		   OR n.crown_jewel IS DISTINCT FROM o.crown_jewel
+		   OR n.attack_path_probability IS DISTINCT FROM o.attack_path_probability);
 	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION ctem.asset_rescore() IS
-	'AFTER UPDATE statement trigger of ctem.asset: re-scores the exposures of assets whose criticality, internet_facing or crown_jewel changed';
+	'AFTER UPDATE statement trigger of ctem.asset: re-scores the exposures of assets whose criticality, internet_facing, crown_jewel or attack_path_probability changed';
 CREATE TRIGGER asset_rescore
 	AFTER UPDATE ON ctem.asset
 	REFERENCING OLD TABLE AS old_assets NEW TABLE AS new_assets
@@ -404,12 +441,15 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	-- path_max_hops and exploit_baseline shape the attack-path factors
+	PERFORM ctem.attack_path_refresh(g.tenant_id)
+	FROM (SELECT DISTINCT c.tenant_id FROM ctem.graph_change c ORDER BY 1) g;
 	PERFORM ctem.rescore();
 	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION ctem.policy_rescore() IS
-	'AFTER statement trigger of ctem.policy: re-scores every exposure with the policy now active';
+	'AFTER statement trigger of ctem.policy: recomputes the attack-path factors of the tenants that have an attack graph, then re-scores every exposure with the policy now active';
 CREATE TRIGGER policy_rescore AFTER INSERT OR UPDATE OR DELETE ON ctem.policy
 	FOR EACH STATEMENT EXECUTE FUNCTION ctem.policy_rescore();
 COMMENT ON TRIGGER policy_rescore ON ctem.policy IS 'Re-scores everything when policies change';

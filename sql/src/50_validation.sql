@@ -282,18 +282,33 @@ COMMENT ON TRIGGER asset_edge_graph_change_truncate ON ctem.asset_edge IS
 	'Logs a graph change for each tenant that has edges, before they go (ctem.graph_change_note)';
 
 /*
- * The triggers on ctem.asset and ctem.exposure, tables older than the graph:
- * created by a function, so that an upgrade can leave them to the operator on
- * a distributed install (an upgrade script must not alter a distributed
- * tenant table; docs/attack-paths.md, "Upgrading"), and the fresh install
- * and the upgrade create the same triggers.  Idempotent: run it again at will.
+ * What the graph adds to ctem.asset and ctem.exposure, tables older than the
+ * graph: the column the score reads and the triggers.  Created by a function,
+ * so that an upgrade can leave them to the operator on a distributed install
+ * (an upgrade script must not alter a distributed tenant table;
+ * docs/attack-paths.md, "Upgrading"), and the fresh install and the upgrade
+ * create the same objects.  Idempotent: run it again at will.
  */
-CREATE FUNCTION ctem.graph_install_triggers()
+CREATE FUNCTION ctem.graph_install()
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	-- reachability feeds the score (src/validate/path_refresh.c)
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+				   WHERE attrelid OPERATOR(pg_catalog.=) 'ctem.asset'::pg_catalog.regclass
+					 AND attname OPERATOR(pg_catalog.=) 'attack_path_probability'
+					 AND NOT attisdropped) THEN
+		ALTER TABLE ctem.asset ADD COLUMN attack_path_probability double precision
+			CONSTRAINT asset_attack_path_probability_range
+			CHECK (attack_path_probability OPERATOR(pg_catalog.>) 0
+				   AND attack_path_probability OPERATOR(pg_catalog.<=) 1);
+		COMMENT ON COLUMN ctem.asset.attack_path_probability IS
+			'Kept by ctem, do not write it: the probability of the most likely attack path from an entry point through the asset to a crown jewel, of at most the active policy''s path_max_hops edges; NULL when the asset is on no such path or its tenant has no attack graph. The score''s X reads it (docs/scoring.md); recomputed after every statement that changes the tenant''s graph (edges, entry points, crown jewels, open exposures), and by ctem.attack_path_refresh';
+		COMMENT ON CONSTRAINT asset_attack_path_probability_range ON ctem.asset IS
+			'attack_path_probability is a probability in (0, 1], or NULL';
+	END IF;
 	-- the edges follow their assets
 	CREATE OR REPLACE TRIGGER asset_edges_delete AFTER DELETE ON ctem.asset
 		REFERENCING OLD TABLE AS old_assets
@@ -346,9 +361,9 @@ BEGIN
 	RETURN 10;
 END
 $$;
-COMMENT ON FUNCTION ctem.graph_install_triggers() IS
-	'Creates (or replaces) the attack graph''s triggers on ctem.asset and ctem.exposure: edges follow their assets, and changes of entry points, crown jewels and exposures are logged in ctem.graph_change; returns the number of triggers. Run by CREATE EXTENSION and by the upgrade to 0.6.0; on a distributed install the upgrade leaves it to the operator (docs/attack-paths.md). EXECUTE is not granted to PUBLIC.';
-SELECT ctem.graph_install_triggers();
+COMMENT ON FUNCTION ctem.graph_install() IS
+	'Adds what the attack graph needs to ctem.asset and ctem.exposure: the column ctem.asset.attack_path_probability (when missing) and the 10 triggers (created or replaced: edges follow their assets, and changes of entry points, crown jewels and exposures are logged in ctem.graph_change); returns the number of triggers. Run by CREATE EXTENSION and by the upgrade to 0.6.0; on a distributed install the upgrade leaves it to the operator (docs/attack-paths.md). EXECUTE is not granted to PUBLIC.';
+SELECT ctem.graph_install();
 
 /* ------------------------------------------------------------------------
  * The attack-path functions (src/validate/graph_sql.c over the cached graph
@@ -363,6 +378,22 @@ AS 'MODULE_PATHNAME', 'ctem_attack_paths'
 LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
 COMMENT ON FUNCTION ctem.attack_paths(bigint, integer, integer, integer) IS
 	'For each crown jewel (or the one target given), the k most likely loopless attack paths (k 1 to 100) from any entry point, of at most max_hops edges (1 to 64): rank 1 the most likely; probability the product of the step probabilities; path the asset ids from the entry point to the target, edges the ctem.asset_edge ids along it. An unreachable jewel gives no row; a jewel that is an entry point has a path of 0 hops.';
+
+CREATE FUNCTION ctem.attack_path_through(asset bigint, max_hops integer DEFAULT NULL,
+										 tenant_id integer DEFAULT 1)
+RETURNS TABLE (probability double precision, hops integer, entry_asset_id bigint,
+			   jewel_asset_id bigint, path bigint[], edges bigint[])
+AS 'MODULE_PATHNAME', 'ctem_attack_path_through'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1;
+COMMENT ON FUNCTION ctem.attack_path_through(bigint, integer, integer) IS
+	'The most likely attack path from an entry point through the asset to a crown jewel, of at most max_hops edges (1 to 64; NULL: the active policy''s path_max_hops, as ctem.asset.attack_path_probability uses): its probability, hops, first and last asset, the asset ids in order and the edge ids along it; no row when there is none. What ctem.explain shows as attack_path';
+
+CREATE FUNCTION ctem.attack_path_refresh(tenant_id integer DEFAULT 1)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'ctem_attack_path_refresh'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ctem.attack_path_refresh(integer) IS
+	'Recomputes ctem.asset.attack_path_probability of every asset of the tenant from its attack graph now, writes the values that changed (which re-scores their exposures) and returns how many changed. ctem''s triggers do this after every graph change; run it after a TRUNCATE of ctem.exposure, after a restore, or when two transactions changed the same tenant''s graph at once (docs/attack-paths.md). As the extension''s owner; EXECUTE is not granted to PUBLIC.';
 
 CREATE FUNCTION ctem.blast_radius(asset bigint, max_hops integer DEFAULT 6, tenant_id integer DEFAULT 1)
 RETURNS TABLE (asset_id bigint, hops integer, probability double precision)

@@ -23,9 +23,10 @@ REVOKE EXECUTE ON FUNCTION ctem.exposure_history_flush() FROM PUBLIC;
 
 -- The attack graph's trigger functions (50_validation.sql) write
 -- ctem.graph_change and delete edges as the tables' owner: nobody calls them
--- or attaches them elsewhere.  ctem.graph_install_triggers (DDL on ctem's
+-- or attaches them elsewhere.  ctem.graph_install (DDL on ctem's
 -- tables) and ctem.graph_compact (which may wait for the tenant's writers)
 -- are for the administrator, who grants them as needed.
 REVOKE EXECUTE ON FUNCTION ctem.asset_edge_before_row(), ctem.asset_edge_reference(),
 	ctem.graph_change_note(), ctem.graph_change_flush() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION ctem.graph_install_triggers(), ctem.graph_compact(integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ctem.graph_install(), ctem.graph_compact(integer),
+	ctem.attack_path_refresh(integer) FROM PUBLIC;

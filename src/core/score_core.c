@@ -69,6 +69,7 @@ typedef struct NormInput
 	int			criticality;	/* 1..5, 0 unknown */
 	int			internet_facing;	/* 1, 0, -1 */
 	int			on_attack_path; /* 1, 0, -1 */
+	double		path_p;			/* 0..1, NaN = unknown */
 	double		controls;		/* 0..1 */
 	int			n_controls;
 	int			ssvc_exploitation;	/* -1 = derive */
@@ -263,6 +264,12 @@ normalise_input(const CtemScoreInput *in, NormInput *n, unsigned *invalid)
 								  CTEM_INVALID_INTERNET_FACING);
 	n->on_attack_path = tristate(in->on_attack_path, invalid,
 								 CTEM_INVALID_ATTACK_PATH);
+	n->path_p = in->attack_path_probability;
+	if (!isnan(n->path_p) && !in_range(n->path_p, 0.0, 1.0))
+	{
+		*invalid |= CTEM_INVALID_ATTACK_PATH;
+		n->path_p = NAN;
+	}
 
 	n->controls = in->control_effectiveness;
 	if (!in_range(n->controls, 0.0, 1.0))
@@ -482,6 +489,7 @@ ctem_policy_default(CtemPolicy *p)
 	p->x_attack_path = 0.8;
 	p->x_internal = 0.5;
 	p->x_unknown = 0.7;
+	p->path_probability_full = 0.1;
 
 	p->c_max = 0.4;
 	p->v_blocked = 0.6;
@@ -660,6 +668,10 @@ ctem_policy_check(const CtemPolicy *p, char *errbuf, size_t errlen)
 	CHECK_W(x_unknown, 0.0, 1.0);
 	CHECK_ORDER(x_internet, x_attack_path);
 	CHECK_ORDER(x_attack_path, x_internal);
+	if (!(p->path_probability_full > 0.0 && p->path_probability_full <= 1.0))
+		return check_fail(errbuf, errlen,
+						  "%s must be in (0, 1] (got %g)",
+						  "path_probability_full", p->path_probability_full);
 
 	CHECK_W(c_max, 0.0, 1.0);
 	CHECK_W(v_blocked, 0.0, 1.0);
@@ -860,6 +872,7 @@ ctem_score_input_init(CtemScoreInput *in)
 	in->criticality = 0;
 	in->internet_facing = -1;
 	in->on_attack_path = -1;
+	in->attack_path_probability = NAN;
 	in->control_effectiveness = 0.0;
 	in->n_controls = 0;
 	in->ssvc_exploitation = -1;
@@ -928,6 +941,8 @@ ctem_score_compute(const CtemPolicy *p, const CtemScoreInput *in,
 	int			i;
 	int			prio;
 	double		raw;
+	double		xp = 0.0;		/* X from an attack path, when xp_source */
+	const char *xp_source = NULL;
 
 	normalise_input(in, &n, &invalid);
 
@@ -974,6 +989,27 @@ ctem_score_compute(const CtemPolicy *p, const CtemScoreInput *in,
 	out->a_source = criticality_sources[n.criticality];
 
 	/* X */
+	if (n.on_attack_path == 1)
+	{
+		/* a crown jewel (or an asset said to be on a path) */
+		xp = p->x_attack_path;
+		xp_source = "attack path to crown jewel";
+	}
+	else if (!isnan(n.path_p) && n.path_p > 0.0)
+	{
+		/* reachable: all of x_attack_path from path_probability_full up */
+		if (n.path_p >= p->path_probability_full)
+		{
+			xp = p->x_attack_path;
+			xp_source = "likely attack path to a crown jewel";
+		}
+		else
+		{
+			xp = p->x_internal + (p->x_attack_path - p->x_internal) *
+				(n.path_p / p->path_probability_full);
+			xp_source = "unlikely attack path to a crown jewel (scaled)";
+		}
+	}
 	if (n.internet_facing == 1)
 	{
 		out->x = p->x_internet;
@@ -984,25 +1020,27 @@ ctem_score_compute(const CtemPolicy *p, const CtemScoreInput *in,
 		defaults |= CTEM_DEFAULT_INTERNET_FACING;
 		out->x = p->x_unknown;
 		out->x_source = "default (internet exposure unknown)";
-		if (n.on_attack_path == 1 && p->x_attack_path > p->x_unknown)
+		if (xp_source != NULL && xp > p->x_unknown)
 		{
-			out->x = p->x_attack_path;
+			out->x = xp;
 			out->x_source = "attack path (internet exposure unknown)";
 		}
 	}
-	else if (n.on_attack_path == 1)
+	else if (xp_source != NULL)
 	{
-		out->x = p->x_attack_path;
-		out->x_source = "attack path to crown jewel";
+		out->x = xp;
+		out->x_source = xp_source;
 	}
 	else
 	{
 		out->x = p->x_internal;
-		if (n.on_attack_path == -1)
+		if (n.on_attack_path == -1 && isnan(n.path_p))
 		{
 			defaults |= CTEM_DEFAULT_ATTACK_PATH;
 			out->x_source = "internal (attack path unknown)";
 		}
+		else if (n.on_attack_path == -1)
+			out->x_source = "internal (no attack path to a crown jewel)";
 		else
 			out->x_source = "internal";
 	}
@@ -1869,6 +1907,8 @@ ctem_score_explain_emit(const CtemPolicy *p, const CtemScoreInput *in,
 	k->begin_object(k->arg);
 	kv_tristate(k, "internet_facing", n.internet_facing);
 	kv_tristate(k, "on_attack_path", n.on_attack_path);
+	kv_num(k, "attack_path_probability", n.path_p);
+	kv_num(k, "path_probability_full", p->path_probability_full);
 	k->end_object(k->arg);
 	k->end_object(k->arg);
 

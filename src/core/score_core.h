@@ -145,6 +145,11 @@ typedef struct CtemPolicy
 				x_attack_path,
 				x_internal,
 				x_unknown;
+	/*
+	 * attack-path probability at which an asset off the internet gets the
+	 * whole x_attack_path; below it X scales from x_internal (0, 1]
+	 */
+	double		path_probability_full;
 	/* C: cap of the combined control effectiveness */
 	double		c_max;
 	/* V: factor when validation showed the attack blocked */
@@ -175,6 +180,10 @@ typedef struct CtemScoreInput
 	int			internet_facing;	/* 1, 0, -1 unknown */
 	int			on_attack_path; /* 1 on a path to a crown jewel (or is
 								 * one), 0 no, -1 unknown */
+	double		attack_path_probability;	/* probability of the most likely
+											 * attack path from an entry point
+											 * through the asset to a crown
+											 * jewel, 0..1; NaN = unknown */
 	double		control_effectiveness;	/* combined 0..1, 0 = none */
 	int			n_controls;		/* for explain only */
 	/* SSVC decision point values, used only in SSVC mode; -1 = derive */

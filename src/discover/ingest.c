@@ -59,6 +59,7 @@
 #include "discover/exposure.h"
 #include "prioritize/score.h"
 #include "store/identity.h"
+#include "validate/graph_log.h"
 
 PG_FUNCTION_INFO_V1(ctem_ingest);
 PG_FUNCTION_INFO_V1(ctem_report_formats);
@@ -1598,6 +1599,8 @@ ctem_ingest(PG_FUNCTION_ARGS)
 
 	/* the batches are written while the report is read */
 	ctem_spi_connect();
+	/* attack-path refreshes wait for the end of the call: one, not one a batch */
+	ctem_graph_refresh_defer();
 	oldcxt = MemoryContextSwitchTo(st.cxt);
 	parse_report(&st, report, fmt, &stats);
 	MemoryContextSwitchTo(oldcxt);
@@ -1636,6 +1639,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 		remember_scope(&st, 1, &st.given_asset, NULL, &tool);
 		resolved = resolve_missing(&st);
 	}
+	ctem_graph_refresh_run_deferred();
 	set_config_option("ctem.event_note", "", PGC_USERSET, PGC_S_SESSION,
 					  GUC_ACTION_LOCAL, true, 0, false);
 

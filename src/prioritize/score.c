@@ -51,6 +51,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -86,6 +87,7 @@ typedef struct AssetCtx
 	bool		crown_jewel;
 	int			criticality;	/* 0 unknown */
 	int			internet_facing;	/* -1 unknown */
+	double		attack_path_probability;	/* NaN unknown */
 	int			ncontrols;
 	double	   *effectiveness;
 	char	  **control_rule;	/* NULL = applies to every exposure */
@@ -376,6 +378,7 @@ policy_from_tuple(HeapTuple tup, TupleDesc td, CtemPolicy *p)
 	F(x_attack_path);
 	F(x_internal);
 	F(x_unknown);
+	F(path_probability_full);
 	F(c_max);
 	F(v_blocked);
 	F(p1_min);
@@ -465,6 +468,7 @@ typedef struct RowInputs
 	int			criticality;
 	int			internet_facing;
 	bool		crown_jewel;
+	double		attack_path_probability;	/* NaN unknown */
 } RowInputs;
 
 static int
@@ -500,6 +504,7 @@ make_input(const RowInputs *r, CtemScoreInput *in, bool ssvc)
 	in->criticality = r->criticality;
 	in->internet_facing = r->internet_facing;
 	in->on_attack_path = r->crown_jewel ? 1 : CTEM_UNKNOWN;
+	in->attack_path_probability = r->attack_path_probability;
 	in->control_effectiveness = r->controls;
 	in->n_controls = r->ncontrols;
 
@@ -858,7 +863,7 @@ score_cache_create(MemoryContext parent, Relation rel)
 	return c;
 }
 
-static SPIPlanPtr asset_plan = NULL;
+static SPIPlanPtr asset_plan[2] = {NULL, NULL};
 
 /*
  * The call's share (common/share.h) learns of assets its caller is about
@@ -883,8 +888,54 @@ static SPIPlanPtr intel_plan = NULL;
  * An asset's scoring context: its row and the effectiveness and rule of
  * its unexpired controls (arrays in the same order; NULL when none).
  */
-#define ASSET_COLUMNS_SQL \
-	"a.criticality::int4, a.internet_facing, a.crown_jewel, ctl.effs, ctl.rules "
+#define ASSET_COLUMNS_SQL(path) \
+	"a.criticality::int4, a.internet_facing, a.crown_jewel, " path ", " \
+	"ctl.effs, ctl.rules "
+#define ASSET_PATH_SQL "a.attack_path_probability"
+#define ASSET_NO_PATH_SQL "NULL::pg_catalog.float8"
+
+/*
+ * Does ctem.asset have attack_path_probability (0.6.0 on)?  A database
+ * still at an older version scores with this library until ALTER EXTENSION
+ * UPDATE, its assets on no known path.  Looked up once per backend, and
+ * again after any change of the table (a relcache invalidation).
+ */
+static int	asset_path_column = -1;
+static Oid	asset_relid = InvalidOid;
+static bool asset_path_callback_set = false;
+
+static void
+asset_path_inval(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == asset_relid)
+		asset_path_column = -1;
+}
+
+static bool
+asset_has_path_column(void)
+{
+	if (asset_path_column < 0)
+	{
+		bool		isnull;
+
+		if (!asset_path_callback_set)
+		{
+			CacheRegisterRelcacheCallback(asset_path_inval, (Datum) 0);
+			asset_path_callback_set = true;
+		}
+		ctem_spi_connect();
+		if (SPI_execute("SELECT 'ctem.asset'::pg_catalog.regclass::pg_catalog.oid, "
+						"EXISTS (SELECT 1 FROM pg_catalog.pg_attribute t "
+						"WHERE t.attrelid OPERATOR(pg_catalog.=) 'ctem.asset'::pg_catalog.regclass "
+						"AND t.attname OPERATOR(pg_catalog.=) 'attack_path_probability' "
+						"AND NOT t.attisdropped)", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not read the columns of ctem.asset");
+		asset_relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		asset_path_column = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) ? 1 : 0;
+		SPI_finish();
+	}
+	return asset_path_column == 1;
+}
 #define ASSET_FROM_SQL \
 	"FROM ctem.asset a LEFT JOIN LATERAL (" \
 	"SELECT pg_catalog.array_agg(c.effectiveness ORDER BY c.id) AS effs, " \
@@ -893,7 +944,7 @@ static SPIPlanPtr intel_plan = NULL;
 	"AND c.asset_id OPERATOR(pg_catalog.=) a.id " \
 	"AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) pg_catalog.now())) ctl ON true "
 
-/* fill a from columns first..first+4 of an ASSET_COLUMNS_SQL row */
+/* fill a from columns first..first+5 of an ASSET_COLUMNS_SQL row */
 static void
 asset_from_row(CtemScoreCache *c, AssetCtx *a, HeapTuple tup, TupleDesc td,
 			   int first)
@@ -908,12 +959,14 @@ asset_from_row(CtemScoreCache *c, AssetCtx *a, HeapTuple tup, TupleDesc td,
 	a->internet_facing = isnull ? CTEM_UNKNOWN : (DatumGetBool(d) ? 1 : 0);
 	d = SPI_getbinval(tup, td, first + 2, &isnull);
 	a->crown_jewel = !isnull && DatumGetBool(d);
-	a->ncontrols = 0;
 	d = SPI_getbinval(tup, td, first + 3, &isnull);
+	a->attack_path_probability = isnull ? NAN : DatumGetFloat8(d);
+	a->ncontrols = 0;
+	d = SPI_getbinval(tup, td, first + 4, &isnull);
 	if (!isnull)
 	{
 		ArrayType  *effs = DatumGetArrayTypeP(d);
-		ArrayType  *rules = DatumGetArrayTypeP(SPI_getbinval(tup, td, first + 4, &isnull));
+		ArrayType  *rules = DatumGetArrayTypeP(SPI_getbinval(tup, td, first + 5, &isnull));
 		Datum	   *e;
 		Datum	   *r;
 		bool	   *en;
@@ -950,6 +1003,7 @@ asset_unknown(AssetCtx *a)
 	a->criticality = 0;
 	a->internet_facing = CTEM_UNKNOWN;
 	a->crown_jewel = false;
+	a->attack_path_probability = NAN;
 	a->ncontrols = 0;
 }
 
@@ -959,9 +1013,13 @@ assets_bulk_load(CtemScoreCache *c, int32 tenant)
 {
 	Oid			type = INT4OID;
 	Datum		val = Int32GetDatum(tenant);
+	bool		path = asset_has_path_column();
 
 	ctem_spi_connect();
-	if (SPI_execute_with_args("SELECT a.id, " ASSET_COLUMNS_SQL ASSET_FROM_SQL
+	if (SPI_execute_with_args(path ?
+							  "SELECT a.id, " ASSET_COLUMNS_SQL(ASSET_PATH_SQL) ASSET_FROM_SQL
+							  "WHERE a.tenant_id OPERATOR(pg_catalog.=) $1" :
+							  "SELECT a.id, " ASSET_COLUMNS_SQL(ASSET_NO_PATH_SQL) ASSET_FROM_SQL
 							  "WHERE a.tenant_id OPERATOR(pg_catalog.=) $1",
 							  1, &type, &val, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "asset bulk lookup failed");
@@ -990,6 +1048,7 @@ asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
 	bool		found;
 	AssetCtx   *a;
 	Datum		vals[2];
+	bool		path;
 
 	a = score_assets_lookup(c->assets, key);
 	if (a != NULL)
@@ -1006,18 +1065,24 @@ asset_ctx(CtemScoreCache *c, int32 tenant, int64 asset_id)
 	if (c->assets_complete_tenant == tenant)
 		return a;				/* complete: the asset does not exist */
 
+	path = asset_has_path_column();
 	ctem_spi_connect();
 	{
 		Oid			types[2] = {INT4OID, INT8OID};
 
-		ctem_spi_keep_plan(&asset_plan, "SELECT " ASSET_COLUMNS_SQL ASSET_FROM_SQL
-						   "WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
-						   "AND a.id OPERATOR(pg_catalog.=) $2", 2, types);
+		if (path)
+			ctem_spi_keep_plan(&asset_plan[1], "SELECT " ASSET_COLUMNS_SQL(ASSET_PATH_SQL) ASSET_FROM_SQL
+							   "WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
+							   "AND a.id OPERATOR(pg_catalog.=) $2", 2, types);
+		else
+			ctem_spi_keep_plan(&asset_plan[0], "SELECT " ASSET_COLUMNS_SQL(ASSET_NO_PATH_SQL) ASSET_FROM_SQL
+							   "WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
+							   "AND a.id OPERATOR(pg_catalog.=) $2", 2, types);
 	}
 	vals[0] = Int32GetDatum(tenant);
 	vals[1] = Int64GetDatum(asset_id);
 	/* read_only = false: a fresh snapshot sees rows this statement wrote */
-	if (SPI_execute_plan(asset_plan, vals, NULL, false, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(asset_plan[path ? 1 : 0], vals, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "asset lookup failed");
 	if (SPI_processed > 0)
 		asset_from_row(c, a, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -1302,6 +1367,7 @@ ctem_score_exposure_row(CtemScoreCache **cachep, MemoryContext cxt,
 	r.criticality = a->criticality;
 	r.internet_facing = a->internet_facing;
 	r.crown_jewel = a->crown_jewel;
+	r.attack_path_probability = a->attack_path_probability;
 	for (int i = 0; i < a->ncontrols && neff < lengthof(effs); i++)
 		if (a->control_rule[i] == NULL || strcmp(a->control_rule[i], rule) == 0)
 			effs[neff++] = a->effectiveness[i];
@@ -1358,14 +1424,14 @@ enum
 };
 enum
 {
-	A_CRITICALITY, A_INTERNET_FACING, A_CROWN_JEWEL, A_NATTS
+	A_CRITICALITY, A_INTERNET_FACING, A_CROWN_JEWEL, A_PATH, A_NATTS
 };
 static const char *const e_names[E_NATTS] = {
 	"cvss", "severity", "exploit_maturity", "validation", "kev", "epss",
 	"controls_effectiveness"
 };
 static const char *const a_names[A_NATTS] = {
-	"criticality", "internet_facing", "crown_jewel"
+	"criticality", "internet_facing", "crown_jewel", "attack_path_probability"
 };
 
 typedef struct FnPolicy
@@ -1414,7 +1480,10 @@ row_desc(FunctionCallInfo fcinfo, HeapTupleHeader row, Oid *cached_type,
 		for (int i = 0; i < n; i++)
 		{
 			atts[i] = SPI_fnumber(*cached_desc, names[i]);
-			if (atts[i] <= 0)
+			/* an asset row of a version before 0.6.0 has no path column */
+			if (atts[i] <= 0 && strcmp(names[i], "attack_path_probability") == 0)
+				atts[i] = 0;
+			else if (atts[i] <= 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
 						 errmsg("row type %s has no column \"%s\"",
@@ -1468,6 +1537,8 @@ inputs_from_rows(FunctionCallInfo fcinfo, FnPolicy *p, HeapTupleHeader e,
 	r->internet_facing = AN(A_INTERNET_FACING) ? CTEM_UNKNOWN :
 		(DatumGetBool(AV(A_INTERNET_FACING)) ? 1 : 0);
 	r->crown_jewel = !AN(A_CROWN_JEWEL) && DatumGetBool(AV(A_CROWN_JEWEL));
+	r->attack_path_probability = p->a_att[A_PATH] == 0 || AN(A_PATH) ? NAN :
+		DatumGetFloat8(AV(A_PATH));
 #undef EV
 #undef EN
 #undef AV
@@ -1477,7 +1548,8 @@ inputs_from_rows(FunctionCallInfo fcinfo, FnPolicy *p, HeapTupleHeader e,
 /*
  * The inputs as arguments (ctem.risk_score_inputs, ctem.risk_explain_inputs):
  * cvss, severity, kev, epss, exploit_maturity, validation, criticality,
- * internet_facing, crown_jewel, controls_effectiveness; NULL = unknown.
+ * internet_facing, crown_jewel, controls_effectiveness,
+ * attack_path_probability; NULL = unknown.
  */
 static void
 inputs_from_args(FunctionCallInfo fcinfo, FnPolicy *p, RowInputs *r)
@@ -1494,11 +1566,12 @@ inputs_from_args(FunctionCallInfo fcinfo, FnPolicy *p, RowInputs *r)
 	r->crown_jewel = !PG_ARGISNULL(8) && PG_GETARG_BOOL(8);
 	r->controls = PG_ARGISNULL(9) ? 0.0 : PG_GETARG_FLOAT8(9);
 	r->ncontrols = r->controls > 0 ? 1 : 0;
+	r->attack_path_probability = PG_ARGISNULL(10) ? NAN : PG_GETARG_FLOAT8(10);
 }
 
 /*
  * Score the function's arguments with the active policy: two rows (e, a)
- * or the ten inputs.  The four SQL functions differ only in that and in
+ * or the eleven inputs.  The four SQL functions differ only in that and in
  * what they return.
  */
 static FnPolicy *
@@ -1573,7 +1646,8 @@ ctem_risk_explain_inputs(PG_FUNCTION_ARGS)
  *		CASE WHEN e.id IS NULL OR a.id IS NULL THEN NULL
  *			 ELSE ctem.risk_score_inputs(e.cvss, e.severity, e.kev, e.epss,
  *				e.exploit_maturity, e.validation, a.criticality,
- *				a.internet_facing, a.crown_jewel, e.controls_effectiveness) END
+ *				a.internet_facing, a.crown_jewel, e.controls_effectiveness,
+ *				a.attack_path_probability) END
  * risk_score_inputs on a row's values gives the row's score (it is the same
  * code path after the inputs are read, and a regression test compares the
  * two on every row); the CASE keeps risk_score's STRICT result for a row
@@ -1589,6 +1663,9 @@ ctem_risk_explain_inputs(PG_FUNCTION_ARGS)
  * varnullingrels, the outer joins that can null it, which setrefs.c checks
  * against the join's; from 18 varreturningtype).
  */
+/* the arguments of ctem.risk_score_inputs and ctem.risk_explain_inputs */
+#define CTEM_RISK_INPUTS 11
+
 static Var *
 support_column(Var *row, Oid relid, const char *name)
 {
@@ -1638,11 +1715,11 @@ support_row_table(PlannerInfo *root, Node *arg)
 Datum
 ctem_risk_support(PG_FUNCTION_ARGS)
 {
-	static const char *const input_cols[10][2] = {
+	static const char *const input_cols[CTEM_RISK_INPUTS][2] = {
 		{"e", "cvss"}, {"e", "severity"}, {"e", "kev"}, {"e", "epss"},
 		{"e", "exploit_maturity"}, {"e", "validation"}, {"a", "criticality"},
 		{"a", "internet_facing"}, {"a", "crown_jewel"},
-		{"e", "controls_effectiveness"}
+		{"e", "controls_effectiveness"}, {"a", "attack_path_probability"}
 	};
 	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
 	SupportRequestSimplify *req;
@@ -1652,7 +1729,7 @@ ctem_risk_support(PG_FUNCTION_ARGS)
 	Var		   *e_row,
 			   *a_row;
 	List	   *args = NIL;
-	Oid			argtypes[10];
+	Oid			argtypes[CTEM_RISK_INPUTS];
 	char	   *fname;
 	Oid			target;
 	FuncExpr   *inner;
@@ -1674,7 +1751,7 @@ ctem_risk_support(PG_FUNCTION_ARGS)
 	e_row = linitial_node(Var, call->args);
 	a_row = lsecond_node(Var, call->args);
 
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < CTEM_RISK_INPUTS; i++)
 	{
 		bool		on_e = input_cols[i][0][0] == 'e';
 		Var		   *col = support_column(on_e ? e_row : a_row, on_e ? e_rel : a_rel,
@@ -1696,7 +1773,7 @@ ctem_risk_support(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);
 	target = LookupFuncName(list_make2(makeString(get_namespace_name(get_func_namespace(call->funcid))),
 									   makeString(psprintf("%s_inputs", fname))),
-							10, argtypes, true);
+							CTEM_RISK_INPUTS, argtypes, true);
 	if (!OidIsValid(target) || get_func_rettype(target) != call->funcresulttype ||
 		ctem_proc_aclcheck(target, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
 		PG_RETURN_POINTER(NULL);

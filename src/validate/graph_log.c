@@ -77,6 +77,7 @@
 #include "compat.h"
 #include "common/common.h"
 #include "validate/graph_log.h"
+#include "validate/path_refresh.h"
 
 PG_FUNCTION_INFO_V1(ctem_graph_change_note);
 PG_FUNCTION_INFO_V1(ctem_graph_change_flush);
@@ -262,17 +263,123 @@ tenant_log_ready(int32 tenant, bool always)
 	return tenant_logged(tenant);
 }
 
+/* ------------------------------------------------------------------------
+ * Path refreshes (path_refresh.c): now, or deferred to the end of a call
+ * ------------------------------------------------------------------------ */
+
+static int	defer_depth = 0;
+static int	defer_level = 0;	/* nesting level of the outermost deferral */
+static int32 *pending = NULL;	/* in TopMemoryContext */
+static int	npending = 0;
+static int	pending_room = 0;
+static bool defer_callbacks_set = false;
+
+static void
+defer_forget(void)
+{
+	defer_depth = 0;
+	defer_level = 0;
+	npending = 0;
+}
+
+static void
+defer_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+		event == XACT_EVENT_PREPARE)
+		defer_forget();
+}
+
 /*
- * Write one row for each of the tenants (ascending), as role owner: always
- * (a change of edges), or only for logged tenants.
+ * A subtransaction at or inside the deferring call's level aborted: the
+ * changes whose refresh waited are rolled back with it, and the call ends
+ * by the error.
  */
 static void
-write_rows(const int32 *tenants, int n, bool always, Oid owner)
+defer_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && defer_depth > 0 &&
+		GetCurrentTransactionNestLevel() <= defer_level)
+		defer_forget();
+}
+
+void
+ctem_graph_refresh_defer(void)
+{
+	if (!defer_callbacks_set)
+	{
+		RegisterXactCallback(defer_xact_callback, NULL);
+		RegisterSubXactCallback(defer_subxact_callback, NULL);
+		defer_callbacks_set = true;
+	}
+	if (defer_depth++ == 0)
+	{
+		defer_level = GetCurrentTransactionNestLevel();
+		npending = 0;
+	}
+}
+
+void
+ctem_graph_refresh_run_deferred(void)
+{
+	int32	   *tenants;
+	int			n;
+
+	if (defer_depth == 0 || --defer_depth > 0)
+		return;
+	n = npending;
+	tenants = palloc(sizeof(int32) * Max(n, 1));
+	memcpy(tenants, pending, sizeof(int32) * n);
+	defer_forget();
+	qsort(tenants, n, sizeof(int32), cmp_int32);
+	for (int i = 0; i < n; i++)
+		if (i == 0 || tenants[i] != tenants[i - 1])
+			(void) ctem_path_refresh(tenants[i]);
+	pfree(tenants);
+}
+
+/* the path factors of tenant after a change: now, or at the call's end */
+static void
+refresh_tenant(int32 tenant)
+{
+	if (defer_depth > 0)
+	{
+		for (int i = 0; i < npending; i++)
+			if (pending[i] == tenant)
+				return;
+		if (npending == pending_room)
+		{
+			int			room = pending_room == 0 ? 16 : pending_room * 2;
+
+			pending = pending == NULL ?
+				MemoryContextAlloc(TopMemoryContext, sizeof(int32) * room) :
+				repalloc(pending, sizeof(int32) * room);
+			pending_room = room;
+		}
+		pending[npending++] = tenant;
+		return;
+	}
+	(void) ctem_path_refresh(tenant);
+}
+
+/*
+ * Write one row for each of the tenants (ascending), as role owner: always
+ * (a change of edges), or only for logged tenants; then refresh the path
+ * factors of the tenants that got a row (refresh false: before a TRUNCATE,
+ * when there is nothing to compute from yet).
+ */
+static void
+write_rows(const int32 *tenants, int n, bool always, Oid owner, bool refresh)
 {
 	CtemSavedUser save;
+	int32	   *changed;
+	int			nchanged = 0;
 
 	if (n == 0)
 		return;
+	changed = palloc(sizeof(int32) * n);
 	ctem_owner_begin(owner, &save);
 	ctem_spi_connect();
 	for (int i = 0; i < n; i++)
@@ -280,10 +387,17 @@ write_rows(const int32 *tenants, int n, bool always, Oid owner)
 		if (i > 0 && tenants[i] == tenants[i - 1])
 			continue;
 		if (tenant_log_ready(tenants[i], always))
+		{
 			(void) insert_row(tenants[i]);
+			changed[nchanged++] = tenants[i];
+		}
 	}
 	SPI_finish();
 	ctem_owner_end(&save);
+	if (refresh)
+		for (int i = 0; i < nchanged; i++)
+			refresh_tenant(changed[i]);
+	pfree(changed);
 }
 
 /* ------------------------------------------------------------------------
@@ -421,7 +535,7 @@ ctem_graph_change_flush(PG_FUNCTION_ARGS)
 	ctem_graph_noted_tenant = 0;
 	ctem_graph_noted_level = 0;
 	qsort(tenants, n, sizeof(int32), cmp_int32);
-	write_rows(tenants, n, false, td->tg_relation->rd_rel->relowner);
+	write_rows(tenants, n, false, td->tg_relation->rd_rel->relowner, true);
 	return PointerGetDatum(NULL);
 }
 
@@ -688,7 +802,12 @@ ctem_graph_change_note(PG_FUNCTION_ARGS)
 		}
 	}
 	tenants = tenant_set_sorted(&set, &n);
-	write_rows(tenants, n, always, rel->rd_rel->relowner);
+	write_rows(tenants, n, always, rel->rd_rel->relowner,
+			   !TRIGGER_FIRED_BY_TRUNCATE(td->tg_event));
+	/* without edges no asset is on a path */
+	if (always && TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		for (int i = 0; i < n; i++)
+			ctem_path_clear(tenants[i]);
 	return PointerGetDatum(NULL);
 }
 

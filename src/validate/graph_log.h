@@ -47,4 +47,16 @@ ctem_graph_note_tenant(int32 tenant)
 extern void ctem_graph_note_exposure_update(Relation rel, HeapTuple oldtup,
 											const Datum *row, const bool *nulls);
 
+/*
+ * Path refreshes (path_refresh.c).  After a statement writes a tenant's
+ * ctem.graph_change row, the statement trigger refreshes the tenant's
+ * ctem.asset.attack_path_probability (and so its exposures' scores).
+ * Between ctem_graph_refresh_defer() and ctem_graph_refresh_run_deferred()
+ * (calls nest; ctem.ingest brackets its batches and the resolution of a
+ * full scan) the refreshes wait, one per tenant, for the end; an error
+ * forgets them with the changes they were for.
+ */
+extern void ctem_graph_refresh_defer(void);
+extern void ctem_graph_refresh_run_deferred(void);
+
 #endif							/* CTEM_GRAPH_LOG_H */

@@ -33,6 +33,7 @@
 #include "validate/graph.h"
 
 PG_FUNCTION_INFO_V1(ctem_attack_paths);
+PG_FUNCTION_INFO_V1(ctem_attack_path_through);
 PG_FUNCTION_INFO_V1(ctem_blast_radius);
 PG_FUNCTION_INFO_V1(ctem_reachable_assets);
 PG_FUNCTION_INFO_V1(ctem_chokepoints);
@@ -55,6 +56,16 @@ arg_int(FunctionCallInfo fcinfo, int i, const char *name)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", name)));
 	return PG_GETARG_INT32(i);
+}
+
+static int64
+arg_int64(FunctionCallInfo fcinfo, int i, const char *name)
+{
+	if (PG_ARGISNULL(i))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	return PG_GETARG_INT64(i);
 }
 
 static void
@@ -239,6 +250,136 @@ ctem_attack_paths(PG_FUNCTION_ARGS)
 		}
 		ctem_graph_paths_free(paths, np, &a);
 	}
+	MemoryContextDelete(scratch);
+	return (Datum) 0;
+}
+
+/* ------------------------------------------------------------------------
+ * ctem.attack_path_through(asset, max_hops, tenant_id)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * The two halves at v: the most likely path of at most hf edges from an
+ * entry point to v and of at most hb from v to a jewel (NULL when either
+ * is missing).
+ */
+static bool
+halves(const CtemGraph *g, int32 v, int hf, int hb, CtemGraphAlloc *a,
+	   CtemGraphSearch **f, CtemGraphSearch **b)
+{
+	CtemGraphError err;
+
+	*f = ctem_graph_search(g, NULL, NULL, 0, hf, a, &err);
+	if (*f == NULL)
+		ctem_graph_fail("search the attack graph", &err);
+	*b = ctem_graph_search_to(g, NULL, NULL, 0, hb, a, &err);
+	if (*b == NULL)
+		ctem_graph_fail("search the attack graph", &err);
+	return (*f)->prob[v] > 0.0 && (*b)->prob[v] > 0.0;
+}
+
+/*
+ * The most likely entry -> v -> jewel path of at most max_hops edges, as the
+ * path factor defines it (the best over h of the best h-edge-limited half
+ * to v times the best (max_hops - h)-limited half from it).  The two
+ * unlimited-by-the-split halves are the answer when their hops fit in
+ * max_hops (nothing can beat their product); else every split is tried.
+ */
+Datum
+ctem_attack_path_through(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		asset = arg_int64(fcinfo, 0, "asset");
+	int32		tenant = arg_tenant(fcinfo, 2);
+	int32		max_hops;
+	CtemTenantGraph *tg;
+	const CtemGraph *g;
+	MemoryContext scratch;
+	CtemGraphAlloc a;
+	CtemGraphSearch *f = NULL;
+	CtemGraphSearch *b = NULL;
+	int32		v;
+	int32	   *fe;
+	int32	   *be;
+	int			nf;
+	int			nb;
+	int64	   *assets;
+	int64	   *edges;
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+
+	InitMaterializedSRF(fcinfo, 0);
+	tg = ctem_graph_get(tenant, false);
+	g = tg->g;
+	max_hops = PG_ARGISNULL(1) ? tg->path_max_hops : PG_GETARG_INT32(1);
+	check_range("max_hops", max_hops, 1, CTEM_GRAPH_MAX_HOPS);
+	v = ctem_graph_node(tg, asset);
+	if (v < 0)
+	{
+		bool		jewel;
+
+		if (!asset_exists(tenant, asset, &jewel))
+			no_such_asset("asset", tenant, asset);
+		return (Datum) 0;		/* no edge: on no path */
+	}
+	scratch = query_scratch(&a);
+	if (!halves(g, v, max_hops, max_hops, &a, &f, &b))
+	{
+		MemoryContextDelete(scratch);
+		return (Datum) 0;
+	}
+	if (f->hops[v] + b->hops[v] > max_hops)
+	{
+		double		best = 0.0;
+		int			best_h = -1;
+
+		for (int h = 0; h <= max_hops; h++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			ctem_graph_search_free(f, &a);
+			ctem_graph_search_free(b, &a);
+			if (halves(g, v, h, max_hops - h, &a, &f, &b) &&
+				f->prob[v] * b->prob[v] > best)
+			{
+				best = f->prob[v] * b->prob[v];
+				best_h = h;
+			}
+		}
+		ctem_graph_search_free(f, &a);
+		ctem_graph_search_free(b, &a);
+		if (best_h < 0 || !halves(g, v, best_h, max_hops - best_h, &a, &f, &b))
+		{
+			MemoryContextDelete(scratch);
+			return (Datum) 0;
+		}
+	}
+	fe = MemoryContextAlloc(scratch, sizeof(int32) * (max_hops + 1));
+	be = MemoryContextAlloc(scratch, sizeof(int32) * (max_hops + 1));
+	nf = ctem_graph_search_path(g, f, v, fe);
+	nb = ctem_graph_search_path(g, b, v, be);
+	if (nf < 0 || nb < 0)
+		elog(ERROR, "attack path through asset " INT64_FORMAT " could not be rebuilt", asset);
+	assets = MemoryContextAlloc(scratch, sizeof(int64) * (nf + nb + 1));
+	edges = MemoryContextAlloc(scratch, sizeof(int64) * Max(nf + nb, 1));
+	/* entry ... v from the forward half, then v ... jewel */
+	assets[0] = tg->asset_ids[nf > 0 ? g->src[fe[0]] : v];
+	for (int i = 0; i < nf; i++)
+	{
+		edges[i] = tg->edge_ids[fe[i]];
+		assets[i + 1] = tg->asset_ids[g->dst[fe[i]]];
+	}
+	for (int i = 0; i < nb; i++)
+	{
+		edges[nf + i] = tg->edge_ids[be[i]];
+		assets[nf + i + 1] = tg->asset_ids[g->dst[be[i]]];
+	}
+	values[0] = Float8GetDatum(f->prob[v] * b->prob[v]);
+	values[1] = Int32GetDatum(nf + nb);
+	values[2] = Int64GetDatum(assets[0]);
+	values[3] = Int64GetDatum(assets[nf + nb]);
+	values[4] = PointerGetDatum(int8_array(assets, nf + nb + 1));
+	values[5] = PointerGetDatum(int8_array(edges, nf + nb));
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	MemoryContextDelete(scratch);
 	return (Datum) 0;
 }

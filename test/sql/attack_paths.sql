@@ -470,7 +470,10 @@ INSERT INTO ctem.asset_edge (tenant_id, source_asset_id, target_asset_id, probab
 SELECT 5, s.id, t.id, 0.5
 FROM ctem.asset s JOIN ctem.asset t ON t.tenant_id = 5 AND t.id > s.id AND t.id <= s.id + 100
 WHERE s.tenant_id = 5;
+-- (the edge INSERT's path refresh built and cached it: a write is not
+-- refused for the cap; a compaction makes the cached graph stale)
 SET ctem.graph_cache_mb = 1;
+SELECT ctem.graph_compact(5) > 0 AS compacted;
 DO $$
 BEGIN
 	PERFORM count(*) FROM ctem.reachable_assets(tenant_id => 5);
@@ -497,6 +500,8 @@ SELECT count(*) AS reached FROM ctem.reachable_assets(tenant_id => 5);
 SELECT set_config('ctem.graph_cache_mb', ceil(max(total_bytes) / (1024.0 * 1024) + 0.1)::text, false) <> ''
 	   AS capped
 FROM pg_backend_memory_contexts WHERE name = 'ctem graph';
+-- (above the cap for now: the path refresh of tenant 6's edges built its
+-- graph whatever the cap, and the next query makes room)
 SELECT count(*) AS graphs_kept FROM pg_backend_memory_contexts WHERE name = 'ctem graph';
 SELECT count(*) AS reached FROM ctem.reachable_assets(tenant_id => 6);
 SELECT count(*) AS graphs_kept FROM pg_backend_memory_contexts WHERE name = 'ctem graph';
@@ -516,6 +521,91 @@ EXCEPTION WHEN invalid_parameter_value THEN
 	RAISE NOTICE 'ctem.graph_cache_mb = 0 refused: %', SQLSTATE;
 END
 $$;
+
+-- Reachability feeds the score (tenant 7): the DMZ web server, an internal
+-- database that is no crown jewel, and the vault (the jewel) that the
+-- database's service account opens.  The database's exposure scores as
+-- "internal (attack path unknown)" until an edge connects the DMZ to it.
+INSERT INTO ctem.asset (tenant_id, kind, natural_key, internet_facing, crown_jewel, criticality) VALUES
+	(7, 'host', 'web.dmz.example', true, false, 3),
+	(7, 'host', 'db.internal.example', false, false, 5),
+	(7, 'host', 'vault.internal.example', false, true, 5);
+INSERT INTO ctem.exposure (tenant_id, asset_id, rule_id, severity, cvss, exploit_maturity)
+SELECT 7, a.id, 'CVE-2099-0001', 'critical', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', 'high'
+FROM ctem.asset a WHERE a.tenant_id = 7 AND a.natural_key = 'db.internal.example';
+INSERT INTO ctem.asset_edge (tenant_id, source_asset_id, target_asset_id, kind, probability, exploit_required)
+SELECT 7, s.id, t.id, 'credential', 0.9, false
+FROM ctem.asset s, ctem.asset t
+WHERE s.tenant_id = 7 AND s.natural_key = 'db.internal.example'
+  AND t.tenant_id = 7 AND t.natural_key = 'vault.internal.example';
+CREATE TEMP VIEW t7 AS
+SELECT a.natural_key, a.attack_path_probability AS path_p, e.risk_score, e.priority,
+       (ctem.explain(e.id, 7))->'factors'->'X'->>'value' AS x,
+       (ctem.explain(e.id, 7))->'factors'->'X'->>'source' AS x_source,
+       e.risk_score = ctem.risk_score(e, a) AS score_matches
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE e.tenant_id = 7;
+SELECT * FROM t7;
+-- the edge from the DMZ: the database is on a path (0.9 x its
+-- exploitability x 0.9 >= path_probability_full), in the same transaction,
+-- with one graph read for the statement
+BEGIN;
+SET LOCAL ctem.graph_trace = on;
+INSERT INTO ctem.asset_edge (tenant_id, source_asset_id, target_asset_id, kind, probability)
+SELECT 7, s.id, t.id, 'network', 0.9
+FROM ctem.asset s, ctem.asset t
+WHERE s.tenant_id = 7 AND s.natural_key = 'web.dmz.example'
+  AND t.tenant_id = 7 AND t.natural_key = 'db.internal.example';
+RESET ctem.graph_trace;
+SELECT natural_key, round(path_p::numeric, 4) AS path_p, risk_score, priority, x, x_source, score_matches FROM t7;
+COMMIT;
+-- ctem.explain names the path; ctem.attack_path_through is its source
+SELECT x->'attack_path'->>'assets' AS assets, x->'attack_path'->'hops' AS hops,
+       round((x->'attack_path'->>'probability')::numeric, 4) AS probability
+FROM ctem.exposure e, ctem.explain(e.id, 7) x WHERE e.tenant_id = 7;
+SELECT round(probability::numeric, 4) AS probability, hops, cardinality(path) AS assets, cardinality(edges) AS edges
+FROM ctem.attack_path_through((SELECT id FROM ctem.asset WHERE tenant_id = 7 AND natural_key = 'db.internal.example'),
+							  tenant_id => 7);
+-- the web server itself is an entry point on the path; the jewel too
+SELECT a.natural_key, round(t.probability::numeric, 4) AS probability, t.hops
+FROM ctem.asset a, ctem.attack_path_through(a.id, tenant_id => 7) t WHERE a.tenant_id = 7 ORDER BY a.id;
+-- a one-hop limit cuts the database's path (two edges): no row
+SELECT count(*) FROM ctem.attack_path_through((SELECT id FROM ctem.asset WHERE tenant_id = 7 AND natural_key = 'db.internal.example'),
+											  1, 7);
+-- removing the edge lowers it again; the history has both changes
+DELETE FROM ctem.asset_edge e USING ctem.asset s
+WHERE e.tenant_id = 7 AND s.tenant_id = 7 AND s.id = e.source_asset_id AND s.natural_key = 'web.dmz.example';
+SELECT natural_key, path_p, risk_score, priority, x, x_source, score_matches FROM t7;
+SELECT v.old_priority, v.new_priority, v.note
+FROM ctem.exposure_event v WHERE v.tenant_id = 7 AND v.old_priority IS DISTINCT FROM v.new_priority ORDER BY v.id;
+-- a less likely path scales X: the DMZ edge at 0.05 gives 0.05 x 0.95 x 0.9
+-- (about 0.043 < 0.1): X = 0.5 + 0.3 x 0.43
+INSERT INTO ctem.asset_edge (tenant_id, source_asset_id, target_asset_id, kind, probability)
+SELECT 7, s.id, t.id, 'network', 0.05
+FROM ctem.asset s, ctem.asset t
+WHERE s.tenant_id = 7 AND s.natural_key = 'web.dmz.example'
+  AND t.tenant_id = 7 AND t.natural_key = 'db.internal.example';
+SELECT natural_key, round(path_p::numeric, 4) AS path_p, risk_score, priority, x, x_source, score_matches FROM t7;
+-- fixing the exposure lowers the database's exploitability to the policy's
+-- baseline: the path and the score follow
+UPDATE ctem.exposure SET status = 'fixed' WHERE tenant_id = 7;
+SELECT a.natural_key, round(a.attack_path_probability::numeric, 4) AS path_p
+FROM ctem.asset a WHERE a.tenant_id = 7 ORDER BY a.id;
+UPDATE ctem.exposure SET status = 'open' WHERE tenant_id = 7;
+-- a policy whose full-credit probability is lower gives the full X
+INSERT INTO ctem.policy (name, path_probability_full, active) VALUES ('path-0.01', 0.01, true);
+SELECT natural_key, round(path_p::numeric, 4) AS path_p, risk_score, priority, x, x_source FROM t7;
+UPDATE ctem.policy SET active = builtin;
+DELETE FROM ctem.policy WHERE name = 'path-0.01';
+-- a bad full-credit probability is refused
+INSERT INTO ctem.policy (name, path_probability_full) VALUES ('bad', 0);
+-- ctem.attack_path_refresh recomputes on demand: nothing changed, 0
+SELECT ctem.attack_path_refresh(7);
+-- TRUNCATE of the edges clears every factor
+TRUNCATE ctem.asset_edge;
+SELECT count(*) AS on_a_path FROM ctem.asset WHERE attack_path_probability IS NOT NULL;
+SELECT natural_key, path_p, risk_score, priority, x_source FROM t7;
+DROP VIEW t7;
 
 -- leave an empty store for the tests after this one
 TRUNCATE ctem.asset, ctem.asset_edge, ctem.exposure, ctem.exposure_event, ctem.control,

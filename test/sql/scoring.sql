@@ -119,7 +119,7 @@ CREATE ROLE regress_ctem_score_reader;
 GRANT USAGE ON SCHEMA ctem TO regress_ctem_score_reader;
 GRANT SELECT ON ctem.exposure, ctem.asset, ctem.policy TO regress_ctem_score_reader;
 REVOKE EXECUTE ON FUNCTION ctem.risk_score_inputs(ctem.cvss, ctem.severity, boolean, double precision,
-	ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision) FROM PUBLIC;
+	ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision, double precision) FROM PUBLIC;
 SET ROLE regress_ctem_score_reader;
 SELECT pg_temp.top_output('SELECT ctem.risk_score(e, a) FROM ctem.exposure e
                            JOIN ctem.asset a ON a.id = e.asset_id') AS planned;
@@ -127,7 +127,7 @@ SELECT count(*) AS scored, bool_and(ctem.risk_score(e, a) = e.risk_score) AS sco
 FROM ctem.exposure e JOIN ctem.asset a ON a.id = e.asset_id;
 RESET ROLE;
 GRANT EXECUTE ON FUNCTION ctem.risk_score_inputs(ctem.cvss, ctem.severity, boolean, double precision,
-	ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision) TO PUBLIC;
+	ctem.exploit_maturity, ctem.validation_outcome, smallint, boolean, boolean, double precision, double precision) TO PUBLIC;
 REVOKE ALL ON ctem.exposure, ctem.asset, ctem.policy FROM regress_ctem_score_reader;
 REVOKE USAGE ON SCHEMA ctem FROM regress_ctem_score_reader;
 DROP ROLE regress_ctem_score_reader;
