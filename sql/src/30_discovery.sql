@@ -67,6 +67,11 @@ CREATE INDEX vuln_intel_kev_idx ON ctem.vuln_intel (cve_id) WHERE kev;
 COMMENT ON INDEX ctem.vuln_intel_kev_idx IS 'The CVEs listed in CISA KEV';
 
 SELECT pg_catalog.pg_extension_config_dump('ctem.vuln_intel', '');
+CREATE TRIGGER vuln_intel_restore
+	BEFORE INSERT ON ctem.vuln_intel
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER vuln_intel_restore ON ctem.vuln_intel IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 CREATE FUNCTION ctem.load_kev(catalog text,
 							  OUT catalog_version text, OUT entries bigint,
@@ -145,6 +150,11 @@ COMMENT ON INDEX ctem.exposure_event_exposure_idx IS 'History of an exposure in 
 
 SELECT pg_catalog.pg_extension_config_dump('ctem.exposure_event', '');
 SELECT pg_catalog.pg_extension_config_dump('ctem.exposure_event_id_seq', '');
+CREATE TRIGGER exposure_event_restore
+	BEFORE INSERT ON ctem.exposure_event
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER exposure_event_restore ON ctem.exposure_event IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 -- The history is written set-based (src/mobilize/history.c): the row trigger
 -- notes each change of status or priority, the statement trigger writes the
