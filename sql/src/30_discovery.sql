@@ -160,9 +160,10 @@ COMMENT ON TRIGGER exposure_event_restore ON ctem.exposure_event IS
 -- notes each change of status or priority, the statement trigger writes the
 -- statement's events with one INSERT per 10,000.  A restore loads
 -- ctem.exposure_event before it sets the identity sequence (pg_dump sets
--- sequences after all table data), and a plain restore re-scores the
--- exposures as the context tables load after them: events written then
--- must not take the ids of restored ones.  So when the sequence's next
+-- sequences after all table data); a restore writes no event itself (it
+-- runs in replica mode, see ctem.restore_statement), but rows loaded
+-- without their sequence (a data-only restore of some tables) can leave the
+-- sequence behind them.  So when the sequence's next
 -- value is not above a tenant's highest id (one backward step of the
 -- primary key), the sequence is moved past it first.  The events are
 -- written as the table's owner: the history is written for every change,
