@@ -24,6 +24,7 @@ OBJS = \
 	src/guc.o \
 	src/common/common.o \
 	src/common/share.o \
+	src/common/restore.o \
 	src/store/asset.o \
 	src/store/asset_ref.o \
 	src/store/cvss.o \

@@ -1,6 +1,8 @@
 /*
  * ctem--0.5.0--0.6.0.sql
- *		Upgrade from 0.5.0 to 0.6.0: attack paths (docs/attack-paths.md).
+ *		Upgrade from 0.5.0 to 0.6.0: attack paths (docs/attack-paths.md);
+ *		exact restores, parallel ones too (docs/architecture.md, "Backup and
+ *		restore").
  *
  * The same objects as a fresh 0.6.0 install (sql/src/: 10_types.sql,
  * 40_prioritization.sql, 50_validation.sql, 90_grants.sql), in the same
@@ -537,6 +539,89 @@ AS 'MODULE_PATHNAME', 'ctem_attack_graph_dot'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION ctem.attack_graph_dot(bigint, integer, integer) IS
 	'Graphviz DOT of the k most likely attack paths (k 1 to 100, paths of at most the policy''s path_max_hops) to each crown jewel, or to the one target: entry points and crown jewels drawn apart, assets labelled with natural key and kind, each step with its probability and why (edge kind and probability; for a step that needs an exploit, the target''s exploitability and its likeliest exposures); render with: dot -Tsvg';
+
+/* ------------------------------------------------------------------------
+ * Restores (20_store.sql; the trigger of every dumped table, with the table
+ * in 20_store.sql, 30_discovery.sql, 40_prioritization.sql and
+ * 50_validation.sql): a superuser's restore, parallel or not, stores the
+ * dumped rows as they are
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION ctem.restoring()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'ctem_restoring'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.restoring() IS
+	'Whether this session restores a dump as a superuser: it has the settings pg_dump and pg_restore give a restore (search_path empty, check_function_bodies off, client_min_messages warning) and its role is a superuser';
+
+CREATE FUNCTION ctem.restore_statement()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'ctem_restore_statement'
+LANGUAGE C;
+COMMENT ON FUNCTION ctem.restore_statement() IS
+	'BEFORE INSERT statement trigger of every dumped ctem table: when ctem.restoring(), sets session_replication_role to replica for the rest of the transaction, so that the dumped rows are stored as they are; with the settings of a restore but a role that is not a superuser, refuses the statement';
+REVOKE EXECUTE ON FUNCTION ctem.restore_statement() FROM PUBLIC;
+
+CREATE TRIGGER asset_edge_restore
+	BEFORE INSERT ON ctem.asset_edge
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER asset_edge_restore ON ctem.asset_edge IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
+
+-- Rule 17 of SCALE_OUT.md: not on the tables of an install that
+-- distributed them (restore such a database with
+-- PGOPTIONS='-c session_replication_role=replica', as before)
+DO $$
+DECLARE
+	distributed boolean := false;
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p '
+				'WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''ctem.exposure''::pg_catalog.regclass)'
+			INTO distributed;
+	END IF;
+	IF distributed THEN
+		RAISE NOTICE 'ctem 0.6.0: ctem.exposure is distributed, so this upgrade does not create the restore triggers of the 0.5.0 tables'
+			USING HINT = 'Restore a dump of this database with PGOPTIONS=''-c session_replication_role=replica'' (docs/architecture.md, "Backup and restore").';
+	ELSE
+		CREATE TRIGGER asset_restore
+			BEFORE INSERT ON ctem.asset
+			FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+		COMMENT ON TRIGGER asset_restore ON ctem.asset IS
+			'A restore stores the dumped rows as they are (ctem.restore_statement)';
+		CREATE TRIGGER exposure_restore
+			BEFORE INSERT ON ctem.exposure
+			FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+		COMMENT ON TRIGGER exposure_restore ON ctem.exposure IS
+			'A restore stores the dumped rows as they are (ctem.restore_statement)';
+		CREATE TRIGGER vuln_intel_restore
+			BEFORE INSERT ON ctem.vuln_intel
+			FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+		COMMENT ON TRIGGER vuln_intel_restore ON ctem.vuln_intel IS
+			'A restore stores the dumped rows as they are (ctem.restore_statement)';
+		CREATE TRIGGER exposure_event_restore
+			BEFORE INSERT ON ctem.exposure_event
+			FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+		COMMENT ON TRIGGER exposure_event_restore ON ctem.exposure_event IS
+			'A restore stores the dumped rows as they are (ctem.restore_statement)';
+		CREATE TRIGGER policy_restore
+			BEFORE INSERT ON ctem.policy
+			FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+		COMMENT ON TRIGGER policy_restore ON ctem.policy IS
+			'A restore stores the dumped rows as they are (ctem.restore_statement)';
+		CREATE TRIGGER control_restore
+			BEFORE INSERT ON ctem.control
+			FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+		COMMENT ON TRIGGER control_restore ON ctem.control IS
+			'A restore stores the dumped rows as they are (ctem.restore_statement)';
+		CREATE TRIGGER validation_result_restore
+			BEFORE INSERT ON ctem.validation_result
+			FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+		COMMENT ON TRIGGER validation_result_restore ON ctem.validation_result IS
+			'A restore stores the dumped rows as they are (ctem.restore_statement)';
+	END IF;
+END
+$$;
 
 /* ------------------------------------------------------------------------
  * Privileges (90_grants.sql)

@@ -33,6 +33,32 @@ COMMENT ON FUNCTION ctem.exposure_fingerprint(bigint, ctem.exposure_kind, text, 
 	'Identity of one real problem: the first 128 bits of SHA-256 over asset, exposure kind, canonical rule id (upper-cased CVE), component name (lower-cased, never its version) and location; NULL and empty component or location are the same';
 
 /* ------------------------------------------------------------------------
+ * Restores (C, src/common/restore.c)
+ * ------------------------------------------------------------------------ */
+
+-- ctem's tables are extension configuration tables: a restore loads their
+-- dumped rows into the tables CREATE EXTENSION made, whose triggers exist
+-- before the data, and pg_restore -j loads them in any order.  Each dumped
+-- table has the BEFORE INSERT statement trigger <table>_restore: in a
+-- superuser's restore it puts the statement's transaction in replica mode,
+-- so that no ctem trigger and no foreign-key check fires and the rows are
+-- stored as dumped; a restore, parallel or not, reproduces the database
+-- exactly (docs/architecture.md, "Backup and restore").
+CREATE FUNCTION ctem.restoring()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'ctem_restoring'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION ctem.restoring() IS
+	'Whether this session restores a dump as a superuser: it has the settings pg_dump and pg_restore give a restore (search_path empty, check_function_bodies off, client_min_messages warning) and its role is a superuser';
+
+CREATE FUNCTION ctem.restore_statement()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'ctem_restore_statement'
+LANGUAGE C;
+COMMENT ON FUNCTION ctem.restore_statement() IS
+	'BEFORE INSERT statement trigger of every dumped ctem table: when ctem.restoring(), sets session_replication_role to replica for the rest of the transaction, so that the dumped rows are stored as they are; with the settings of a restore but a role that is not a superuser, refuses the statement';
+
+/* ------------------------------------------------------------------------
  * ctem.asset
  * ------------------------------------------------------------------------ */
 
@@ -110,6 +136,11 @@ COMMENT ON TRIGGER asset_before_row ON ctem.asset IS
 -- pg_dump keeps the data of every ctem table
 SELECT pg_catalog.pg_extension_config_dump('ctem.asset', '');
 SELECT pg_catalog.pg_extension_config_dump('ctem.asset_id_seq', '');
+CREATE TRIGGER asset_restore
+	BEFORE INSERT ON ctem.asset
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER asset_restore ON ctem.asset IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 /* ------------------------------------------------------------------------
  * ctem.exposure
@@ -256,6 +287,11 @@ COMMENT ON TRIGGER exposure_before_row ON ctem.exposure IS
 
 SELECT pg_catalog.pg_extension_config_dump('ctem.exposure', '');
 SELECT pg_catalog.pg_extension_config_dump('ctem.exposure_id_seq', '');
+CREATE TRIGGER exposure_restore
+	BEFORE INSERT ON ctem.exposure
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER exposure_restore ON ctem.exposure IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 /* ------------------------------------------------------------------------
  * The exposure -> asset reference

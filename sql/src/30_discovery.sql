@@ -67,6 +67,11 @@ CREATE INDEX vuln_intel_kev_idx ON ctem.vuln_intel (cve_id) WHERE kev;
 COMMENT ON INDEX ctem.vuln_intel_kev_idx IS 'The CVEs listed in CISA KEV';
 
 SELECT pg_catalog.pg_extension_config_dump('ctem.vuln_intel', '');
+CREATE TRIGGER vuln_intel_restore
+	BEFORE INSERT ON ctem.vuln_intel
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER vuln_intel_restore ON ctem.vuln_intel IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 CREATE FUNCTION ctem.load_kev(catalog text,
 							  OUT catalog_version text, OUT entries bigint,
@@ -145,14 +150,20 @@ COMMENT ON INDEX ctem.exposure_event_exposure_idx IS 'History of an exposure in 
 
 SELECT pg_catalog.pg_extension_config_dump('ctem.exposure_event', '');
 SELECT pg_catalog.pg_extension_config_dump('ctem.exposure_event_id_seq', '');
+CREATE TRIGGER exposure_event_restore
+	BEFORE INSERT ON ctem.exposure_event
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER exposure_event_restore ON ctem.exposure_event IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 -- The history is written set-based (src/mobilize/history.c): the row trigger
 -- notes each change of status or priority, the statement trigger writes the
 -- statement's events with one INSERT per 10,000.  A restore loads
 -- ctem.exposure_event before it sets the identity sequence (pg_dump sets
--- sequences after all table data), and a plain restore re-scores the
--- exposures as the context tables load after them: events written then
--- must not take the ids of restored ones.  So when the sequence's next
+-- sequences after all table data); a restore writes no event itself (it
+-- runs in replica mode, see ctem.restore_statement), but rows loaded
+-- without their sequence (a data-only restore of some tables) can leave the
+-- sequence behind them.  So when the sequence's next
 -- value is not above a tenant's highest id (one backward step of the
 -- primary key), the sequence is moved past it first.  The events are
 -- written as the table's owner: the history is written for every change,

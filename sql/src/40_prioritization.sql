@@ -127,6 +127,11 @@ COMMENT ON CONSTRAINT policy_path_probability_full_range ON ctem.policy IS
 INSERT INTO ctem.policy (name, active, builtin, description)
 VALUES ('default', true, true, 'The documented default model of docs/scoring.md');
 SELECT pg_catalog.pg_extension_config_dump('ctem.policy', 'WHERE NOT builtin');
+CREATE TRIGGER policy_restore
+	BEFORE INSERT ON ctem.policy
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER policy_restore ON ctem.policy IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 CREATE FUNCTION ctem.policy_before_row()
 RETURNS trigger
@@ -187,6 +192,11 @@ COMMENT ON INDEX ctem.control_asset_idx IS 'Controls of an asset';
 
 SELECT pg_catalog.pg_extension_config_dump('ctem.control', '');
 SELECT pg_catalog.pg_extension_config_dump('ctem.control_id_seq', '');
+CREATE TRIGGER control_restore
+	BEFORE INSERT ON ctem.control
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER control_restore ON ctem.control IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 /* ------------------------------------------------------------------------
  * Scoring functions

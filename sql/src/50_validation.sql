@@ -51,6 +51,11 @@ COMMENT ON INDEX ctem.validation_result_exposure_idx IS 'Validation results of a
 
 SELECT pg_catalog.pg_extension_config_dump('ctem.validation_result', '');
 SELECT pg_catalog.pg_extension_config_dump('ctem.validation_result_id_seq', '');
+CREATE TRIGGER validation_result_restore
+	BEFORE INSERT ON ctem.validation_result
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER validation_result_restore ON ctem.validation_result IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 /* ------------------------------------------------------------------------
  * Results feed the score
@@ -175,6 +180,11 @@ COMMENT ON INDEX ctem.asset_edge_target_idx IS
 
 SELECT pg_catalog.pg_extension_config_dump('ctem.asset_edge', '');
 SELECT pg_catalog.pg_extension_config_dump('ctem.asset_edge_id_seq', '');
+CREATE TRIGGER asset_edge_restore
+	BEFORE INSERT ON ctem.asset_edge
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
+COMMENT ON TRIGGER asset_edge_restore ON ctem.asset_edge IS
+	'A restore stores the dumped rows as they are (ctem.restore_statement)';
 
 CREATE FUNCTION ctem.asset_edge_before_row()
 RETURNS trigger

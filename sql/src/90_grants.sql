@@ -20,6 +20,7 @@ REVOKE EXECUTE ON FUNCTION ctem.asset_rescore(), ctem.vuln_intel_rescore(), ctem
 	ctem.validation_apply(), ctem.policy_rescore() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ctem.exposure_history_row() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ctem.exposure_history_flush() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ctem.restore_statement() FROM PUBLIC;
 
 -- The attack graph's trigger functions (50_validation.sql) write
 -- ctem.graph_change and delete edges as the tables' owner: nobody calls them
