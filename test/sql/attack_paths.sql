@@ -586,6 +586,16 @@ FROM ctem.asset s, ctem.asset t
 WHERE s.tenant_id = 7 AND s.natural_key = 'web.dmz.example'
   AND t.tenant_id = 7 AND t.natural_key = 'db.internal.example';
 SELECT natural_key, round(path_p::numeric, 4) AS path_p, risk_score, priority, x, x_source, score_matches FROM t7;
+-- ctem.ingest recomputes once, at the end of the call, however many
+-- statements it runs (a new finding on the web server, an entry point)
+SET ctem.graph_trace = on;
+SELECT format, findings, inserted
+FROM ctem.ingest('{"SchemaVersion": 2, "ArtifactName": "web.dmz.example", "ArtifactType": "filesystem",
+  "Results": [{"Target": "web", "Class": "lang-pkgs", "Type": "jar", "Vulnerabilities": [
+    {"VulnerabilityID": "CVE-2099-0002", "PkgName": "struts", "InstalledVersion": "2.5", "Severity": "HIGH"},
+    {"VulnerabilityID": "CVE-2099-0003", "PkgName": "spring", "InstalledVersion": "5.3", "Severity": "MEDIUM"}]}]}',
+  'trivy', (SELECT id FROM ctem.asset WHERE tenant_id = 7 AND natural_key = 'web.dmz.example'), true, 7);
+RESET ctem.graph_trace;
 -- fixing the exposure lowers the database's exploitability to the policy's
 -- baseline: the path and the score follow
 UPDATE ctem.exposure SET status = 'fixed' WHERE tenant_id = 7;
