@@ -23,6 +23,7 @@ OBJS = \
 	src/ctem.o \
 	src/guc.o \
 	src/common/common.o \
+	src/common/encoding.o \
 	src/common/share.o \
 	src/store/asset.o \
 	src/store/asset_ref.o \
