@@ -268,13 +268,34 @@ col_nonempty(IngestState *st, const char *s)
 }
 
 /*
+ * An invalid value kept in details as the report gave it (cvss_invalid,
+ * published_invalid, ...): its first INVALID_KEEP_MAX bytes, then "..."
+ * when that is not all of it, so that junk (a 100 MB "vector") does not
+ * fill the row.  Valid values are far shorter (a CVSS v4.0 vector with
+ * every metric is about 300 bytes).
+ */
+#define INVALID_KEEP_MAX 1000
+
+static const char *
+cut_invalid(const char *s)
+{
+	size_t		len = strlen(s);
+	int			n;
+
+	if (len <= INVALID_KEEP_MAX)
+		return s;
+	n = pg_mbcliplen(s, INVALID_KEEP_MAX * 2, INVALID_KEEP_MAX);
+	return psprintf("%.*s...", n, s);
+}
+
+/*
  * details: what the report says beyond the columns, as a jsonb object built
  * here rather than written as JSON text for jsonb_in to parse again, and
  * without pushJsonbValue() token by token: the pairs are collected, put in
  * jsonb's key order (shorter keys first, then bytewise; no key is added
  * twice) and converted by JsonbValueToJsonb(), as pushJsonbValue() ends.
  */
-#define DETAILS_MAX_PAIRS 20		/* finding_details() adds at most 17 */
+#define DETAILS_MAX_PAIRS 20		/* finding_details() adds at most 19 */
 
 typedef struct DetailsObj
 {
@@ -399,6 +420,9 @@ finding_details(IngestState *st, const CtemFinding *f, const char *cvss_invalid,
 	det_field(&d, "purl", f->purl);
 	det_field(&d, "published", f->published);
 	det_field(&d, "observed_at", f->observed_at);
+	det_field(&d, "published_invalid", f->published_invalid ? cut_invalid(f->published_invalid) : NULL);
+	det_field(&d, "observed_at_invalid",
+			  f->observed_at_invalid ? cut_invalid(f->observed_at_invalid) : NULL);
 	det_field(&d, "scanner_status", f->status);
 	det_field(&d, "cvss_invalid", cvss_invalid);
 	det_number(&d, "cvss_score", f->cvss_score);
@@ -550,6 +574,8 @@ finding_to_db(IngestState *st, const CtemFinding *f, CtemFinding *out)
 	CONV(remediation);
 	CONV(url);
 	CONV(observed_at);
+	CONV(published_invalid);
+	CONV(observed_at_invalid);
 	CONV(asset_placeholder);
 	CONV(nul_members);
 #undef CONV
@@ -663,7 +689,7 @@ collect_finding(void *arg, const CtemFinding *f)
 			cvss = col_str(st, vec);
 		}
 		else
-			cvss_invalid = f->cvss_vector;
+			cvss_invalid = cut_invalid(f->cvss_vector);
 	}
 	st->cols[C_CVSS][i] = cvss;
 	st->cols[C_COMPONENT][i] = component_name(st, f);

@@ -200,19 +200,25 @@ parse_kev(text *t, Cols *c, CtemKevInfo *info)
 	PG_END_TRY();
 }
 
+/*
+ * A CVE the catalog lists more than once takes its last entry: DISTINCT ON
+ * keeps the first row of each CVE in the order CVE, then position in the
+ * file from the last (WITH ORDINALITY); so does the EPSS upsert below.
+ */
 #define KEV_UPSERT_SQL \
 	"WITH k AS (SELECT DISTINCT ON (u.cve) u.* FROM ROWS FROM (pg_catalog.unnest($1::text[]), " \
 	"pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]), pg_catalog.unnest($4::text[]), " \
 	"pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::text[]), pg_catalog.unnest($7::text[]), " \
-	"pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]), pg_catalog.unnest($10::text[])) AS u(cve, vendor, product, name, added, action, due, ransom, notes, cwes) " \
-	"ORDER BY u.cve), " \
+	"pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]), pg_catalog.unnest($10::text[])) WITH ORDINALITY " \
+	"AS u(cve, vendor, product, name, added, action, due, ransom, notes, cwes, ord) " \
+	"ORDER BY u.cve, u.ord DESC), " \
 	"prev AS (SELECT v.cve_id, v.kev FROM ctem.vuln_intel v JOIN k " \
 	"ON v.cve_id OPERATOR(pg_catalog.=) k.cve), " \
 	"up AS (INSERT INTO ctem.vuln_intel AS v (cve_id, kev, kev_date_added, kev_due_date, " \
 	"kev_ransomware, kev_vendor, kev_product, kev_name, kev_required_action, kev_notes, " \
 	"kev_cwes, kev_catalog_version, updated_at) " \
 	"SELECT k.cve, true, k.added::date, k.due::date, k.ransom::boolean, k.vendor, k.product, " \
-	"k.name, k.action, k.notes, pg_catalog.string_to_array(k.cwes, ','), $11, pg_catalog.now() FROM k " \
+	"k.name, k.action, k.notes, pg_catalog.string_to_array(k.cwes, E'\\x1f'), $11, pg_catalog.now() FROM k " \
 	"ON CONFLICT (cve_id) DO UPDATE SET kev = true, kev_date_added = excluded.kev_date_added, " \
 	"kev_due_date = excluded.kev_due_date, kev_ransomware = excluded.kev_ransomware, " \
 	"kev_vendor = excluded.kev_vendor, kev_product = excluded.kev_product, " \
@@ -318,9 +324,11 @@ collect_epss(void *arg, const char *cve, double epss, double percentile)
 	return 0;
 }
 
+/* a CVE listed more than once takes its last row (see KEV_UPSERT_SQL) */
 #define EPSS_UPSERT_SQL \
 	"WITH e AS (SELECT DISTINCT ON (u.cve) u.* FROM ROWS FROM (pg_catalog.unnest($1::text[]), " \
-	"pg_catalog.unnest($2::float8[]), pg_catalog.unnest($3::float8[])) AS u(cve, epss, pct) ORDER BY u.cve), " \
+	"pg_catalog.unnest($2::float8[]), pg_catalog.unnest($3::float8[])) WITH ORDINALITY " \
+	"AS u(cve, epss, pct, ord) ORDER BY u.cve, u.ord DESC), " \
 	"up AS (INSERT INTO ctem.vuln_intel AS v (cve_id, epss, epss_percentile, epss_model, " \
 	"epss_date, updated_at) " \
 	"SELECT e.cve, e.epss, e.pct, $4, $5::date, pg_catalog.now() FROM e " \
