@@ -97,6 +97,57 @@ ctem_text_to_utf8(const char *s, size_t len, size_t *outlen)
 	return out;
 }
 
+/* the default conversion from UTF-8 to the database's encoding */
+static Oid
+to_db_proc(void)
+{
+	static Oid	proc = InvalidOid;
+	static int	proc_encoding = -1;
+	int			enc = GetDatabaseEncoding();
+
+	if (proc_encoding != enc)
+	{
+		proc = FindDefaultConversionProc(PG_UTF8, enc);
+		if (!OidIsValid(proc))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("default conversion function for encoding \"%s\" to \"%s\" does not exist",
+							pg_encoding_to_char(PG_UTF8), pg_encoding_to_char(enc))));
+		proc_encoding = enc;
+	}
+	return proc;
+}
+
+/* whether UTF-8 s[0..len) has U+FFFD */
+static bool
+has_fffd(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++)
+		if (s[i] == '\xef' && s[i + 1] == '\xbf' && s[i + 2] == '\xbd')
+			return true;
+	return false;
+}
+
+/* whether the database's encoding has U+FFFD, the replacement character */
+static bool
+db_has_fffd(void)
+{
+	static int	known_encoding = -1;
+	static bool has;
+	int			enc = GetDatabaseEncoding();
+
+	if (known_encoding != enc)
+	{
+		unsigned char src[] = "\xef\xbf\xbd";
+		unsigned char dst[3 * MAX_CONVERSION_GROWTH + 1];
+
+		has = pg_do_encoding_conversion_buf(to_db_proc(), PG_UTF8, enc, src, 3,
+											dst, sizeof(dst), true) == 3;
+		known_encoding = enc;
+	}
+	return has;
+}
+
 char *
 ctem_utf8_to_db(const char *s, size_t len, size_t *outlen)
 {
@@ -106,6 +157,35 @@ ctem_utf8_to_db(const char *s, size_t len, size_t *outlen)
 		*outlen = len;
 	if (ctem_db_is_utf8() || ctem_is_ascii(s, len))
 		return unconstify(char *, s);
+
+	/*
+	 * U+FFFD says a character is unknown (the reader puts it for a \u0000,
+	 * which text cannot hold): "?" says the same where the encoding has no
+	 * U+FFFD, rather than refusing the report.
+	 */
+	if (has_fffd(s, len) && !db_has_fffd())
+	{
+		char	   *q = palloc(len + 1);
+		size_t		n = 0;
+
+		for (size_t i = 0; i < len; i++)
+		{
+			if (i + 2 < len && memcmp(s + i, "\xef\xbf\xbd", 3) == 0)
+			{
+				q[n++] = '?';
+				i += 2;
+			}
+			else
+				q[n++] = s[i];
+		}
+		q[n] = '\0';
+		s = q;
+		len = n;
+		if (outlen != NULL)
+			*outlen = len;
+		if (ctem_is_ascii(s, len))
+			return q;
+	}
 	r = pg_any_to_server(s, (int) len, PG_UTF8);
 	if (outlen != NULL)
 		*outlen = r == s ? len : strlen(r);
@@ -141,27 +221,17 @@ stand_in(pg_wchar c)
 char *
 ctem_utf8_to_db_lenient(const char *s, size_t len, size_t *outlen)
 {
-	static Oid	proc = InvalidOid;
-	static int	proc_encoding = -1;
 	int			enc = GetDatabaseEncoding();
 	StringInfoData buf;
 	unsigned char *dst;
 	size_t		pos = 0;
+	Oid			proc;
 
 	if (outlen != NULL)
 		*outlen = len;
 	if (ctem_db_is_utf8() || ctem_is_ascii(s, len))
 		return unconstify(char *, s);
-	if (proc_encoding != enc)
-	{
-		proc = FindDefaultConversionProc(PG_UTF8, enc);
-		if (!OidIsValid(proc))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_FUNCTION),
-					 errmsg("default conversion function for encoding \"%s\" to \"%s\" does not exist",
-							pg_encoding_to_char(PG_UTF8), pg_encoding_to_char(enc))));
-		proc_encoding = enc;
-	}
+	proc = to_db_proc();
 	initStringInfo(&buf);
 	dst = palloc(len * MAX_CONVERSION_GROWTH + 1);
 	while (pos < len)

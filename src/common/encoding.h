@@ -50,7 +50,9 @@ extern const char *ctem_text_to_utf8(const char *s, size_t len, size_t *outlen);
  * UTF-8 s[0..len) in the database's encoding: s itself when nothing
  * changes, else a NUL-terminated palloc'd copy.  A character the database
  * encoding cannot represent is an ERROR with SQLSTATE 22P05
- * (untranslatable_character), PostgreSQL's own.  outlen may be NULL.
+ * (untranslatable_character), PostgreSQL's own; but U+FFFD, the
+ * replacement character (the reader's stand-in for a \u0000), becomes "?"
+ * in an encoding without it.  outlen may be NULL.
  */
 extern char *ctem_utf8_to_db(const char *s, size_t len, size_t *outlen);
 

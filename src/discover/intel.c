@@ -159,13 +159,25 @@ db_str(const char *s)
 	return r == s ? pstrdup(s) : r;
 }
 
+static void
+kev_error_context(void *arg)
+{
+	errcontext("KEV entry %s", (const char *) arg);
+}
+
 static int
 collect_kev(void *arg, const CtemKevEntry *e)
 {
 	Cols	   *c = (Cols *) arg;
 	int			i = cols_add(c);
+	ErrorContextCallback errcb;
 
 	CHECK_FOR_INTERRUPTS();
+	/* a conversion error (22P05) names the entry */
+	errcb.callback = kev_error_context;
+	errcb.arg = unconstify(char *, e->cve_id);
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
 	c->v[K_CVE][i] = pstrdup(e->cve_id);
 	c->v[K_VENDOR][i] = db_str(e->vendor_project);
 	c->v[K_PRODUCT][i] = db_str(e->product);
@@ -176,6 +188,7 @@ collect_kev(void *arg, const CtemKevEntry *e)
 	c->v[K_RANSOM][i] = pstrdup(e->known_ransomware ? "t" : "f");
 	c->v[K_NOTES][i] = db_str(e->notes);
 	c->v[K_CWES][i] = db_str(e->cwes);
+	error_context_stack = errcb.previous;
 	return 0;
 }
 

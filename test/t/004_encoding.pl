@@ -113,6 +113,25 @@ for my $db (sort keys %enc)
 	like($err, qr/22P05/, 'LATIN1: with SQLSTATE 22P05 (untranslatable_character)');
 	is(q_utf8('l1', "SELECT count(*) FROM ctem.asset WHERE natural_key = 'registry.example/x:1'"),
 		'0', 'LATIN1: nothing is written');
+	like($err, qr/finding 1 of the report/, 'LATIN1: the context names the finding');
+
+	($ret, $err) = q_utf8_fails('l1',
+		q{SELECT ctem.load_kev('{"vulnerabilities": [{"cveID": "CVE-2021-44228", "dateAdded": "2021-12-10"}, {"cveID": "CVE-2023-44487", "vendorProject": "a \u2014 b", "dateAdded": "2023-10-10"}]}')});
+	like($err, qr/22P05.*KEV entry CVE-2023-44487/s, 'LATIN1: a KEV text it cannot represent is refused, naming the entry');
+	is(q_utf8('l1', "SELECT count(*) FROM ctem.vuln_intel WHERE cve_id = 'CVE-2023-44487'"),
+		'0', 'LATIN1: nothing of that catalog is written');
+}
+
+# a \u0000, which the reader stores as U+FFFD, is "?" where the encoding has
+# no U+FFFD, not a refused report
+for my $db ('l1', 'ej')
+{
+	q_utf8($db, "SELECT ctem.ingest(\$r\$"
+		  . trivy('registry.example/nul:1', 'a\u0000b', 'p', 'q') . "\$r\$)");
+	is( q_utf8(
+			$db, q{SELECT e.title || ' ' || (e.details->'nul_replaced')::text FROM ctem.exposure e
+			       JOIN ctem.asset a ON a.id = e.asset_id WHERE a.natural_key = 'registry.example/nul:1'}),
+		'a?b ["Title"]', "$enc{$db}: a \\u0000 is stored as ?");
 }
 
 # EUC_JP: Japanese text is stored as EUC_JP; an emoji is refused
