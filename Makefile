@@ -23,6 +23,7 @@ OBJS = \
 	src/ctem.o \
 	src/guc.o \
 	src/common/common.o \
+	src/common/encoding.o \
 	src/common/share.o \
 	src/common/restore.o \
 	src/store/asset.o \
@@ -53,7 +54,7 @@ PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 override PG_CFLAGS += -fno-semantic-interposition
 SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 
-REGRESS = store asset_key cvss intel ingest fidelity scoring attack_paths privileges upgrade
+REGRESS = store asset_key cvss intel ingest fidelity scoring attack_paths privileges input_checks upgrade
 REGRESS_OPTS = --inputdir=test --load-extension=ctem
 
 ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore graph_cache

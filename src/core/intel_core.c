@@ -108,15 +108,55 @@ opt_str(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/*
+ * The entries of "cwes" (an array of strings; a string is one entry),
+ * joined by CTEM_KEV_CWE_SEP, which no CWE name contains: an entry with a
+ * comma in it stays one entry.  Empty entries are left out; a separator
+ * byte inside an entry becomes a space.  Allocated with jansson's
+ * allocator; NULL when out of memory.
+ */
+static char *
+kev_cwes(json_t *v)
+{
+	json_malloc_t malloc_fn;
+	size_t		n = json_is_array(v) ? json_array_size(v) : 1;
+	size_t		need = 1;
+	size_t		len = 0;
+	char	   *out;
+
+	for (size_t j = 0; j < n; j++)
+	{
+		const char *s = json_string_value(json_is_array(v) ? json_array_get(v, j) : v);
+
+		need += (s ? strlen(s) : 0) + 1;
+	}
+	json_get_alloc_funcs(&malloc_fn, NULL);
+	out = malloc_fn(need);
+	if (out == NULL)
+		return NULL;
+	for (size_t j = 0; j < n; j++)
+	{
+		const char *s = json_string_value(json_is_array(v) ? json_array_get(v, j) : v);
+		size_t		l = s ? strlen(s) : 0;
+
+		if (l == 0)
+			continue;
+		if (len > 0)
+			out[len++] = CTEM_KEV_CWE_SEP;
+		for (size_t k = 0; k < l; k++)
+			out[len++] = s[k] == CTEM_KEV_CWE_SEP ? ' ' : s[k];
+	}
+	out[len] = '\0';
+	return out;
+}
+
 static bool
 kev_entry(json_t *e, long i, CtemKevFn cb, void *arg, CtemReportError *err)
 {
 	CtemKevEntry ke;
 	char		path[96];
-	char		cwes[1024];
-	size_t		cl = 0;
+	char	   *cwes = NULL;
 	json_t	   *v;
-	size_t		j;
 	int			r;
 
 	if (!json_is_object(e))
@@ -174,24 +214,26 @@ kev_entry(json_t *e, long i, CtemKevFn cb, void *arg, CtemReportError *err)
 	ke.known_ransomware = ke.known_ransomware_raw &&
 		strcmp(ke.known_ransomware_raw, "Known") == 0;
 	v = json_object_get(e, "cwes");
-	cwes[0] = '\0';
-	if (json_is_string(v))
-		snprintf(cwes, sizeof(cwes), "%s", json_string_value(v));
-	else if (json_is_array(v))
-		for (j = 0; j < json_array_size(v); j++)
+	if (json_is_string(v) || json_is_array(v))
+	{
+		cwes = kev_cwes(v);
+		if (cwes == NULL)
 		{
-			const char *s = json_string_value(json_array_get(v, j));
-			size_t		l = s ? strlen(s) : 0;
-
-			if (l == 0 || cl + l + 2 > sizeof(cwes))
-				continue;
-			if (cl)
-				cwes[cl++] = ',';
-			memcpy(cwes + cl, s, l + 1);
-			cl += l;
+			snprintf(path, sizeof(path), "$.vulnerabilities[%ld].cwes", i);
+			set_error(err, CTEM_REPORT_ENOMEM, 0, 0, path,
+					  "Out of memory while reading KEV entry %ld.", i);
+			return false;
 		}
-	ke.cwes = cwes[0] ? cwes : NULL;
+	}
+	ke.cwes = cwes != NULL && cwes[0] ? cwes : NULL;
 	r = cb ? cb(arg, &ke) : 0;
+	if (cwes != NULL)
+	{
+		json_free_t free_fn;
+
+		json_get_alloc_funcs(NULL, &free_fn);
+		free_fn(cwes);
+	}
 	if (r != 0)
 	{
 		snprintf(path, sizeof(path), "$.vulnerabilities[%ld]", i);

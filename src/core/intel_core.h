@@ -49,8 +49,12 @@ typedef struct CtemKevEntry
 	bool		known_ransomware;	/* knownRansomwareCampaignUse == "Known" */
 	const char *known_ransomware_raw;	/* the raw value, may be NULL */
 	const char *notes;
-	const char *cwes;			/* "CWE-59,CWE-79", NULL if none */
+	const char *cwes;			/* the "cwes" entries joined by
+								 * CTEM_KEV_CWE_SEP, NULL if none */
 } CtemKevEntry;
+
+/* what joins the entries of CtemKevEntry.cwes: US, which no CWE contains */
+#define CTEM_KEV_CWE_SEP '\x1f'
 
 /* jansson's allocator (NULL: malloc/free); free_fn must accept NULL */
 extern void ctem_kev_set_allocator(CtemAllocFn alloc, CtemFreeFn free_fn);

@@ -52,6 +52,7 @@
 
 #include "compat.h"
 #include "common/common.h"
+#include "common/encoding.h"
 #include "common/share.h"
 #include "core/cvss_core.h"
 #include "core/keys_core.h"
@@ -100,6 +101,9 @@ typedef struct IngestState
 								 * collecting a finding allocates for a while */
 	MemoryContext flushcxt;		/* one flush's arrays and lookups */
 	MemoryContext scratch;		/* one finding's details while built */
+	MemoryContext convcxt;		/* one finding's text in the database's
+								 * encoding, when it is not UTF-8 */
+	bool		convert;		/* the database's encoding is not UTF-8 */
 	int			n;				/* findings in the batch (at most INGEST_FLUSH) */
 	long		total;			/* findings of the report so far */
 	char	  **cols[NCOLS];	/* cols[c][i], made by col_dup(); NULL = SQL
@@ -265,13 +269,34 @@ col_nonempty(IngestState *st, const char *s)
 }
 
 /*
+ * An invalid value kept in details as the report gave it (cvss_invalid,
+ * published_invalid, ...): its first INVALID_KEEP_MAX bytes, then "..."
+ * when that is not all of it, so that junk (a 100 MB "vector") does not
+ * fill the row.  Valid values are far shorter (a CVSS v4.0 vector with
+ * every metric is about 300 bytes).
+ */
+#define INVALID_KEEP_MAX 1000
+
+static const char *
+cut_invalid(const char *s)
+{
+	size_t		len = strlen(s);
+	int			n;
+
+	if (len <= INVALID_KEEP_MAX)
+		return s;
+	n = pg_mbcliplen(s, INVALID_KEEP_MAX * 2, INVALID_KEEP_MAX);
+	return psprintf("%.*s...", n, s);
+}
+
+/*
  * details: what the report says beyond the columns, as a jsonb object built
  * here rather than written as JSON text for jsonb_in to parse again, and
  * without pushJsonbValue() token by token: the pairs are collected, put in
  * jsonb's key order (shorter keys first, then bytewise; no key is added
  * twice) and converted by JsonbValueToJsonb(), as pushJsonbValue() ends.
  */
-#define DETAILS_MAX_PAIRS 20		/* finding_details() adds at most 17 */
+#define DETAILS_MAX_PAIRS 20		/* finding_details() adds at most 19 */
 
 typedef struct DetailsObj
 {
@@ -396,6 +421,9 @@ finding_details(IngestState *st, const CtemFinding *f, const char *cvss_invalid,
 	det_field(&d, "purl", f->purl);
 	det_field(&d, "published", f->published);
 	det_field(&d, "observed_at", f->observed_at);
+	det_field(&d, "published_invalid", f->published_invalid ? cut_invalid(f->published_invalid) : NULL);
+	det_field(&d, "observed_at_invalid",
+			  f->observed_at_invalid ? cut_invalid(f->observed_at_invalid) : NULL);
 	det_field(&d, "scanner_status", f->status);
 	det_field(&d, "cvss_invalid", cvss_invalid);
 	det_number(&d, "cvss_score", f->cvss_score);
@@ -510,6 +538,68 @@ component_name(IngestState *st, const CtemFinding *f)
 static void flush_batch(IngestState *st);
 
 /*
+ * The report is UTF-8 (JSON is); in a database of another encoding every
+ * text value of a finding is converted to that encoding before anything
+ * else reads it: the values stored, the details, and what the asset key
+ * and the fingerprint are computed from, which must be the stored text
+ * (the triggers compute them from it).  ASCII values, almost all of them,
+ * are the same bytes and are not copied.  A character the encoding cannot
+ * represent is PostgreSQL's 22P05 error; the context names the finding.
+ */
+static void
+finding_to_db(IngestState *st, const CtemFinding *f, CtemFinding *out)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->convcxt);
+
+	*out = *f;
+#define CONV(field) out->field = ctem_utf8_to_db_str(f->field)
+	CONV(asset_kind);
+	CONV(asset_key);
+	CONV(asset_name);
+	CONV(kind);
+	CONV(rule_id);
+	CONV(title);
+	CONV(description);
+	CONV(severity);
+	CONV(cvss_vector);
+	CONV(component);
+	CONV(component_version);
+	CONV(location);
+	CONV(fixed_version);
+	CONV(status);
+	CONV(cwe);
+	CONV(purl);
+	CONV(tool);
+	CONV(published);
+	CONV(message);
+	CONV(remediation);
+	CONV(url);
+	CONV(observed_at);
+	CONV(published_invalid);
+	CONV(observed_at_invalid);
+	CONV(asset_placeholder);
+	CONV(nul_members);
+#undef CONV
+	if (f->naliases > 0)
+	{
+		const char **aliases = palloc(sizeof(char *) * f->naliases);
+
+		for (int a = 0; a < f->naliases; a++)
+			aliases[a] = ctem_utf8_to_db_str(f->aliases[a]);
+		out->aliases = aliases;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+static void
+finding_error_context(void *arg)
+{
+	IngestState *st = (IngestState *) arg;
+
+	errcontext("finding %ld of the report", st->total);
+}
+
+/*
  * callback of the parsing core: one finding into the column arrays of the
  * batch, which is written when full
  */
@@ -521,12 +611,25 @@ collect_finding(void *arg, const CtemFinding *f)
 	const char *cvss_invalid = NULL;
 	char	   *cvss = NULL;
 	int			i;
+	CtemFinding converted;
+	ErrorContextCallback errcb;
 
 	CHECK_FOR_INTERRUPTS();
+	st->total++;
+	if (unlikely(st->convert))
+	{
+		MemoryContextReset(st->convcxt);
+		errcb.callback = finding_error_context;
+		errcb.arg = st;
+		errcb.previous = error_context_stack;
+		error_context_stack = &errcb;
+		finding_to_db(st, f, &converted);
+		error_context_stack = errcb.previous;
+		f = &converted;
+	}
 	old = MemoryContextSwitchTo(st->batch);
 
 	st->fmt = f->format;
-	st->total++;
 	i = st->n++;
 
 	if (st->given_asset == 0)
@@ -587,7 +690,7 @@ collect_finding(void *arg, const CtemFinding *f)
 			cvss = col_str(st, vec);
 		}
 		else
-			cvss_invalid = f->cvss_vector;
+			cvss_invalid = cut_invalid(f->cvss_vector);
 	}
 	st->cols[C_CVSS][i] = cvss;
 	st->cols[C_COMPONENT][i] = component_name(st, f);
@@ -779,13 +882,17 @@ sentence_body(const char *msg)
 static void
 report_error(const CtemReportError *err, const char *format, bool declared)
 {
+	/* they may quote the report, which is UTF-8 */
+	const char *message = ctem_utf8_to_db_lenient(err->message, strlen(err->message), NULL);
+	const char *path = ctem_utf8_to_db_lenient(err->path, strlen(err->path), NULL);
+
 	switch (err->code)
 	{
 		case CTEM_REPORT_EMALFORMED:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid JSON input"),
-					 errdetail("%s at line %d, column %d.", sentence_body(err->message),
+					 errdetail("%s at line %d, column %d.", sentence_body(message),
 							   err->line, err->column),
 					 errhint("The report must be the JSON (or JSON Lines) output of a supported scanner.")));
 			break;
@@ -794,13 +901,13 @@ report_error(const CtemReportError *err, const char *format, bool declared)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("the report is not a %s report", format),
-						 errdetail("%s", err->message),
+						 errdetail("%s", message),
 						 errhint("Pass format => NULL to detect the format, or one of: %s.",
 								 ctem_report_supported_formats())));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("could not detect the format of the report"),
-					 errdetail("%s", err->message),
+					 errdetail("%s", message),
 					 errhint("Pass the format explicitly; supported formats: %s.",
 							 ctem_report_supported_formats())));
 			break;
@@ -808,15 +915,15 @@ report_error(const CtemReportError *err, const char *format, bool declared)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid %s report: missing or malformed value at %s",
-							format, err->path[0] ? err->path : "$"),
-					 errdetail("%s", err->message),
+							format, path[0] ? path : "$"),
+					 errdetail("%s", message),
 					 errhint("Check that the report is complete and was produced by a supported version of the tool.")));
 			break;
 		case CTEM_REPORT_EREPORTED:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the %s report is an error report, not a scan result", format),
-					 errdetail("%s", err->message),
+					 errdetail("%s", message),
 					 errhint("Fix the scan and ingest its output again.")));
 			break;
 		case CTEM_REPORT_ENOMEM:
@@ -825,7 +932,7 @@ report_error(const CtemReportError *err, const char *format, bool declared)
 					 errmsg("out of memory while parsing the report")));
 			break;
 		default:
-			elog(ERROR, "report parser failed: %s", err->message);
+			elog(ERROR, "report parser failed: %s", message);
 	}
 }
 
@@ -841,12 +948,14 @@ parse_report(IngestState *st, text *report, CtemReportFormat fmt,
 			 CtemReportStats *stats)
 {
 	CtemReportError err;
+	size_t		len;
+	const char *json = ctem_text_to_utf8(VARDATA_ANY(report),
+										 VARSIZE_ANY_EXHDR(report), &len);
 
 	ctem_core_use_palloc(true);
 	PG_TRY();
 	{
-		if (!ctem_report_parse_ex(VARDATA_ANY(report), VARSIZE_ANY_EXHDR(report),
-								  fmt, collect_finding, st, stats, &err))
+		if (!ctem_report_parse_ex(json, len, fmt, collect_finding, st, stats, &err))
 			report_error(&err, ctem_report_format_name(fmt != CTEM_FMT_UNKNOWN ? fmt :
 													   stats->detected),
 						 fmt != CTEM_FMT_UNKNOWN);
@@ -1582,6 +1691,10 @@ ctem_ingest(PG_FUNCTION_ARGS)
 										ALLOCSET_DEFAULT_SIZES);
 	st.scratch = AllocSetContextCreate(st.cxt, "ctem ingest details",
 									   ALLOCSET_SMALL_SIZES);
+	st.convert = !ctem_db_is_utf8();
+	if (st.convert)
+		st.convcxt = AllocSetContextCreate(st.cxt, "ctem ingest convert",
+										   ALLOCSET_SMALL_SIZES);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(char *);
 	ctl.entrysize = sizeof(AssetEntry);

@@ -29,6 +29,7 @@
 
 #include "compat.h"
 #include "common/common.h"
+#include "common/encoding.h"
 #include "core/intel_core.h"
 #include "core/report/report.h"
 
@@ -110,11 +111,15 @@ float8_array(const double *vals, int n)
 static void
 intel_error(const CtemReportError *err, const char *what)
 {
+	/* they may quote the file, which is UTF-8 */
+	const char *message = ctem_utf8_to_db_lenient(err->message, strlen(err->message), NULL);
+	const char *path = ctem_utf8_to_db_lenient(err->path, strlen(err->path), NULL);
+
 	if (err->code == CTEM_REPORT_EMALFORMED)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid %s input", what),
-				 errdetail("%s", err->message),
+				 errdetail("%s", message),
 				 errhint("Load the file exactly as published.")));
 	if (err->code == CTEM_REPORT_ENOMEM)
 		ereport(ERROR,
@@ -123,9 +128,9 @@ intel_error(const CtemReportError *err, const char *what)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid %s: bad value at %s%s", what,
-					err->path[0] ? err->path : "$",
+					path[0] ? path : "$",
 					err->line > 0 ? psprintf(" (line %d, column %d)", err->line, err->column) : ""),
-			 errdetail("%s", err->message),
+			 errdetail("%s", message),
 			 errhint("Load the file exactly as published.")));
 }
 
@@ -139,23 +144,51 @@ enum
 	K_NOTES, K_CWES, K_NCOLS
 };
 
+/*
+ * A text of the catalog (UTF-8) in the database's encoding, copied; NULL
+ * when absent or empty
+ */
+static char *
+db_str(const char *s)
+{
+	char	   *r;
+
+	if (s == NULL || s[0] == '\0')
+		return NULL;
+	r = ctem_utf8_to_db_str(s);
+	return r == s ? pstrdup(s) : r;
+}
+
+static void
+kev_error_context(void *arg)
+{
+	errcontext("KEV entry %s", (const char *) arg);
+}
+
 static int
 collect_kev(void *arg, const CtemKevEntry *e)
 {
 	Cols	   *c = (Cols *) arg;
 	int			i = cols_add(c);
+	ErrorContextCallback errcb;
 
 	CHECK_FOR_INTERRUPTS();
+	/* a conversion error (22P05) names the entry */
+	errcb.callback = kev_error_context;
+	errcb.arg = unconstify(char *, e->cve_id);
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
 	c->v[K_CVE][i] = pstrdup(e->cve_id);
-	c->v[K_VENDOR][i] = ctem_pstrdup_nonempty(e->vendor_project);
-	c->v[K_PRODUCT][i] = ctem_pstrdup_nonempty(e->product);
-	c->v[K_NAME][i] = ctem_pstrdup_nonempty(e->vulnerability_name);
-	c->v[K_ADDED][i] = ctem_pstrdup_nonempty(e->date_added);
-	c->v[K_ACTION][i] = ctem_pstrdup_nonempty(e->required_action);
-	c->v[K_DUE][i] = ctem_pstrdup_nonempty(e->due_date);
+	c->v[K_VENDOR][i] = db_str(e->vendor_project);
+	c->v[K_PRODUCT][i] = db_str(e->product);
+	c->v[K_NAME][i] = db_str(e->vulnerability_name);
+	c->v[K_ADDED][i] = db_str(e->date_added);
+	c->v[K_ACTION][i] = db_str(e->required_action);
+	c->v[K_DUE][i] = db_str(e->due_date);
 	c->v[K_RANSOM][i] = pstrdup(e->known_ransomware ? "t" : "f");
-	c->v[K_NOTES][i] = ctem_pstrdup_nonempty(e->notes);
-	c->v[K_CWES][i] = ctem_pstrdup_nonempty(e->cwes);
+	c->v[K_NOTES][i] = db_str(e->notes);
+	c->v[K_CWES][i] = db_str(e->cwes);
+	error_context_stack = errcb.previous;
 	return 0;
 }
 
@@ -167,7 +200,10 @@ parse_kev(text *t, Cols *c, CtemKevInfo *info)
 	ctem_core_use_palloc(true);
 	PG_TRY();
 	{
-		if (!ctem_kev_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), collect_kev, c, info, &err))
+		size_t		len;
+		const char *json = ctem_text_to_utf8(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &len);
+
+		if (!ctem_kev_parse(json, len, collect_kev, c, info, &err))
 			intel_error(&err, "CISA KEV catalog");
 	}
 	PG_FINALLY();
@@ -177,19 +213,25 @@ parse_kev(text *t, Cols *c, CtemKevInfo *info)
 	PG_END_TRY();
 }
 
+/*
+ * A CVE the catalog lists more than once takes its last entry: DISTINCT ON
+ * keeps the first row of each CVE in the order CVE, then position in the
+ * file from the last (WITH ORDINALITY); so does the EPSS upsert below.
+ */
 #define KEV_UPSERT_SQL \
 	"WITH k AS (SELECT DISTINCT ON (u.cve) u.* FROM ROWS FROM (pg_catalog.unnest($1::text[]), " \
 	"pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]), pg_catalog.unnest($4::text[]), " \
 	"pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::text[]), pg_catalog.unnest($7::text[]), " \
-	"pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]), pg_catalog.unnest($10::text[])) AS u(cve, vendor, product, name, added, action, due, ransom, notes, cwes) " \
-	"ORDER BY u.cve), " \
+	"pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]), pg_catalog.unnest($10::text[])) WITH ORDINALITY " \
+	"AS u(cve, vendor, product, name, added, action, due, ransom, notes, cwes, ord) " \
+	"ORDER BY u.cve, u.ord DESC), " \
 	"prev AS (SELECT v.cve_id, v.kev FROM ctem.vuln_intel v JOIN k " \
 	"ON v.cve_id OPERATOR(pg_catalog.=) k.cve), " \
 	"up AS (INSERT INTO ctem.vuln_intel AS v (cve_id, kev, kev_date_added, kev_due_date, " \
 	"kev_ransomware, kev_vendor, kev_product, kev_name, kev_required_action, kev_notes, " \
 	"kev_cwes, kev_catalog_version, updated_at) " \
 	"SELECT k.cve, true, k.added::date, k.due::date, k.ransom::boolean, k.vendor, k.product, " \
-	"k.name, k.action, k.notes, pg_catalog.string_to_array(k.cwes, ','), $11, pg_catalog.now() FROM k " \
+	"k.name, k.action, k.notes, pg_catalog.string_to_array(k.cwes, E'\\x1f'), $11, pg_catalog.now() FROM k " \
 	"ON CONFLICT (cve_id) DO UPDATE SET kev = true, kev_date_added = excluded.kev_date_added, " \
 	"kev_due_date = excluded.kev_due_date, kev_ransomware = excluded.kev_ransomware, " \
 	"kev_vendor = excluded.kev_vendor, kev_product = excluded.kev_product, " \
@@ -258,7 +300,7 @@ ctem_load_kev(PG_FUNCTION_ARGS)
 		vals[i] = text_array(c.v[i], c.n);
 	}
 	types[10] = TEXTOID;
-	vals[10] = CStringGetTextDatum(info.catalog_version);
+	vals[10] = CStringGetTextDatum(ctem_utf8_to_db_str(info.catalog_version));
 	if (SPI_execute_with_args(KEV_UPSERT_SQL, 11, types, vals, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "KEV upsert failed");
 	added = count_col(1);
@@ -268,7 +310,7 @@ ctem_load_kev(PG_FUNCTION_ARGS)
 	removed = count_col(1);
 	SPI_finish();
 
-	result[0] = CStringGetTextDatum(info.catalog_version);
+	result[0] = CStringGetTextDatum(ctem_utf8_to_db_str(info.catalog_version));
 	nulls[0] = info.catalog_version[0] == '\0';
 	result[1] = Int64GetDatum(c.n);
 	result[2] = Int64GetDatum(added);
@@ -295,9 +337,11 @@ collect_epss(void *arg, const char *cve, double epss, double percentile)
 	return 0;
 }
 
+/* a CVE listed more than once takes its last row (see KEV_UPSERT_SQL) */
 #define EPSS_UPSERT_SQL \
 	"WITH e AS (SELECT DISTINCT ON (u.cve) u.* FROM ROWS FROM (pg_catalog.unnest($1::text[]), " \
-	"pg_catalog.unnest($2::float8[]), pg_catalog.unnest($3::float8[])) AS u(cve, epss, pct) ORDER BY u.cve), " \
+	"pg_catalog.unnest($2::float8[]), pg_catalog.unnest($3::float8[])) WITH ORDINALITY " \
+	"AS u(cve, epss, pct, ord) ORDER BY u.cve, u.ord DESC), " \
 	"up AS (INSERT INTO ctem.vuln_intel AS v (cve_id, epss, epss_percentile, epss_model, " \
 	"epss_date, updated_at) " \
 	"SELECT e.cve, e.epss, e.pct, $4, $5::date, pg_catalog.now() FROM e " \
@@ -330,12 +374,15 @@ ctem_load_epss(PG_FUNCTION_ARGS)
 	bool		nulls[5] = {false};
 	int64		inserted = 0,
 				updated = 0;
+	const char *csv;
+	size_t		len;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "ctem.load_epss must return a composite type");
 	memset(&info, 0, sizeof(info));
 	cols_init(&c, 1, 2);
-	if (!ctem_epss_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), collect_epss, &c, &info, &err))
+	csv = ctem_text_to_utf8(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &len);
+	if (!ctem_epss_parse(csv, len, collect_epss, &c, &info, &err))
 		intel_error(&err, "EPSS CSV");
 
 	if (c.n > 0)
@@ -344,7 +391,7 @@ ctem_load_epss(PG_FUNCTION_ARGS)
 		vals[0] = text_array(c.v[0], c.n);
 		vals[1] = float8_array(c.d[0], c.n);
 		vals[2] = float8_array(c.d[1], c.n);
-		vals[3] = CStringGetTextDatum(info.model_version);
+		vals[3] = CStringGetTextDatum(ctem_utf8_to_db_str(info.model_version));
 		nulls_in[3] = info.model_version[0] ? ' ' : 'n';
 		vals[4] = CStringGetTextDatum(info.score_day);
 		nulls_in[4] = info.score_day[0] ? ' ' : 'n';
@@ -355,7 +402,7 @@ ctem_load_epss(PG_FUNCTION_ARGS)
 		SPI_finish();
 	}
 
-	result[0] = CStringGetTextDatum(info.model_version);
+	result[0] = CStringGetTextDatum(ctem_utf8_to_db_str(info.model_version));
 	nulls[0] = info.model_version[0] == '\0';
 	result[1] = info.score_day[0] ?
 		DirectFunctionCall1(date_in, CStringGetDatum(info.score_day)) : (Datum) 0;

@@ -64,6 +64,7 @@
 #include "compat.h"
 #include "common/asset_key.h"
 #include "common/common.h"
+#include "common/encoding.h"
 #include "common/share.h"
 #include "core/cvss_core.h"
 #include "core/score_core.h"
@@ -659,6 +660,20 @@ jsonb_sink_string(void *arg, const char *s, size_t len)
 	JsonbSink  *js = (JsonbSink *) arg;
 	JsonbValue	v;
 	size_t		i = 0;
+
+	/*
+	 * The core's strings are UTF-8 (the formula's U+00D7 and U+2212): in a
+	 * database of another encoding, in that encoding, with an ASCII
+	 * stand-in for a character it lacks (ctem's own text, never refused).
+	 */
+	if (unlikely(!ctem_db_is_utf8()))
+	{
+		v.type = jbvString;
+		v.val.string.val = ctem_utf8_to_db_lenient(s, len, &i);
+		v.val.string.len = i;
+		jsonb_sink_scalar(js, &v);
+		return;
+	}
 
 	/* the core's strings are valid UTF-8, but for a hostile cvss_source */
 	while (i < len)

@@ -49,6 +49,26 @@ PG_FUNCTION_INFO_V1(ctem_cvss_get_metric);
 
 #define PG_GETARG_CVSS_P(n)		((CtemCvss *) PG_GETARG_POINTER(n))
 
+/*
+ * The characters of an input quoted in a message: the first
+ * CVSS_QUOTE_MAX bytes (never a character cut in two), then "..." when
+ * that is not all, as PostgreSQL quotes a long value in a constraint
+ * violation's detail; a vector is far shorter, and the detail names the
+ * component at fault.
+ */
+#define CVSS_QUOTE_MAX 100
+
+static char *
+cvss_quote(const char *str, size_t len)
+{
+	int			n;
+
+	if (len <= CVSS_QUOTE_MAX)
+		return pnstrdup(str, len);
+	n = pg_mbcliplen(str, (int) Min(len, (size_t) CVSS_QUOTE_MAX * 2), CVSS_QUOTE_MAX);
+	return psprintf("%.*s...", n, str);
+}
+
 /* parse or ereport(ERROR) naming the input, the component and the form */
 static CtemCvss *
 cvss_parse_or_error(const char *str, size_t len)
@@ -59,8 +79,8 @@ cvss_parse_or_error(const char *str, size_t len)
 	if (!ctem_cvss_parse(str, len, result, &err))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: \"%.*s\"",
-						"ctem.cvss", pg_mbcliplen(str, (int) len, 200), str),
+				 errmsg("invalid input syntax for type %s: \"%s\"",
+						"ctem.cvss", cvss_quote(str, len)),
 				 errdetail("%s", err.detail),
 				 errhint("%s", err.hint)));
 	return result;
@@ -299,7 +319,8 @@ ctem_cvss_get_metric(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("CVSS %s has no metric \"%s\"",
-						ctem_cvss_version_text(c) ? ctem_cvss_version_text(c) : "?", name),
+						ctem_cvss_version_text(c) ? ctem_cvss_version_text(c) : "?",
+						cvss_quote(name, strlen(name))),
 				 errhint("Metric names are case-sensitive abbreviations such as \"AV\" or \"MAV\", as written in the vector.")));
 	if (rc == 0)
 		PG_RETURN_NULL();

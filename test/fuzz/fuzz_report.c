@@ -96,6 +96,12 @@ check_finding(void *arg, const CtemFinding *f)
 	check_str(f->remediation);
 	check_str(f->url);
 	check_str(f->observed_at);
+	check_str(f->published_invalid);
+	check_str(f->observed_at_invalid);
+	/* a date is passed as one only when it is on the calendar */
+	if ((f->published != NULL && f->published_invalid != NULL) ||
+		(f->observed_at != NULL && f->observed_at_invalid != NULL))
+		abort();
 	check_str(f->nul_members);
 	/* a placeholder target is kept apart, never the asset's key */
 	check_str(f->asset_placeholder);

@@ -590,6 +590,81 @@ ctem_id_number(double v)
 	return v;
 }
 
+/* n digits at s, their value in *v */
+static bool
+digits(const char *s, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++)
+	{
+		if (!isdigit((unsigned char) s[i]))
+			return false;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+bool
+ctem_valid_datetime(const char *s)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int			y,
+				m,
+				d,
+				v;
+
+	/* YYYY-MM-DD, a day of the calendar */
+	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
+		!digits(s + 8, 2, &d))
+		return false;
+	if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return false;
+	s += 10;
+	if (*s == '\0')
+		return true;
+
+	/* [T ]hh:mm[:ss[.fraction]] */
+	if (*s != 'T' && *s != 't' && *s != ' ')
+		return false;
+	if (!digits(s + 1, 2, &v) || v > 23 || s[3] != ':' || !digits(s + 4, 2, &v) || v > 59)
+		return false;
+	s += 6;
+	if (*s == ':')
+	{
+		if (!digits(s + 1, 2, &v) || v > 60)	/* 60: a leap second */
+			return false;
+		s += 3;
+		if (*s == '.' || *s == ',')
+		{
+			if (!isdigit((unsigned char) s[1]))
+				return false;
+			for (s++; isdigit((unsigned char) *s); s++)
+				;
+		}
+	}
+
+	/* [Z | +hh[[:]mm] | -hh[[:]mm]] */
+	if (*s == 'Z' || *s == 'z')
+		s++;
+	else if (*s == '+' || *s == '-')
+	{
+		if (!digits(s + 1, 2, &v) || v > 23)
+			return false;
+		s += 3;
+		if (*s == ':')
+			s++;
+		if (isdigit((unsigned char) *s))
+		{
+			if (!digits(s, 2, &v) || v > 59)
+				return false;
+			s += 2;
+		}
+	}
+	return *s == '\0';
+}
+
 const char *
 ctem_date_or_null(const char *s)
 {
@@ -1362,6 +1437,8 @@ nul_members(CtemCtx *c, const CtemFinding *f)
 	fields[nf++] = f->remediation;
 	fields[nf++] = f->url;
 	fields[nf++] = f->observed_at;
+	fields[nf++] = f->published_invalid;
+	fields[nf++] = f->observed_at_invalid;
 	fields[nf++] = f->tool;
 	out[0] = '\0';
 	for (i = 0; i < nf + f->naliases; i++)
@@ -1489,6 +1566,19 @@ ctem_emit(CtemCtx *c, CtemDraft *dr)
 	f->remediation = ctem_nonempty(f->remediation);
 	f->url = ctem_nonempty(f->url);
 	f->observed_at = ctem_nonempty(f->observed_at);
+	/* a date that is not on the calendar is not passed on as one */
+	f->published_invalid = NULL;
+	if (f->published && !ctem_valid_datetime(f->published))
+	{
+		f->published_invalid = f->published;
+		f->published = NULL;
+	}
+	f->observed_at_invalid = NULL;
+	if (f->observed_at && !ctem_valid_datetime(f->observed_at))
+	{
+		f->observed_at_invalid = f->observed_at;
+		f->observed_at = NULL;
+	}
 	f->cwe = dr->cwelen ?
 		ctem_arena_strndup(&c->cj, &c->scratch, dr->cwebuf, dr->cwelen) : NULL;
 	f->nul_members = c->cj.nnul > 0 ? nul_members(c, f) : NULL;

@@ -114,19 +114,26 @@ typedef struct CtemFinding
 	const char *purl;			/* package URL if given */
 	const char *tool;			/* producing scanner, lower case; never NULL */
 	CtemReportFormat format;	/* the report's format (given or detected) */
-	const char *published;		/* ISO 8601 date/time as given, or NULL */
+	const char *published;		/* ISO 8601 date/time as given, or NULL;
+								 * a real calendar date (see
+								 * ctem_valid_datetime) */
 	/* additions to the agreed contract, all may be NULL */
 	const char *message;		/* instance-specific text (SARIF message,
 								 * Trivy misconfiguration message, ...) */
 	const char *remediation;	/* remediation advice text */
 	const char *url;			/* primary advisory / documentation URL */
-	const char *observed_at;	/* ISO 8601 time the scanner saw it */
+	const char *observed_at;	/* ISO 8601 time the scanner saw it, valid
+								 * as published is */
 	const char *asset_placeholder;	/* when asset_key is NULL because the
 									 * report named a placeholder ("Unknown",
 									 * ".", "package-lock.json"): that text */
 	const char *nul_members;	/* members whose \u0000 was replaced by
 								 * U+FFFD in a stored value, comma-separated
 								 * paths ("artifact.version"), or NULL */
+	const char *published_invalid;	/* the report's published date when it
+									 * is not a valid date (2023-02-30),
+									 * else NULL; published is then NULL */
+	const char *observed_at_invalid;	/* the same for observed_at */
 } CtemFinding;
 
 #define CTEM_REPORT_OK			0

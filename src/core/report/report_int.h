@@ -116,6 +116,8 @@ extern const char *ctem_join(CtemCtx *c, const CjDoc *d, int arr,
 extern const char *ctem_strip_file_uri(CtemCtx *c, const char *uri);
 extern const char *ctem_percent_decoded(CtemCtx *c, const char *s);
 extern const char *ctem_date_or_null(const char *s);
+/* s is YYYY-MM-DD, a calendar day, optionally with an ISO 8601 time */
+extern bool ctem_valid_datetime(const char *s);
 extern const char *ctem_with_line(CtemCtx *c, const char *file, double line);
 extern double ctem_id_number(double v);
 extern bool ctem_strcaseeq(const char *a, const char *b);
