@@ -35,6 +35,7 @@ OBJS = \
 	src/discover/ingest.o \
 	src/discover/intel.o \
 	src/mobilize/history.o \
+	src/mobilize/workflow.o \
 	src/validate/graph.o \
 	src/validate/graph_edge.o \
 	src/validate/graph_log.o \
@@ -54,7 +55,7 @@ PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 override PG_CFLAGS += -fno-semantic-interposition
 SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 
-REGRESS = store asset_key cvss intel ingest fidelity scoring attack_paths privileges input_checks upgrade
+REGRESS = store asset_key cvss intel ingest fidelity scoring attack_paths workflow privileges input_checks upgrade
 REGRESS_OPTS = --inputdir=test --load-extension=ctem
 
 ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore graph_cache

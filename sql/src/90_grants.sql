@@ -31,3 +31,16 @@ REVOKE EXECUTE ON FUNCTION ctem.asset_edge_before_row(), ctem.asset_edge_referen
 	ctem.graph_change_note(), ctem.graph_change_flush() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ctem.graph_install(), ctem.graph_compact(integer),
 	ctem.attack_path_refresh(integer) FROM PUBLIC;
+
+-- The workflow (70_mobilization.sql): its trigger functions, and the
+-- functions that apply, expire and revoke risk acceptances as the owner of
+-- ctem.risk_acceptance (expire_acceptances with a later "at" would end
+-- acceptances early) are for the roles the administrator grants them to;
+-- ctem.workflow_install does DDL on ctem's tables.  Recording an
+-- acceptance needs INSERT on ctem.risk_acceptance, ctem.set_status UPDATE
+-- on ctem.exposure.
+REVOKE EXECUTE ON FUNCTION ctem.exposure_workflow(), ctem.risk_acceptance_check(),
+	ctem.risk_acceptance_applied(), ctem.risk_acceptance_guard() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ctem.workflow_install(), ctem.apply_acceptance(bigint, integer),
+	ctem.expire_acceptances(timestamptz, integer),
+	ctem.revoke_acceptance(bigint, text, text, integer) FROM PUBLIC;

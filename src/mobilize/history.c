@@ -61,6 +61,7 @@
 #include "compat.h"
 #include "common/common.h"
 #include "guc.h"
+#include "mobilize/workflow.h"
 
 PG_FUNCTION_INFO_V1(ctem_exposure_history_row);
 PG_FUNCTION_INFO_V1(ctem_exposure_history_flush);
@@ -74,11 +75,15 @@ typedef enum EventKind
 	EV_REOPENED,
 	EV_RESOLVED,
 	EV_STATUS_CHANGED,
-	EV_PRIORITY_CHANGED
+	EV_PRIORITY_CHANGED,
+	EV_ACCEPTED,
+	EV_ACCEPTANCE_EXPIRED,
+	EV_ACCEPTANCE_REVOKED
 } EventKind;
 
 static const char *const event_names[] = {
-	"reopened", "resolved", "status_changed", "priority_changed"
+	"reopened", "resolved", "status_changed", "priority_changed",
+	"accepted", "acceptance_expired", "acceptance_revoked"
 };
 
 typedef struct PendingEvent
@@ -92,6 +97,8 @@ typedef struct PendingEvent
 	Oid			old_priority;
 	Oid			new_priority;
 	const char *note;			/* ctem.event_note then, or NULL */
+	const char *app_actor;		/* the workflow's application actor, or NULL */
+	int64		acceptance_id;	/* the workflow's risk acceptance, 0 = none */
 } PendingEvent;
 
 /* this transaction's events not yet written (TopTransactionContext) */
@@ -217,6 +224,7 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 	PendingEvent *ev;
 	bool		isnull;
 	const char *note;
+	const CtemWorkflowContext *wf = ctem_workflow_context();
 
 	check_trigger(fcinfo, "exposure_history_row", true);
 	rel = td->tg_relation;
@@ -271,7 +279,13 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 		int			was = status_code(ev->old_status);
 		int			now = status_code(ev->new_status);
 
-		if (was == CTEM_STATUS_FIXED && now >= 0 && !CTEM_STATUS_CLOSED(now))
+		if (wf->mode == CTEM_WF_ACCEPT && now == CTEM_STATUS_RISK_ACCEPTED)
+			ev->kind = EV_ACCEPTED;
+		else if (wf->mode == CTEM_WF_EXPIRE && was == CTEM_STATUS_RISK_ACCEPTED)
+			ev->kind = EV_ACCEPTANCE_EXPIRED;
+		else if (wf->mode == CTEM_WF_REVOKE && was == CTEM_STATUS_RISK_ACCEPTED)
+			ev->kind = EV_ACCEPTANCE_REVOKED;
+		else if (was >= 0 && CTEM_STATUS_CLOSED(was) && now >= 0 && !CTEM_STATUS_CLOSED(now))
 			ev->kind = EV_REOPENED;
 		else if (now >= 0 && CTEM_STATUS_CLOSED(now))
 			ev->kind = EV_RESOLVED;
@@ -279,7 +293,11 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 			ev->kind = EV_STATUS_CHANGED;
 	}
 
-	note = ctem_event_note;
+	/* ctem's workflow functions give the reason; else ctem.event_note */
+	note = wf->mode != CTEM_WF_NONE ? wf->note : ctem_event_note;
+	ev->app_actor = wf->app_actor == NULL ? NULL :
+		MemoryContextStrdup(TopTransactionContext, wf->app_actor);
+	ev->acceptance_id = ev->kind == EV_PRIORITY_CHANGED ? 0 : wf->acceptance_id;
 	if (note == NULL)
 		ev->note = NULL;
 	else
@@ -377,7 +395,7 @@ enum_array(const Oid *vals, const bool *nulls, int n, Oid type)
 static void
 insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 {
-	Datum		args[9];
+	Datum		args[11];
 	int			dims[1] = {n};
 	int			lbs[1] = {1};
 	Datum	   *tenants = palloc(sizeof(Datum) * n);
@@ -386,6 +404,10 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 	Datum	   *kinds = palloc(sizeof(Datum) * n);
 	Datum	   *notes = palloc(sizeof(Datum) * n);
 	bool	   *note_nulls = palloc(sizeof(bool) * n);
+	Datum	   *actors = palloc(sizeof(Datum) * n);
+	bool	   *actor_nulls = palloc(sizeof(bool) * n);
+	Datum	   *acceptances = palloc(sizeof(Datum) * n);
+	bool	   *acceptance_nulls = palloc(sizeof(bool) * n);
 	Oid		   *e[4];
 	bool	   *en[4];
 	Datum		kind_text[lengthof(event_names)];
@@ -393,7 +415,7 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 	if (insert_plan == NULL || insert_plan_types[0] != status_type ||
 		insert_plan_types[1] != priority_type)
 	{
-		Oid			types[9];
+		Oid			types[11];
 		SPIPlanPtr	p;
 
 		types[0] = INT4ARRAYOID;
@@ -403,13 +425,16 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 		types[4] = types[5] = get_array_type(status_type);
 		types[6] = types[7] = get_array_type(priority_type);
 		types[8] = TEXTARRAYOID;
+		types[9] = TEXTARRAYOID;
+		types[10] = INT8ARRAYOID;
 		p = SPI_prepare("INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, "
-						"old_status, new_status, old_priority, new_priority, note) "
+						"old_status, new_status, old_priority, new_priority, note, "
+						"app_actor, acceptance_id) "
 						"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
 						"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
 						"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
-						"pg_catalog.unnest($9))",
-						9, types);
+						"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11))",
+						11, types);
 		if (p == NULL || SPI_keepplan(p) != 0)
 			elog(ERROR, "ctem: could not prepare the history insert: %s",
 				 SPI_result_code_string(SPI_result));
@@ -435,6 +460,10 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 		kinds[i] = kind_text[ev[i].kind];
 		note_nulls[i] = ev[i].note == NULL;
 		notes[i] = note_nulls[i] ? (Datum) 0 : PointerGetDatum(cstring_to_text(ev[i].note));
+		actor_nulls[i] = ev[i].app_actor == NULL;
+		actors[i] = actor_nulls[i] ? (Datum) 0 : PointerGetDatum(cstring_to_text(ev[i].app_actor));
+		acceptance_nulls[i] = ev[i].acceptance_id == 0;
+		acceptances[i] = Int64GetDatum(ev[i].acceptance_id);
 		e[0][i] = ev[i].old_status;
 		e[1][i] = ev[i].new_status;
 		e[2][i] = ev[i].old_priority;
@@ -452,6 +481,10 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 	args[7] = enum_array(e[3], en[3], n, priority_type);
 	args[8] = PointerGetDatum(construct_md_array(notes, note_nulls, 1, dims, lbs, TEXTOID,
 												 -1, false, TYPALIGN_INT));
+	args[9] = PointerGetDatum(construct_md_array(actors, actor_nulls, 1, dims, lbs, TEXTOID,
+												 -1, false, TYPALIGN_INT));
+	args[10] = PointerGetDatum(construct_md_array(acceptances, acceptance_nulls, 1, dims, lbs,
+												  INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	if (SPI_execute_plan(insert_plan, args, NULL, false, 0) != SPI_OK_INSERT ||
 		SPI_processed != (uint64) n)
 		elog(ERROR, "ctem: writing %d history events failed", n);

@@ -39,7 +39,10 @@ $node->safe_psql('src', q{
 	INSERT INTO ctem.validation_result (exposure_id, outcome, source)
 	SELECT id, (ARRAY['exploitable', 'blocked', 'not_exploitable'])[1 + id % 3]::ctem.validation_outcome, 'bas'
 	FROM ctem.exposure WHERE tenant_id = 1 AND id % 17 = 0;
-	UPDATE ctem.exposure SET status = 'risk_accepted' WHERE id % 29 = 0 AND status = 'open';
+	-- risk_accepted is reached only through a risk acceptance (docs/mobilization.md)
+	INSERT INTO ctem.risk_acceptance (tenant_id, exposure_id, reason, expires_at)
+	SELECT tenant_id, id, 'accepted for the restore test', now() + interval '90 days'
+	FROM ctem.exposure WHERE id % 29 = 0 AND status = 'open';
 	UPDATE ctem.asset SET criticality = 5 WHERE id % 9 = 0;
 });
 cmp_ok($node->safe_psql('src', 'SELECT count(*) FROM ctem.exposure_event'), '>', 20,

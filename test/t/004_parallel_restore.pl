@@ -48,7 +48,10 @@ $node->safe_psql('src', q{
 	INSERT INTO ctem.validation_result (tenant_id, exposure_id, outcome, source)
 	SELECT tenant_id, id, (ARRAY['exploitable', 'blocked', 'not_exploitable'])[1 + id % 3]::ctem.validation_outcome, 'bas'
 	FROM ctem.exposure WHERE id % 13 = 0;
-	UPDATE ctem.exposure SET status = 'risk_accepted' WHERE id % 29 = 0 AND status = 'open';
+	-- risk_accepted is reached only through a risk acceptance (docs/mobilization.md)
+	INSERT INTO ctem.risk_acceptance (tenant_id, exposure_id, reason, expires_at)
+	SELECT tenant_id, id, 'accepted for the restore test', now() + interval '90 days'
+	FROM ctem.exposure WHERE id % 29 = 0 AND status = 'open';
 	UPDATE ctem.asset SET criticality = 5 WHERE id % 9 = 0;
 });
 is($node->safe_psql('src', q{
