@@ -83,7 +83,7 @@ $PSQL -d ctem_demo -c "
 SELECT a.natural_key AS asset, c.entries_reaching AS entries, c.jewels_reached AS jewels,
        round(c.risk_reduction::numeric, 3) AS risk_cut,
        (SELECT string_agg(e.rule_id, ', ' ORDER BY e.id) FROM ctem.exposure e WHERE e.id = ANY (c.exposure_ids)) AS fix
-FROM ctem.chokepoints(3) c JOIN ctem.asset a ON a.id = c.asset_id ORDER BY c.risk_reduction DESC"
+FROM ctem.chokepoints(3) c JOIN ctem.asset a ON a.id = c.asset_id WHERE c.risk_reduction > 0 ORDER BY c.risk_reduction DESC"
 echo "== fix plan: the three tickets that make the crown jewels safest"
 $PSQL -d ctem_demo -c "
 SELECT f.step, e.rule_id, a.natural_key AS asset, round(f.risk_after::numeric, 3) AS path_risk_left
