@@ -3,7 +3,7 @@
  * history.c
  *		ctem.exposure_event, written set-based.
  *
- * Every change of an exposure's status or priority is an event.  The AFTER
+ * Every change of an exposure's status, priority or team is an event.  The AFTER
  * UPDATE row trigger of ctem.exposure (WHEN status or priority changed)
  * only notes the event in memory; the AFTER UPDATE statement trigger, which
  * fires after all row triggers of its statement, writes the statement's
@@ -74,11 +74,12 @@ typedef enum EventKind
 	EV_REOPENED,
 	EV_RESOLVED,
 	EV_STATUS_CHANGED,
-	EV_PRIORITY_CHANGED
+	EV_PRIORITY_CHANGED,
+	EV_TEAM_CHANGED
 } EventKind;
 
 static const char *const event_names[] = {
-	"reopened", "resolved", "status_changed", "priority_changed"
+	"reopened", "resolved", "status_changed", "priority_changed", "team_changed"
 };
 
 typedef struct PendingEvent
@@ -92,6 +93,8 @@ typedef struct PendingEvent
 	Oid			old_priority;
 	Oid			new_priority;
 	const char *note;			/* ctem.event_note then, or NULL */
+	const char *old_team;		/* ctem.exposure.team (scope/routing.c) */
+	const char *new_team;
 } PendingEvent;
 
 /* this transaction's events not yet written (TopTransactionContext) */
@@ -107,6 +110,10 @@ static Oid	priority_type = InvalidOid;
 /* saved plans: the INSERT (for those enum types) and the highest-id probe */
 static SPIPlanPtr insert_plan = NULL;
 static Oid	insert_plan_types[2];
+static bool insert_plan_team = false;
+
+/* does ctem.exposure have its team column (ctem.scope_install)? */
+static bool has_team = false;
 static SPIPlanPtr top_plan = NULL;
 
 static CtemEnumCodes status_codes;
@@ -115,6 +122,7 @@ static CtemEnumCodes status_codes;
 static Oid	atts_rel = InvalidOid;
 static int	atts_natts = 0;
 static int	atts[4];
+static AttrNumber atts_team = InvalidAttrNumber;
 static bool callbacks_registered = false;
 
 static void
@@ -228,6 +236,7 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 		atts[1] = ctem_attnum(rel, "id");
 		atts[2] = ctem_attnum(rel, "status");
 		atts[3] = ctem_attnum(rel, "priority");
+		atts_team = get_attnum(RelationGetRelid(rel), "team");
 		atts_rel = RelationGetRelid(rel);
 		atts_natts = desc->natts;
 	}
@@ -264,7 +273,21 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 	ev->new_status = enum_or_invalid(td->tg_newtuple, desc, att_status);
 	ev->old_priority = enum_or_invalid(td->tg_trigtuple, desc, att_priority);
 	ev->new_priority = enum_or_invalid(td->tg_newtuple, desc, att_priority);
-	if (ev->old_status == ev->new_status)
+	ev->old_team = ev->new_team = NULL;
+	has_team = atts_team != InvalidAttrNumber;
+	if (has_team)
+	{
+		Datum		ot = heap_getattr(td->tg_trigtuple, atts_team, desc, &isnull);
+
+		if (!isnull)
+			ev->old_team = MemoryContextStrdup(TopTransactionContext, TextDatumGetCString(ot));
+		ot = heap_getattr(td->tg_newtuple, atts_team, desc, &isnull);
+		if (!isnull)
+			ev->new_team = MemoryContextStrdup(TopTransactionContext, TextDatumGetCString(ot));
+	}
+	if (ev->old_status == ev->new_status && ev->old_priority == ev->new_priority)
+		ev->kind = EV_TEAM_CHANGED;
+	else if (ev->old_status == ev->new_status)
 		ev->kind = EV_PRIORITY_CHANGED;
 	else
 	{
@@ -377,7 +400,7 @@ enum_array(const Oid *vals, const bool *nulls, int n, Oid type)
 static void
 insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 {
-	Datum		args[9];
+	Datum		args[11];
 	int			dims[1] = {n};
 	int			lbs[1] = {1};
 	Datum	   *tenants = palloc(sizeof(Datum) * n);
@@ -389,11 +412,13 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 	Oid		   *e[4];
 	bool	   *en[4];
 	Datum		kind_text[lengthof(event_names)];
+	Datum	   *teams[2];
+	bool	   *team_nulls[2];
 
 	if (insert_plan == NULL || insert_plan_types[0] != status_type ||
-		insert_plan_types[1] != priority_type)
+		insert_plan_types[1] != priority_type || insert_plan_team != has_team)
 	{
-		Oid			types[9];
+		Oid			types[11];
 		SPIPlanPtr	p;
 
 		types[0] = INT4ARRAYOID;
@@ -402,14 +427,24 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 		types[3] = TEXTARRAYOID;
 		types[4] = types[5] = get_array_type(status_type);
 		types[6] = types[7] = get_array_type(priority_type);
-		types[8] = TEXTARRAYOID;
-		p = SPI_prepare("INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, "
-						"old_status, new_status, old_priority, new_priority, note) "
-						"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-						"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-						"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
-						"pg_catalog.unnest($9))",
-						9, types);
+		types[8] = types[9] = types[10] = TEXTARRAYOID;
+		if (has_team)
+			p = SPI_prepare("INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, "
+							"old_status, new_status, old_priority, new_priority, note, "
+							"old_team, new_team) "
+							"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+							"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+							"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
+							"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11))",
+							11, types);
+		else
+			p = SPI_prepare("INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, "
+							"old_status, new_status, old_priority, new_priority, note) "
+							"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+							"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+							"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
+							"pg_catalog.unnest($9))",
+							9, types);
 		if (p == NULL || SPI_keepplan(p) != 0)
 			elog(ERROR, "ctem: could not prepare the history insert: %s",
 				 SPI_result_code_string(SPI_result));
@@ -418,6 +453,7 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 		insert_plan = p;
 		insert_plan_types[0] = status_type;
 		insert_plan_types[1] = priority_type;
+		insert_plan_team = has_team;
 	}
 
 	for (int k = 0; k < lengthof(event_names); k++)
@@ -426,6 +462,11 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 	{
 		e[k] = palloc(sizeof(Oid) * n);
 		en[k] = palloc(sizeof(bool) * n);
+	}
+	for (int k = 0; k < 2; k++)
+	{
+		teams[k] = palloc(sizeof(Datum) * n);
+		team_nulls[k] = palloc(sizeof(bool) * n);
 	}
 	for (int i = 0; i < n; i++)
 	{
@@ -441,6 +482,10 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 		e[3][i] = ev[i].new_priority;
 		for (int k = 0; k < 4; k++)
 			en[k][i] = !OidIsValid(e[k][i]);
+		team_nulls[0][i] = ev[i].old_team == NULL;
+		teams[0][i] = team_nulls[0][i] ? (Datum) 0 : CStringGetTextDatum(ev[i].old_team);
+		team_nulls[1][i] = ev[i].new_team == NULL;
+		teams[1][i] = team_nulls[1][i] ? (Datum) 0 : CStringGetTextDatum(ev[i].new_team);
 	}
 	args[0] = PointerGetDatum(construct_array(tenants, n, INT4OID, 4, true, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
@@ -452,6 +497,9 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 	args[7] = enum_array(e[3], en[3], n, priority_type);
 	args[8] = PointerGetDatum(construct_md_array(notes, note_nulls, 1, dims, lbs, TEXTOID,
 												 -1, false, TYPALIGN_INT));
+	for (int k = 0; k < 2; k++)
+		args[9 + k] = PointerGetDatum(construct_md_array(teams[k], team_nulls[k], 1, dims, lbs,
+														 TEXTOID, -1, false, TYPALIGN_INT));
 	if (SPI_execute_plan(insert_plan, args, NULL, false, 0) != SPI_OK_INSERT ||
 		SPI_processed != (uint64) n)
 		elog(ERROR, "ctem: writing %d history events failed", n);
