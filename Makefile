@@ -17,6 +17,7 @@ CORE_OBJS = \
 	src/core/score_core.o \
 	src/core/json/json_reader.o \
 	src/core/graph/graph_core.o \
+	src/core/scope_core.o \
 	$(patsubst %.c,%.o,$(sort $(wildcard src/core/report/*.c)))
 
 OBJS = \
@@ -41,6 +42,8 @@ OBJS = \
 	src/validate/graph_log.o \
 	src/validate/path_refresh.o \
 	src/validate/graph_sql.o \
+	src/scope/scope.o \
+	src/scope/routing.o \
 	$(CORE_OBJS)
 
 SCHEMA_SRC = $(sort $(wildcard sql/src/*.sql))
@@ -55,7 +58,7 @@ PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 override PG_CFLAGS += -fno-semantic-interposition
 SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 
-REGRESS = store asset_key cvss intel ingest fidelity scoring attack_paths workflow privileges input_checks upgrade
+REGRESS = store asset_key cvss intel ingest fidelity scoring attack_paths scoping workflow privileges input_checks upgrade
 REGRESS_OPTS = --inputdir=test --load-extension=ctem
 
 ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore graph_cache

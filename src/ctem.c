@@ -16,6 +16,7 @@
 #include "fmgr.h"
 
 #include "guc.h"
+#include "scope/scope.h"
 
 PG_MODULE_MAGIC;
 
@@ -25,4 +26,5 @@ void
 _PG_init(void)
 {
 	ctem_guc_init();
+	ctem_routing_init();
 }

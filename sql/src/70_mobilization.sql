@@ -53,12 +53,12 @@ BEGIN
 	ALTER TABLE ctem.exposure_event
 		DROP CONSTRAINT IF EXISTS exposure_event_kind,
 		ADD CONSTRAINT exposure_event_kind CHECK (event IN
-			('reopened', 'resolved', 'status_changed', 'priority_changed',
+			('reopened', 'resolved', 'status_changed', 'priority_changed', 'team_changed',
 			 'accepted', 'acceptance_expired', 'acceptance_revoked'));
 	COMMENT ON CONSTRAINT exposure_event_kind ON ctem.exposure_event IS
-		'event is reopened, resolved, status_changed, priority_changed, accepted, acceptance_expired or acceptance_revoked';
+		'event is reopened, resolved, status_changed, priority_changed, team_changed, accepted, acceptance_expired or acceptance_revoked';
 	COMMENT ON COLUMN ctem.exposure_event.event IS
-		'reopened (a closed exposure became active again), resolved (it closed), status_changed, priority_changed, accepted (a risk acceptance moved it to risk_accepted), acceptance_expired or acceptance_revoked (its acceptance ended and it reopened)';
+		'reopened (a closed exposure became active again), resolved (it closed), status_changed, priority_changed, team_changed (routing assigned another team), accepted (a risk acceptance moved it to risk_accepted), acceptance_expired or acceptance_revoked (its acceptance ended and it reopened)';
 	-- after exposure_before_row (name order): a re-detection the merge
 	-- turns into an UPDATE is checked as that UPDATE
 	CREATE OR REPLACE TRIGGER exposure_workflow

@@ -44,3 +44,12 @@ REVOKE EXECUTE ON FUNCTION ctem.exposure_workflow(), ctem.risk_acceptance_check(
 REVOKE EXECUTE ON FUNCTION ctem.workflow_install(), ctem.apply_acceptance(bigint, integer),
 	ctem.expire_acceptances(timestamptz, integer),
 	ctem.revoke_acceptance(bigint, text, text, integer) FROM PUBLIC;
+-- Scoping and routing (60_scoping.sql, 65_teams.sql): the trigger functions
+-- and the functions that write membership history and teams as the
+-- tables' owner.  ctem.scope_refresh, ctem.route_exposures and
+-- ctem.scope_install are for the administrator, who grants them as needed.
+REVOKE EXECUTE ON FUNCTION ctem.scope_sync(integer, text[], bigint[], text),
+	ctem.scope_membership(), ctem.asset_scope_sync(), ctem.asset_edge_scope_sync(),
+	ctem.routing_change() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ctem.scope_refresh(text, integer),
+	ctem.route_exposures(integer, bigint[]), ctem.scope_install() FROM PUBLIC;

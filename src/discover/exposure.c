@@ -22,6 +22,7 @@
  *	4. resolved_at follows status
  *	5. score (prioritize/score.c; argument 'score')
  *	6. note the tenant for the attack graph's change log (validate/graph_log.c)
+ *	7. team: routing (scope/routing.c, through ctem_exposure_team_hook)
  *
  * src/discover/exposure.c
  *
@@ -56,6 +57,8 @@
 #include "validate/graph_log.h"
 
 PG_FUNCTION_INFO_V1(ctem_exposure_before_row);
+
+CtemExposureTeamHook ctem_exposure_team_hook = NULL;
 
 
 /*
@@ -118,6 +121,7 @@ typedef struct ExposureAtts
 	CtemExposureWrites *writes;		/* of this statement, unless shared */
 	CtemLabels	labels;			/* enum labels seen in this statement */
 	CtemEnumCodes status_codes; /* status values seen */
+	void	   *route;			/* the routing hook's state */
 } ExposureAtts;
 
 static const char *const merge_columns[9] = {
@@ -165,6 +169,7 @@ exposure_atts(FunctionCallInfo fcinfo, Relation rel, const Trigger *trigger)
 	atts->writes = NULL;
 	atts->labels.n = 0;
 	atts->status_codes.n = 0;
+	atts->route = NULL;
 	atts->relid = RelationGetRelid(rel);
 	atts->natts = tupdesc->natts;
 	atts->tgoid = trigger->tgoid;
@@ -574,6 +579,11 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 		else
 			ctem_graph_note_exposure_update(r.rel, trigdata->tg_trigtuple, r.row, r.nulls);
 	}
+
+	/* 7. the team, by the routing rules */
+	if (ctem_exposure_team_hook != NULL && !r.tenant_null)
+		ctem_exposure_team_hook(&r.atts->route, r.fcinfo->flinfo->fn_mcxt, r.rel,
+								r.row, r.nulls);
 
 	/* the new row, with the identity of the one it replaces */
 	newtuple = heap_form_tuple(tupdesc, r.row, r.nulls);

@@ -34,4 +34,14 @@
 	"THEN 'open'::ctem.exposure_status ELSE e.status END"
 #define CTEM_MERGE_SET_SQL CTEM_MERGE_SET("n")
 
+/*
+ * Routing (src/scope/routing.c, a higher layer, sets it in _PG_init): called
+ * by the exposure trigger for every row it writes, after scoring, to set the
+ * row's team.  *state is the hook's, kept for the statement in cxt.
+ */
+#include "utils/relcache.h"
+typedef void (*CtemExposureTeamHook) (void **state, MemoryContext cxt,
+									  Relation rel, Datum *row, bool *nulls);
+extern PGDLLIMPORT CtemExposureTeamHook ctem_exposure_team_hook;
+
 #endif							/* CTEM_EXPOSURE_H */

@@ -3,7 +3,7 @@
  * history.c
  *		ctem.exposure_event, written set-based.
  *
- * Every change of an exposure's status or priority is an event.  The AFTER
+ * Every change of an exposure's status, priority or team is an event.  The AFTER
  * UPDATE row trigger of ctem.exposure (WHEN status or priority changed)
  * only notes the event in memory; the AFTER UPDATE statement trigger, which
  * fires after all row triggers of its statement, writes the statement's
@@ -78,12 +78,13 @@ typedef enum EventKind
 	EV_PRIORITY_CHANGED,
 	EV_ACCEPTED,
 	EV_ACCEPTANCE_EXPIRED,
-	EV_ACCEPTANCE_REVOKED
+	EV_ACCEPTANCE_REVOKED,
+	EV_TEAM_CHANGED
 } EventKind;
 
 static const char *const event_names[] = {
 	"reopened", "resolved", "status_changed", "priority_changed",
-	"accepted", "acceptance_expired", "acceptance_revoked"
+	"accepted", "acceptance_expired", "acceptance_revoked", "team_changed"
 };
 
 typedef struct PendingEvent
@@ -99,6 +100,8 @@ typedef struct PendingEvent
 	const char *note;			/* ctem.event_note then, or NULL */
 	const char *app_actor;		/* the workflow's application actor, or NULL */
 	int64		acceptance_id;	/* the workflow's risk acceptance, 0 = none */
+	const char *old_team;		/* ctem.exposure.team (scope/routing.c) */
+	const char *new_team;
 } PendingEvent;
 
 /* this transaction's events not yet written (TopTransactionContext) */
@@ -114,6 +117,18 @@ static Oid	priority_type = InvalidOid;
 /* saved plans: the INSERT (for those enum types) and the highest-id probe */
 static SPIPlanPtr insert_plan = NULL;
 static Oid	insert_plan_types[2];
+static bool insert_plan_team = false;
+static bool insert_plan_workflow = false;
+
+/*
+ * The columns ctem.exposure_event has: those of ctem.scope_install (team)
+ * and ctem.workflow_install (app_actor, acceptance_id) are missing in a
+ * database still at 0.5.0 that this library serves until ALTER EXTENSION
+ * UPDATE.  Told by the trigger's own relation: its team column, its
+ * trigger exposure_workflow.
+ */
+static bool has_team = false;
+static bool has_workflow = false;
 static SPIPlanPtr top_plan = NULL;
 
 static CtemEnumCodes status_codes;
@@ -122,6 +137,8 @@ static CtemEnumCodes status_codes;
 static Oid	atts_rel = InvalidOid;
 static int	atts_natts = 0;
 static int	atts[4];
+static AttrNumber atts_team = InvalidAttrNumber;
+static bool atts_workflow = false;
 static bool callbacks_registered = false;
 
 static void
@@ -236,6 +253,11 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 		atts[1] = ctem_attnum(rel, "id");
 		atts[2] = ctem_attnum(rel, "status");
 		atts[3] = ctem_attnum(rel, "priority");
+		atts_team = get_attnum(RelationGetRelid(rel), "team");
+		atts_workflow = false;
+		for (int i = 0; rel->trigdesc != NULL && i < rel->trigdesc->numtriggers; i++)
+			if (strcmp(rel->trigdesc->triggers[i].tgname, "exposure_workflow") == 0)
+				atts_workflow = true;
 		atts_rel = RelationGetRelid(rel);
 		atts_natts = desc->natts;
 	}
@@ -272,7 +294,22 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 	ev->new_status = enum_or_invalid(td->tg_newtuple, desc, att_status);
 	ev->old_priority = enum_or_invalid(td->tg_trigtuple, desc, att_priority);
 	ev->new_priority = enum_or_invalid(td->tg_newtuple, desc, att_priority);
-	if (ev->old_status == ev->new_status)
+	ev->old_team = ev->new_team = NULL;
+	has_team = atts_team != InvalidAttrNumber;
+	has_workflow = atts_workflow;
+	if (has_team)
+	{
+		Datum		ot = heap_getattr(td->tg_trigtuple, atts_team, desc, &isnull);
+
+		if (!isnull)
+			ev->old_team = MemoryContextStrdup(TopTransactionContext, TextDatumGetCString(ot));
+		ot = heap_getattr(td->tg_newtuple, atts_team, desc, &isnull);
+		if (!isnull)
+			ev->new_team = MemoryContextStrdup(TopTransactionContext, TextDatumGetCString(ot));
+	}
+	if (ev->old_status == ev->new_status && ev->old_priority == ev->new_priority)
+		ev->kind = EV_TEAM_CHANGED;
+	else if (ev->old_status == ev->new_status)
 		ev->kind = EV_PRIORITY_CHANGED;
 	else
 	{
@@ -395,7 +432,7 @@ enum_array(const Oid *vals, const bool *nulls, int n, Oid type)
 static void
 insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 {
-	Datum		args[11];
+	Datum		args[13];
 	int			dims[1] = {n};
 	int			lbs[1] = {1};
 	Datum	   *tenants = palloc(sizeof(Datum) * n);
@@ -408,15 +445,22 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 	bool	   *actor_nulls = palloc(sizeof(bool) * n);
 	Datum	   *acceptances = palloc(sizeof(Datum) * n);
 	bool	   *acceptance_nulls = palloc(sizeof(bool) * n);
+	Datum	   *teams[2];
+	bool	   *team_nulls[2];
+	int			nargs = 9;
 	Oid		   *e[4];
 	bool	   *en[4];
 	Datum		kind_text[lengthof(event_names)];
 
 	if (insert_plan == NULL || insert_plan_types[0] != status_type ||
-		insert_plan_types[1] != priority_type)
+		insert_plan_types[1] != priority_type || insert_plan_team != has_team ||
+		insert_plan_workflow != has_workflow)
 	{
-		Oid			types[11];
+		Oid			types[13];
 		SPIPlanPtr	p;
+		StringInfoData cols;
+		StringInfoData vals;
+		int			k = 9;
 
 		types[0] = INT4ARRAYOID;
 		types[1] = INT8ARRAYOID;
@@ -425,16 +469,30 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 		types[4] = types[5] = get_array_type(status_type);
 		types[6] = types[7] = get_array_type(priority_type);
 		types[8] = TEXTARRAYOID;
-		types[9] = TEXTARRAYOID;
-		types[10] = INT8ARRAYOID;
-		p = SPI_prepare("INSERT INTO ctem.exposure_event (tenant_id, id, exposure_id, event, "
-						"old_status, new_status, old_priority, new_priority, note, "
-						"app_actor, acceptance_id) "
-						"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-						"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-						"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
-						"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11))",
-						11, types);
+		/* the columns this database has (see has_team, has_workflow) */
+		initStringInfo(&cols);
+		initStringInfo(&vals);
+		appendStringInfoString(&cols, "tenant_id, id, exposure_id, event, old_status, "
+							   "new_status, old_priority, new_priority, note");
+		for (int i = 1; i <= 9; i++)
+			appendStringInfo(&vals, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
+		if (has_workflow)
+		{
+			appendStringInfoString(&cols, ", app_actor, acceptance_id");
+			types[k++] = TEXTARRAYOID;
+			types[k++] = INT8ARRAYOID;
+		}
+		if (has_team)
+		{
+			appendStringInfoString(&cols, ", old_team, new_team");
+			types[k++] = TEXTARRAYOID;
+			types[k++] = TEXTARRAYOID;
+		}
+		for (int i = 10; i <= k; i++)
+			appendStringInfo(&vals, ", pg_catalog.unnest($%d)", i);
+		p = SPI_prepare(psprintf("INSERT INTO ctem.exposure_event (%s) SELECT * FROM ROWS FROM (%s)",
+								 cols.data, vals.data),
+						k, types);
 		if (p == NULL || SPI_keepplan(p) != 0)
 			elog(ERROR, "ctem: could not prepare the history insert: %s",
 				 SPI_result_code_string(SPI_result));
@@ -443,6 +501,8 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 		insert_plan = p;
 		insert_plan_types[0] = status_type;
 		insert_plan_types[1] = priority_type;
+		insert_plan_team = has_team;
+		insert_plan_workflow = has_workflow;
 	}
 
 	for (int k = 0; k < lengthof(event_names); k++)
@@ -451,6 +511,11 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 	{
 		e[k] = palloc(sizeof(Oid) * n);
 		en[k] = palloc(sizeof(bool) * n);
+	}
+	for (int k = 0; k < 2; k++)
+	{
+		teams[k] = palloc(sizeof(Datum) * n);
+		team_nulls[k] = palloc(sizeof(bool) * n);
 	}
 	for (int i = 0; i < n; i++)
 	{
@@ -464,6 +529,10 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 		actors[i] = actor_nulls[i] ? (Datum) 0 : PointerGetDatum(cstring_to_text(ev[i].app_actor));
 		acceptance_nulls[i] = ev[i].acceptance_id == 0;
 		acceptances[i] = Int64GetDatum(ev[i].acceptance_id);
+		team_nulls[0][i] = ev[i].old_team == NULL;
+		teams[0][i] = team_nulls[0][i] ? (Datum) 0 : CStringGetTextDatum(ev[i].old_team);
+		team_nulls[1][i] = ev[i].new_team == NULL;
+		teams[1][i] = team_nulls[1][i] ? (Datum) 0 : CStringGetTextDatum(ev[i].new_team);
 		e[0][i] = ev[i].old_status;
 		e[1][i] = ev[i].new_status;
 		e[2][i] = ev[i].old_priority;
@@ -481,10 +550,17 @@ insert_events(const PendingEvent *ev, int n, Oid seq, int64 first)
 	args[7] = enum_array(e[3], en[3], n, priority_type);
 	args[8] = PointerGetDatum(construct_md_array(notes, note_nulls, 1, dims, lbs, TEXTOID,
 												 -1, false, TYPALIGN_INT));
-	args[9] = PointerGetDatum(construct_md_array(actors, actor_nulls, 1, dims, lbs, TEXTOID,
-												 -1, false, TYPALIGN_INT));
-	args[10] = PointerGetDatum(construct_md_array(acceptances, acceptance_nulls, 1, dims, lbs,
-												  INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	if (insert_plan_workflow)
+	{
+		args[nargs++] = PointerGetDatum(construct_md_array(actors, actor_nulls, 1, dims, lbs, TEXTOID,
+														   -1, false, TYPALIGN_INT));
+		args[nargs++] = PointerGetDatum(construct_md_array(acceptances, acceptance_nulls, 1, dims, lbs,
+														   INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	}
+	if (insert_plan_team)
+		for (int k = 0; k < 2; k++)
+			args[nargs++] = PointerGetDatum(construct_md_array(teams[k], team_nulls[k], 1, dims, lbs,
+															   TEXTOID, -1, false, TYPALIGN_INT));
 	if (SPI_execute_plan(insert_plan, args, NULL, false, 0) != SPI_OK_INSERT ||
 		SPI_processed != (uint64) n)
 		elog(ERROR, "ctem: writing %d history events failed", n);

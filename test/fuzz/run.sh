@@ -3,7 +3,7 @@
 #
 #   bash test/fuzz/run.sh TARGET [RUNS] [extra libFuzzer flags]
 #
-# TARGET is cvss, score, keys, json, report, intel or graph (test/fuzz/fuzz_TARGET.c),
+# TARGET is cvss, score, keys, json, report, intel, graph or scope (test/fuzz/fuzz_TARGET.c),
 # or "smoke": each of them for SECONDS seconds (default 5), as the test
 # command runs them.
 # RUNS defaults to 1000000 executions.  Seeds come from ../shared/corpus
@@ -11,7 +11,7 @@
 # leaves crash-* files in the current directory and a non-zero exit.
 set -eu
 cd "$(dirname "$0")/../.."
-target=${1:?usage: run.sh cvss|score|keys|json|report|intel|graph|smoke [runs]}
+target=${1:?usage: run.sh cvss|score|keys|json|report|intel|graph|scope|smoke [runs]}
 runs=${2:-1000000}
 shift $(( $# < 2 ? $# : 2 ))
 
@@ -24,7 +24,7 @@ if [ "$target" = smoke ]; then
 	secs=${runs:-5}
 	[ "$secs" = 1000000 ] && secs=5
 	passed=0; failed=0
-	for t in cvss score keys json report intel graph; do
+	for t in cvss score keys json report intel graph scope; do
 		if bash "$0" "$t" -1 -max_total_time="$secs" >"/tmp/ctem-fuzz-$t.log" 2>&1; then
 			echo "fuzz_$t: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "/tmp/ctem-fuzz-$t.log" | awk '{print $2}') runs in ${secs} s)"
 			passed=$((passed + 1))
@@ -47,6 +47,7 @@ case "$target" in
 	report) srcs="src/core/json/json_reader.c $(ls src/core/report/*.c)"; libs="$JLIBS -lm"; seeds="../shared/corpus/scanners" ;;
 	intel) srcs="src/core/intel_core.c"; libs="$JLIBS -lm"; seeds="../shared/corpus/intel" ;;
 	graph) srcs="src/core/graph/graph_core.c"; libs="-lm"; seeds="" ;;
+	scope) srcs="src/core/scope_core.c src/core/json/json_reader.c"; libs="-lm"; seeds="test/fuzz/seeds/scope" ;;
 	*) echo "unknown target $target" >&2; exit 2 ;;
 esac
 mkdir -p test/fuzz/bin "test/fuzz/work/$target"
