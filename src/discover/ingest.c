@@ -57,6 +57,7 @@
 #include "core/keys_core.h"
 #include "core/report/report.h"
 #include "discover/exposure.h"
+#include "prioritize/context.h"
 #include "prioritize/score.h"
 #include "store/identity.h"
 #include "validate/graph_log.h"
@@ -944,6 +945,7 @@ first_int8(int col)
 	"SELECT $1, u.k::ctem.asset_kind, u.key, u.name " \
 	"FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]), " \
 	"pg_catalog.unnest($4::text[])) AS u(k, key, name) " \
+	"ORDER BY u.k COLLATE pg_catalog.\"C\", u.key COLLATE pg_catalog.\"C\" " \
 	"ON CONFLICT ON CONSTRAINT asset_natural_key_unique DO UPDATE " \
 	"SET last_seen = GREATEST(a.last_seen, pg_catalog.now()), " \
 	"name = COALESCE(a.name, excluded.name) " \
@@ -1597,6 +1599,12 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	initStringInfo(&st.buf);
 	MemoryContextSwitchTo(oldcxt);
 
+	/*
+	 * the scoring context lock, shared, before the first row lock (the
+	 * asset upsert): no context change commits between the scoring of the
+	 * call's rows and their commit (prioritize/context.c)
+	 */
+	ctem_context_lock(false);
 	/* the batches are written while the report is read */
 	ctem_spi_connect();
 	/* attack-path refreshes wait for the end of the call: one, not one a batch */
