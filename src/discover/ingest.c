@@ -1025,6 +1025,19 @@ first_int8(int col)
 #define INSERT_NEW_SQL \
 	"WITH ins AS (" INSERT_ROWS_SQL "RETURNING 1) SELECT pg_catalog.count(*) FROM ins"
 
+/*
+ * The exposures a batch may change are those of the assets it names that
+ * existed before the call (re-detections, reopenings, the resolve of step
+ * 4): lock them all first, in id order, the order every writer of several
+ * existing exposures follows (docs/architecture.md, "Locks"); the later
+ * statements then wait for no other writer on them.
+ */
+#define LOCK_SQL \
+	"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM ctem.exposure e " \
+	"WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 " \
+	"AND e.asset_id OPERATOR(pg_catalog.=) ANY ($2::bigint[]) " \
+	"ORDER BY e.id FOR NO KEY UPDATE OF e) l"
+
 #define RESOLVE_SQL \
 	"WITH scope AS (SELECT DISTINCT s.asset_id, s.tool " \
 	"FROM ROWS FROM (pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::text[])) " \
@@ -1040,6 +1053,27 @@ first_int8(int col)
 	"AND e.fingerprint OPERATOR(pg_catalog.<>) ALL ($4::uuid[]) " \
 	"RETURNING e.status) " \
 	"SELECT pg_catalog.count(*) FILTER (WHERE gone.status OPERATOR(pg_catalog.=) 'fixed') FROM gone"
+
+/* LOCK_SQL over the assets of n findings that existed before the call */
+static void
+lock_exposures(IngestState *st, int n, const int64 *asset_ids, const bool *on_new)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+	int			m = 0;
+	Oid			types[2] = {INT4OID, INT8ARRAYOID};
+	Datum		vals[2];
+
+	for (int i = 0; i < n; i++)
+		if (!on_new[i] && (m == 0 || DatumGetInt64(elems[m - 1]) != asset_ids[i]))
+			elems[m++] = Int64GetDatum(asset_ids[i]);
+	if (m == 0)
+		return;
+	vals[0] = Int32GetDatum(st->tenant);
+	vals[1] = PointerGetDatum(construct_array(elems, m, INT8OID, sizeof(int64),
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	exec_params(LOCK_SQL, 2, types, vals, SPI_OK_SELECT);
+	SPI_freetuptable(SPI_tuptable);
+}
 
 /*
  * Split the n findings of the batch, whose fingerprints are fps[]: one on
@@ -1404,6 +1438,7 @@ flush_batch(IngestState *st)
 		}
 		if (st->full_scan)
 			remember_scope(st, n, asset_ids, on_new, st->cols[C_TOOL]);
+		lock_exposures(st, n, asset_ids, on_new);
 
 		/*
 		 * 2. which findings are known exposures (one update each, from the
