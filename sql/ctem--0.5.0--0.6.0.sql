@@ -156,23 +156,6 @@ $$;
 COMMENT ON FUNCTION ctem.asset_rescore() IS
 	'AFTER UPDATE statement trigger of ctem.asset: re-scores the exposures of assets whose criticality, internet_facing, crown_jewel or attack_path_probability changed';
 
-CREATE OR REPLACE FUNCTION ctem.policy_rescore()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	-- path_max_hops and exploit_baseline shape the attack-path factors
-	PERFORM ctem.attack_path_refresh(g.tenant_id)
-	FROM (SELECT DISTINCT c.tenant_id FROM ctem.graph_change c ORDER BY 1) g;
-	PERFORM ctem.rescore();
-	RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION ctem.policy_rescore() IS
-	'AFTER statement trigger of ctem.policy: recomputes the attack-path factors of the tenants that have an attack graph, then re-scores every exposure with the policy now active';
-
 /* ------------------------------------------------------------------------
  * Attack paths: the asset graph, ctem.asset_edge (a tenant table)
  * ------------------------------------------------------------------------ */
@@ -622,6 +605,176 @@ BEGIN
 			FOR EACH STATEMENT EXECUTE FUNCTION ctem.restore_statement();
 		COMMENT ON TRIGGER validation_result_restore ON ctem.validation_result IS
 			'A restore stores the dumped rows as they are (ctem.restore_statement)';
+	END IF;
+END
+$$;
+
+/* ------------------------------------------------------------------------
+ * The scoring context lock; only the active policy re-scores (issue 24,
+ * defects 3 to 5; 40_prioritization.sql)
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION ctem.context_lock()
+RETURNS void
+AS 'MODULE_PATHNAME', 'ctem_context_lock_sql'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ctem.context_lock() IS
+	'Takes the scoring context lock exclusively until the end of the transaction: waits for the transactions that write exposures, and makes new ones wait. ctem.load_kev, ctem.load_epss and the re-scoring triggers of ctem.vuln_intel, ctem.policy and ctem.control take it themselves; call it first in a transaction that changes such context in several statements (docs/architecture.md, "Locks"). EXECUTE is not granted to PUBLIC.';
+
+CREATE FUNCTION ctem.exposure_context_lock()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'ctem_exposure_context_lock'
+LANGUAGE C;
+COMMENT ON FUNCTION ctem.exposure_context_lock() IS
+	'BEFORE INSERT OR UPDATE statement trigger of ctem.exposure: takes the scoring context lock shared until the end of the transaction, so that no context change commits between the scoring of the statement''s rows and their commit';
+CREATE OR REPLACE FUNCTION ctem.vuln_intel_rescore()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	kev_now bigint;
+	kev_before bigint;
+BEGIN
+	-- before the first exposure is locked: the exposure writers still open
+	-- commit first, and this statement's re-score (a new snapshot) sees
+	-- their rows (ctem.load_kev and ctem.load_epss took it already)
+	PERFORM ctem.context_lock();
+	SELECT count(*) INTO kev_now FROM ctem.vuln_intel WHERE kev;
+	IF TG_OP = 'INSERT' THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM new_intel n WHERE e.rule_id = n.cve_id;
+		kev_before := kev_now - (SELECT count(*) FROM new_intel WHERE kev);
+	ELSIF TG_OP = 'UPDATE' THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM new_intel n JOIN old_intel o ON o.cve_id = n.cve_id
+		WHERE e.rule_id = n.cve_id
+		  AND (n.kev IS DISTINCT FROM o.kev OR n.epss IS DISTINCT FROM o.epss);
+		kev_before := kev_now - (SELECT count(*) FROM new_intel WHERE kev)
+		                      + (SELECT count(*) FROM old_intel WHERE kev);
+	ELSE
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM old_intel o WHERE e.rule_id = o.cve_id;
+		kev_before := kev_now + (SELECT count(*) FROM old_intel WHERE kev);
+	END IF;
+	-- the first KEV catalog makes every other CVE "not listed" (kev false
+	-- instead of unknown), and removing the last one makes them unknown
+	-- again: re-score the exposures whose kev says otherwise
+	IF (kev_before > 0) <> (kev_now > 0) THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		WHERE e.rule_id LIKE 'CVE-%' AND (e.kev IS NULL) = (kev_now > 0);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.vuln_intel_rescore() IS
+	'AFTER statement trigger of ctem.vuln_intel: re-scores only the exposures of the CVEs whose KEV membership or EPSS changed, and, when the first KEV catalog arrives or the last one goes, the exposures of the other CVEs (not listed vs unknown)';
+
+CREATE OR REPLACE FUNCTION ctem.control_rescore()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- before the first exposure is locked (see ctem.vuln_intel_rescore)
+	PERFORM ctem.context_lock();
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM (SELECT DISTINCT tenant_id, asset_id FROM new_controls) c
+		WHERE e.tenant_id = c.tenant_id AND e.asset_id = c.asset_id;
+	END IF;
+	IF TG_OP IN ('DELETE', 'UPDATE') THEN
+		UPDATE ctem.exposure e SET priority = e.priority
+		FROM (SELECT DISTINCT tenant_id, asset_id FROM old_controls) c
+		WHERE e.tenant_id = c.tenant_id AND e.asset_id = c.asset_id;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.control_rescore() IS
+	'AFTER statement trigger of ctem.control: re-scores the exposures of the assets whose controls changed';
+
+CREATE OR REPLACE FUNCTION ctem.policy_rescore()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	before_active text[];
+	after_active text[];
+BEGIN
+	-- only a change of the active policy re-scores: which policy is active,
+	-- or its version (raised by every change of its weights); a draft
+	-- inserted, changed or deleted re-scores and locks nothing
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		SELECT pg_catalog.array_agg(o.name OPERATOR(pg_catalog.||) '/'
+									OPERATOR(pg_catalog.||) o.version ORDER BY o.name)
+		INTO before_active FROM old_policies o WHERE o.active;
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		SELECT pg_catalog.array_agg(n.name OPERATOR(pg_catalog.||) '/'
+									OPERATOR(pg_catalog.||) n.version ORDER BY n.name)
+		INTO after_active FROM new_policies n WHERE n.active;
+	END IF;
+	IF NOT (before_active IS DISTINCT FROM after_active) THEN
+		RETURN NULL;
+	END IF;
+	-- the builtin default switched off by the INSERT of an active policy
+	-- (ctem.policy_before_row): that INSERT's own trigger re-scores, once
+	IF TG_OP = 'UPDATE' AND pg_catalog.pg_trigger_depth() > 1 AND after_active IS NULL THEN
+		IF NOT EXISTS (SELECT 1 FROM old_policies o WHERE NOT o.builtin) THEN
+			RETURN NULL;
+		END IF;
+	END IF;
+	-- before the first exposure is locked (see ctem.vuln_intel_rescore)
+	PERFORM ctem.context_lock();
+	-- path_max_hops and exploit_baseline shape the attack-path factors
+	PERFORM ctem.attack_path_refresh(g.tenant_id)
+	FROM (SELECT DISTINCT c.tenant_id FROM ctem.graph_change c ORDER BY 1) g;
+	PERFORM ctem.rescore();
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ctem.policy_rescore() IS
+	'AFTER statement trigger of ctem.policy: when the statement changed which policy is active or the active policy''s version, recomputes the attack-path factors of the tenants that have an attack graph, then re-scores every exposure with the policy now active; a policy that is not active changes nothing';
+DROP TRIGGER policy_rescore ON ctem.policy;
+CREATE TRIGGER policy_rescore_ins AFTER INSERT ON ctem.policy
+	REFERENCING NEW TABLE AS new_policies
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.policy_rescore();
+COMMENT ON TRIGGER policy_rescore_ins ON ctem.policy IS 'Re-scores everything when an active policy is inserted';
+CREATE TRIGGER policy_rescore_upd AFTER UPDATE ON ctem.policy
+	REFERENCING OLD TABLE AS old_policies NEW TABLE AS new_policies
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.policy_rescore();
+COMMENT ON TRIGGER policy_rescore_upd ON ctem.policy IS 'Re-scores everything when the active policy changes or another becomes active';
+CREATE TRIGGER policy_rescore_del AFTER DELETE ON ctem.policy
+	REFERENCING OLD TABLE AS old_policies
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.policy_rescore();
+COMMENT ON TRIGGER policy_rescore_del ON ctem.policy IS 'Re-scores everything when the active policy is deleted';
+
+REVOKE EXECUTE ON FUNCTION ctem.context_lock(), ctem.exposure_context_lock() FROM PUBLIC;
+
+-- Rule 17 of SCALE_OUT.md: not on ctem.exposure where it is distributed
+DO $$
+DECLARE
+	distributed boolean := false;
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p '
+				'WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''ctem.exposure''::pg_catalog.regclass)'
+			INTO distributed;
+	END IF;
+	IF distributed THEN
+		RAISE NOTICE 'ctem 0.6.0: ctem.exposure is distributed, so this upgrade does not create its trigger exposure_context_lock'
+			USING HINT = 'After ALTER EXTENSION ctem UPDATE, create it on the coordinator as docs/architecture.md ("Locks") shows. Until then a context change committed while exposures are written may leave their scores stale.';
+	ELSE
+		CREATE TRIGGER exposure_context_lock
+			BEFORE INSERT OR UPDATE ON ctem.exposure
+			FOR EACH STATEMENT EXECUTE FUNCTION ctem.exposure_context_lock();
+		COMMENT ON TRIGGER exposure_context_lock ON ctem.exposure IS
+			'Exposure writers hold the scoring context lock shared (ctem.exposure_context_lock)';
 	END IF;
 END
 $$;

@@ -325,6 +325,37 @@ COMMENT ON FUNCTION ctem.rescore(integer) IS
 	'Re-scores every exposure (of one tenant, or all): for a policy change or control expiries; returns the number of rows';
 
 /* ------------------------------------------------------------------------
+ * The scoring context lock (src/prioritize/context.c)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Exposure writers hold it shared, context writers exclusively, to the end
+ * of the transaction: a context change waits for the open exposure writers
+ * and then re-scores their rows too, and an exposure written meanwhile
+ * waits for the change and is scored with it (docs/architecture.md,
+ * "Locks").  Every INSERT or UPDATE statement on ctem.exposure takes it in
+ * a BEFORE statement trigger, before it locks any row.
+ */
+CREATE FUNCTION ctem.context_lock()
+RETURNS void
+AS 'MODULE_PATHNAME', 'ctem_context_lock_sql'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION ctem.context_lock() IS
+	'Takes the scoring context lock exclusively until the end of the transaction: waits for the transactions that write exposures, and makes new ones wait. ctem.load_kev, ctem.load_epss and the re-scoring triggers of ctem.vuln_intel, ctem.policy and ctem.control take it themselves; call it first in a transaction that changes such context in several statements (docs/architecture.md, "Locks"). EXECUTE is not granted to PUBLIC.';
+
+CREATE FUNCTION ctem.exposure_context_lock()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'ctem_exposure_context_lock'
+LANGUAGE C;
+COMMENT ON FUNCTION ctem.exposure_context_lock() IS
+	'BEFORE INSERT OR UPDATE statement trigger of ctem.exposure: takes the scoring context lock shared until the end of the transaction, so that no context change commits between the scoring of the statement''s rows and their commit';
+CREATE TRIGGER exposure_context_lock
+	BEFORE INSERT OR UPDATE ON ctem.exposure
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.exposure_context_lock();
+COMMENT ON TRIGGER exposure_context_lock ON ctem.exposure IS
+	'Exposure writers hold the scoring context lock shared (ctem.exposure_context_lock)';
+
+/* ------------------------------------------------------------------------
  * Context changes re-score only the exposures they affect (set-based)
  * ------------------------------------------------------------------------ */
 
@@ -375,6 +406,10 @@ DECLARE
 	kev_now bigint;
 	kev_before bigint;
 BEGIN
+	-- before the first exposure is locked: the exposure writers still open
+	-- commit first, and this statement's re-score (a new snapshot) sees
+	-- their rows (ctem.load_kev and ctem.load_epss took it already)
+	PERFORM ctem.context_lock();
 	SELECT count(*) INTO kev_now FROM ctem.vuln_intel WHERE kev;
 	IF TG_OP = 'INSERT' THEN
 		UPDATE ctem.exposure e SET priority = e.priority
@@ -424,6 +459,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	-- before the first exposure is locked (see ctem.vuln_intel_rescore)
+	PERFORM ctem.context_lock();
 	IF TG_OP IN ('INSERT', 'UPDATE') THEN
 		UPDATE ctem.exposure e SET priority = e.priority
 		FROM (SELECT DISTINCT tenant_id, asset_id FROM new_controls) c
@@ -458,7 +495,35 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	before_active text[];
+	after_active text[];
 BEGIN
+	-- only a change of the active policy re-scores: which policy is active,
+	-- or its version (raised by every change of its weights); a draft
+	-- inserted, changed or deleted re-scores and locks nothing
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		SELECT pg_catalog.array_agg(o.name OPERATOR(pg_catalog.||) '/'
+									OPERATOR(pg_catalog.||) o.version ORDER BY o.name)
+		INTO before_active FROM old_policies o WHERE o.active;
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		SELECT pg_catalog.array_agg(n.name OPERATOR(pg_catalog.||) '/'
+									OPERATOR(pg_catalog.||) n.version ORDER BY n.name)
+		INTO after_active FROM new_policies n WHERE n.active;
+	END IF;
+	IF NOT (before_active IS DISTINCT FROM after_active) THEN
+		RETURN NULL;
+	END IF;
+	-- the builtin default switched off by the INSERT of an active policy
+	-- (ctem.policy_before_row): that INSERT's own trigger re-scores, once
+	IF TG_OP = 'UPDATE' AND pg_catalog.pg_trigger_depth() > 1 AND after_active IS NULL THEN
+		IF NOT EXISTS (SELECT 1 FROM old_policies o WHERE NOT o.builtin) THEN
+			RETURN NULL;
+		END IF;
+	END IF;
+	-- before the first exposure is locked (see ctem.vuln_intel_rescore)
+	PERFORM ctem.context_lock();
 	-- path_max_hops and exploit_baseline shape the attack-path factors
 	PERFORM ctem.attack_path_refresh(g.tenant_id)
 	FROM (SELECT DISTINCT c.tenant_id FROM ctem.graph_change c ORDER BY 1) g;
@@ -467,7 +532,16 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ctem.policy_rescore() IS
-	'AFTER statement trigger of ctem.policy: recomputes the attack-path factors of the tenants that have an attack graph, then re-scores every exposure with the policy now active';
-CREATE TRIGGER policy_rescore AFTER INSERT OR UPDATE OR DELETE ON ctem.policy
+	'AFTER statement trigger of ctem.policy: when the statement changed which policy is active or the active policy''s version, recomputes the attack-path factors of the tenants that have an attack graph, then re-scores every exposure with the policy now active; a policy that is not active changes nothing';
+CREATE TRIGGER policy_rescore_ins AFTER INSERT ON ctem.policy
+	REFERENCING NEW TABLE AS new_policies
 	FOR EACH STATEMENT EXECUTE FUNCTION ctem.policy_rescore();
-COMMENT ON TRIGGER policy_rescore ON ctem.policy IS 'Re-scores everything when policies change';
+COMMENT ON TRIGGER policy_rescore_ins ON ctem.policy IS 'Re-scores everything when an active policy is inserted';
+CREATE TRIGGER policy_rescore_upd AFTER UPDATE ON ctem.policy
+	REFERENCING OLD TABLE AS old_policies NEW TABLE AS new_policies
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.policy_rescore();
+COMMENT ON TRIGGER policy_rescore_upd ON ctem.policy IS 'Re-scores everything when the active policy changes or another becomes active';
+CREATE TRIGGER policy_rescore_del AFTER DELETE ON ctem.policy
+	REFERENCING OLD TABLE AS old_policies
+	FOR EACH STATEMENT EXECUTE FUNCTION ctem.policy_rescore();
+COMMENT ON TRIGGER policy_rescore_del ON ctem.policy IS 'Re-scores everything when the active policy is deleted';

@@ -22,6 +22,11 @@ REVOKE EXECUTE ON FUNCTION ctem.exposure_history_row() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ctem.exposure_history_flush() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ctem.restore_statement() FROM PUBLIC;
 
+-- The scoring context lock (40_prioritization.sql): taken exclusively, it
+-- makes every writer of exposures wait, so it is the administrator's to
+-- grant; its trigger function takes it shared for every writer.
+REVOKE EXECUTE ON FUNCTION ctem.context_lock(), ctem.exposure_context_lock() FROM PUBLIC;
+
 -- The attack graph's trigger functions (50_validation.sql) write
 -- ctem.graph_change and delete edges as the tables' owner: nobody calls them
 -- or attaches them elsewhere.  ctem.graph_install (DDL on ctem's

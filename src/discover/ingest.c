@@ -58,6 +58,7 @@
 #include "core/keys_core.h"
 #include "core/report/report.h"
 #include "discover/exposure.h"
+#include "prioritize/context.h"
 #include "prioritize/score.h"
 #include "store/identity.h"
 #include "validate/graph_log.h"
@@ -1053,6 +1054,7 @@ first_int8(int col)
 	"SELECT $1, u.k::ctem.asset_kind, u.key, u.name " \
 	"FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]), " \
 	"pg_catalog.unnest($4::text[])) AS u(k, key, name) " \
+	"ORDER BY u.k COLLATE pg_catalog.\"C\", u.key COLLATE pg_catalog.\"C\" " \
 	"ON CONFLICT ON CONSTRAINT asset_natural_key_unique DO UPDATE " \
 	"SET last_seen = GREATEST(a.last_seen, pg_catalog.now()), " \
 	"name = COALESCE(a.name, excluded.name) " \
@@ -1132,6 +1134,19 @@ first_int8(int col)
 #define INSERT_NEW_SQL \
 	"WITH ins AS (" INSERT_ROWS_SQL "RETURNING 1) SELECT pg_catalog.count(*) FROM ins"
 
+/*
+ * The exposures a batch may change are those of the assets it names that
+ * existed before the call (re-detections, reopenings, the resolve of step
+ * 4): lock them all first, in id order, the order every writer of several
+ * existing exposures follows (docs/architecture.md, "Locks"); the later
+ * statements then wait for no other writer on them.
+ */
+#define LOCK_SQL \
+	"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM ctem.exposure e " \
+	"WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 " \
+	"AND e.asset_id OPERATOR(pg_catalog.=) ANY ($2::bigint[]) " \
+	"ORDER BY e.id FOR NO KEY UPDATE OF e) l"
+
 #define RESOLVE_SQL \
 	"WITH scope AS (SELECT DISTINCT s.asset_id, s.tool " \
 	"FROM ROWS FROM (pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::text[])) " \
@@ -1147,6 +1162,27 @@ first_int8(int col)
 	"AND e.fingerprint OPERATOR(pg_catalog.<>) ALL ($4::uuid[]) " \
 	"RETURNING e.status) " \
 	"SELECT pg_catalog.count(*) FILTER (WHERE gone.status OPERATOR(pg_catalog.=) 'fixed') FROM gone"
+
+/* LOCK_SQL over the assets of n findings that existed before the call */
+static void
+lock_exposures(IngestState *st, int n, const int64 *asset_ids, const bool *on_new)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+	int			m = 0;
+	Oid			types[2] = {INT4OID, INT8ARRAYOID};
+	Datum		vals[2];
+
+	for (int i = 0; i < n; i++)
+		if (!on_new[i] && (m == 0 || DatumGetInt64(elems[m - 1]) != asset_ids[i]))
+			elems[m++] = Int64GetDatum(asset_ids[i]);
+	if (m == 0)
+		return;
+	vals[0] = Int32GetDatum(st->tenant);
+	vals[1] = PointerGetDatum(construct_array(elems, m, INT8OID, sizeof(int64),
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	exec_params(LOCK_SQL, 2, types, vals, SPI_OK_SELECT);
+	SPI_freetuptable(SPI_tuptable);
+}
 
 /*
  * Split the n findings of the batch, whose fingerprints are fps[]: one on
@@ -1511,6 +1547,7 @@ flush_batch(IngestState *st)
 		}
 		if (st->full_scan)
 			remember_scope(st, n, asset_ids, on_new, st->cols[C_TOOL]);
+		lock_exposures(st, n, asset_ids, on_new);
 
 		/*
 		 * 2. which findings are known exposures (one update each, from the
@@ -1710,6 +1747,12 @@ ctem_ingest(PG_FUNCTION_ARGS)
 	initStringInfo(&st.buf);
 	MemoryContextSwitchTo(oldcxt);
 
+	/*
+	 * the scoring context lock, shared, before the first row lock (the
+	 * asset upsert): no context change commits between the scoring of the
+	 * call's rows and their commit (prioritize/context.c)
+	 */
+	ctem_context_lock(false);
 	/* the batches are written while the report is read */
 	ctem_spi_connect();
 	/* attack-path refreshes wait for the end of the call: one, not one a batch */

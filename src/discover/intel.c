@@ -32,6 +32,7 @@
 #include "common/encoding.h"
 #include "core/intel_core.h"
 #include "core/report/report.h"
+#include "prioritize/context.h"
 
 PG_FUNCTION_INFO_V1(ctem_load_kev);
 PG_FUNCTION_INFO_V1(ctem_load_epss);
@@ -293,6 +294,12 @@ ctem_load_kev(PG_FUNCTION_ARGS)
 				 errdetail("Loading it would mark every known exploited vulnerability as no longer listed."),
 				 errhint("Load the full catalog (known_exploited_vulnerabilities.json).")));
 
+	/*
+	 * the context lock before any row lock: the re-score of the changed
+	 * CVEs (ctem.vuln_intel's triggers) then sees every exposure committed
+	 * by the writers it waited for, and no writer scores meanwhile
+	 */
+	ctem_context_lock(true);
 	ctem_spi_connect();
 	for (int i = 0; i < K_NCOLS; i++)
 	{
@@ -387,6 +394,8 @@ ctem_load_epss(PG_FUNCTION_ARGS)
 
 	if (c.n > 0)
 	{
+		/* the context lock before any row lock, as in ctem_load_kev */
+		ctem_context_lock(true);
 		ctem_spi_connect();
 		vals[0] = text_array(c.v[0], c.n);
 		vals[1] = float8_array(c.d[0], c.n);

@@ -434,7 +434,12 @@ load_active_policy(CtemPolicy *p)
 	int			rc;
 
 	ctem_spi_connect();
-	rc = SPI_execute("SELECT * FROM ctem.policy WHERE active", true, 1);
+	/*
+	 * read_only false: a fresh snapshot (under READ COMMITTED), taken after
+	 * the statement got the context lock (context.c), so that a policy
+	 * committed while it waited is the one it scores with
+	 */
+	rc = SPI_execute("SELECT * FROM ctem.policy WHERE active", false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read ctem.policy: %s", SPI_result_code_string(rc));
 	if (SPI_processed > 0)
@@ -866,7 +871,7 @@ score_cache_create(MemoryContext parent, Relation rel)
 	c->policy_active = load_active_policy(&c->policy);
 
 	ctem_spi_connect();
-	if (SPI_execute("SELECT EXISTS (SELECT 1 FROM ctem.vuln_intel WHERE kev)", true, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT EXISTS (SELECT 1 FROM ctem.vuln_intel WHERE kev)", false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ctem.vuln_intel");
 	{
 		bool		isnull;
