@@ -183,6 +183,8 @@ typedef struct GcWork
 	int32_t    *lce;			/* [n] */
 	int32_t    *lcprev;			/* [n] */
 	uint64_t   *lbits;			/* [n / 64 + 1] nodes with a candidate */
+	int32_t    *lglist;			/* [capglist] the goals labelled */
+	int32_t		capglist;
 	bool		last_single;	/* the last search ran in single mode */
 	bool		exceeded;		/* single mode met a path over max_hops */
 	unsigned	ticks;
@@ -816,6 +818,9 @@ gc_work_free(GcWork *ws)
 	gc_free(ws->a, ws->lce);
 	gc_free(ws->a, ws->lcprev);
 	gc_free(ws->a, ws->lbits);
+	gc_free(ws->a, ws->lglist);
+	ws->lglist = NULL;
+	ws->capglist = 0;
 	ws->lbw = NULL;
 	ws->lcw = NULL;
 	ws->lce = NULL;
@@ -1412,7 +1417,11 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
  * comes first in its chain.  A layer's labels are made in node order (from
  * a bitmap of the nodes with a candidate), so the next layer reads the
  * CSR front to back.  Seeds must have 0 hops; no potential, hop bound,
- * removal or early stop.
+ * removal or early stop.  With goals, once each goal has a label, a
+ * layer makes no label at or above the greatest goal weight: extended, it
+ * could not give a goal a better path (more weight, or as much and more
+ * hops); the goals' labels are then the full search's, the other nodes'
+ * may be missing.
  */
 static bool
 gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
@@ -1434,6 +1443,10 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 	int32_t		hi;
 	int32_t		i;
 	int			h;
+	int64_t		wstop = sp->wstop;
+	int32_t		goals_seen = 0;
+	int32_t		nglist = 0;
+	int32_t    *glist = NULL;
 
 	if (ws->lbw == NULL)
 	{
@@ -1446,6 +1459,15 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 			ws->lcprev == NULL || ws->lbits == NULL)
 			return false;
 	}
+	if (sp->ngoals > 0 && ws->capglist < sp->ngoals)
+	{
+		gc_free(ws->a, ws->lglist);
+		ws->lglist = gc_alloc(ws->a, (size_t) sp->ngoals, sizeof(int32_t), ws->err);
+		if (ws->lglist == NULL)
+			return false;
+		ws->capglist = sp->ngoals;
+	}
+	glist = ws->lglist;
 	bw = ws->lbw;
 	cw = ws->lcw;
 	ce = ws->lce;
@@ -1477,6 +1499,12 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 		lb->prev = -1;
 		lb->origin = seeds[i].origin;
 		lb->next = -1;
+		if (sp->ngoals > 0 && bw[v] == INT64_MAX && sp->goal[v] == sp->ggen)
+		{
+			if (nglist < sp->ngoals)
+				glist[nglist++] = v;
+			goals_seen++;
+		}
 		bw[v] = seeds[i].w;
 		gc_touch(ws, v);
 		ws->cold[v].first = id;
@@ -1488,6 +1516,22 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 	{
 		int32_t		x;
 		size_t		wd;
+
+		/*
+		 * With goals, once each has a label: no label of this layer at or
+		 * above the greatest goal weight can lead to a better path to a
+		 * goal (more weight, or as much and more hops than its label).
+		 */
+		if (sp->ngoals > 0 && goals_seen == sp->ngoals)
+		{
+			int64_t		b = INT64_MIN;
+
+			for (i = 0; i < nglist; i++)
+				if (bw[glist[i]] > b)
+					b = bw[glist[i]];
+			if (b - 1 < wstop)
+				wstop = b - 1;
+		}
 
 		for (x = lo; x < hi; x++)
 		{
@@ -1518,7 +1562,7 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 				if (q > GC_W_MAX)
 					continue;
 				nw = w + q;
-				if (nw >= bw[u] || nw > GC_W_MAX || nw > sp->wstop)
+				if (nw >= bw[u] || nw > GC_W_MAX || nw > wstop)
 					continue;
 				e = arcs[k].edge;
 				if ((bits[u >> 6] & ((uint64_t) 1 << (u & 63))) == 0)
@@ -1552,6 +1596,12 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 				lb->h = h;
 				lb->e = ce[u];
 				lb->prev = cprev[u];
+				if (sp->ngoals > 0 && bw[u] == INT64_MAX && sp->goal[u] == sp->ggen)
+				{
+					if (nglist < sp->ngoals)
+						glist[nglist++] = u;
+					goals_seen++;
+				}
 				bw[u] = cw[u];
 				gc_touch(ws, u);
 				lb->next = ws->cold[u].first;
