@@ -64,6 +64,41 @@ struct CtemGraphArc
 typedef struct CtemGraphArc GcArc;
 
 /*
+ * One edge as a search backwards reads it, in the reverse CSR's order: the
+ * node at its other end (its source) and the position of its out-arc,
+ * which holds its weight and id (half the memory of a full arc; a reverse
+ * relaxation reads that arc).
+ */
+struct CtemGraphInArc
+{
+	int32_t		nbr;
+	int32_t		pos;
+};
+typedef struct CtemGraphInArc GcInArc;
+
+/* the arc of edge position k of v's out- or (rev) in-edges, and its node */
+#define GC_ARC(g, rev, k) \
+	((rev) ? &(g)->out_arc[(g)->in_arc[k].pos] : &(g)->out_arc[k])
+#define GC_ARC_NBR(g, rev, k) \
+	((rev) ? (g)->in_arc[k].nbr : (g)->out_arc[k].nbr)
+/*
+ * Backwards, the out-arcs are read out of order: fetch the one a few
+ * in-arcs ahead (a hint only, where the compiler offers one)
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define GC_PREFETCH_IN(g, rev, k, end) \
+	do { \
+		if ((rev) && (k) + 6 < (end)) \
+			__builtin_prefetch(&(g)->out_arc[(g)->in_arc[(k) + 6].pos]); \
+	} while (0)
+#else
+#define GC_PREFETCH_IN(g, rev, k, end) ((void) 0)
+#endif
+
+/* the edge of reverse CSR position k */
+#define GC_IN_EDGE(g, k)	((g)->out_arc[(g)->in_arc[k].pos].edge)
+
+/*
  * Per-node state of a search, valid when hot.stamp is the search's gen:
  * what a relaxation reads (hot: with the least (weight, hops) pushed) and
  * what settling writes (cold).
@@ -342,8 +377,8 @@ gc_step(const GcSpec *sp, const CtemGraph *g, int32_t e)
 static inline int64_t
 gc_weight(const CtemGraph *g, int32_t e, double s)
 {
-	if (s == g->step[e])
-		return gc_quant(g->w[e]);
+	(void) g;
+	(void) e;
 	return gc_quant(gc_neglog(s));
 }
 
@@ -362,11 +397,8 @@ typedef struct GcLayout
 				p,
 				exploit,
 				step,
-				w,
 				out_off,
-				out_edge,
 				in_off,
-				in_edge,
 				out_arc,
 				in_arc,
 				total;
@@ -408,13 +440,10 @@ gc_layout(int32_t n, int32_t m, int32_t e, GcLayout *l)
 		!gc_reserve(&end, (size_t) m, sizeof(double), &l->p) ||
 		!gc_reserve(&end, (size_t) m, 1, &l->exploit) ||
 		!gc_reserve(&end, (size_t) m, sizeof(double), &l->step) ||
-		!gc_reserve(&end, (size_t) m, sizeof(double), &l->w) ||
 		!gc_reserve(&end, n1, sizeof(int32_t), &l->out_off) ||
-		!gc_reserve(&end, (size_t) m, sizeof(int32_t), &l->out_edge) ||
 		!gc_reserve(&end, n1, sizeof(int32_t), &l->in_off) ||
-		!gc_reserve(&end, (size_t) m, sizeof(int32_t), &l->in_edge) ||
 		!gc_reserve(&end, (size_t) m, sizeof(GcArc), &l->out_arc) ||
-		!gc_reserve(&end, (size_t) m, sizeof(GcArc), &l->in_arc))
+		!gc_reserve(&end, (size_t) m, sizeof(GcInArc), &l->in_arc))
 		return false;
 	l->total = end;
 	return true;
@@ -562,10 +591,14 @@ gc_validate(const CtemGraphInput *in, int32_t *nexp, const CtemGraphAlloc *a,
 	return true;
 }
 
-/* CSR of edge ids by key[e] (stable: within a node, input order) */
+/*
+ * CSR offsets by key[e], each off[v] left at the start of node v's range
+ * (a cursor for placing its edges; gc_offsets_restore then shifts them
+ * back, once each cursor has passed its node's edges)
+ */
 static void
-gc_csr(int32_t n, int32_t m, const int32_t *key, int32_t *off, int32_t *edge,
-	   const CtemGraphAlloc *a)
+gc_offsets(int32_t n, int32_t m, const int32_t *key, int32_t *off,
+		   const CtemGraphAlloc *a)
 {
 	int32_t		v;
 	int32_t		e;
@@ -578,12 +611,13 @@ gc_csr(int32_t n, int32_t m, const int32_t *key, int32_t *off, int32_t *edge,
 	}
 	for (v = 0; v < n; v++)
 		off[v + 1] += off[v];
-	/* place with off[v] as the cursor, then shift back */
-	for (e = 0; e < m; e++)
-	{
-		edge[off[key[e]]++] = e;
-		GC_CHECK(a, e);
-	}
+}
+
+static void
+gc_offsets_restore(int32_t n, int32_t *off)
+{
+	int32_t		v;
+
 	for (v = n; v > 0; v--)
 		off[v] = off[v - 1];
 	off[0] = 0;
@@ -599,7 +633,7 @@ ctem_graph_build(const CtemGraphInput *in, const CtemGraphAlloc *a,
 	CtemGraph  *g;
 	int32_t		v;
 	int32_t		e;
-	int32_t		k;
+	int32_t    *outpos;
 
 	if (!gc_check_alloc(a, err) || !gc_validate(in, &nexp, a, err))
 		return NULL;
@@ -626,13 +660,10 @@ ctem_graph_build(const CtemGraphInput *in, const CtemGraphAlloc *a,
 	g->p = (double *) (base + l.p);
 	g->exploit = (uint8_t *) (base + l.exploit);
 	g->step = (double *) (base + l.step);
-	g->w = (double *) (base + l.w);
 	g->out_off = (int32_t *) (base + l.out_off);
-	g->out_edge = (int32_t *) (base + l.out_edge);
 	g->in_off = (int32_t *) (base + l.in_off);
-	g->in_edge = (int32_t *) (base + l.in_edge);
 	g->out_arc = (GcArc *) (base + l.out_arc);
-	g->in_arc = (GcArc *) (base + l.in_arc);
+	g->in_arc = (GcInArc *) (base + l.in_arc);
 	g->bytes = l.total;
 
 	for (v = 0; v < g->n; v++)
@@ -665,24 +696,43 @@ ctem_graph_build(const CtemGraphInput *in, const CtemGraphAlloc *a,
 		g->exploit[e] = (in->exploit != NULL && in->exploit[e] != 0) ? 1 : 0;
 		g->step[e] = g->exploit[e] ? g->p[e] * g->exploitability[g->dst[e]]
 			: g->p[e];
-		g->w[e] = g->step[e] > 0.0 ? gc_neglog(g->step[e]) : INFINITY;
 		GC_CHECK(a, e);
 	}
-	gc_csr(g->n, g->m, g->src, g->out_off, g->out_edge, a);
-	gc_csr(g->n, g->m, g->dst, g->in_off, g->in_edge, a);
-	for (k = 0; k < g->m; k++)
-	{
-		int32_t		eo = g->out_edge[k];
-		int32_t		ei = g->in_edge[k];
 
-		g->out_arc[k].qw = g->step[eo] > 0.0 ? gc_quant(g->w[eo]) : GC_QW_NONE;
-		g->out_arc[k].nbr = g->dst[eo];
-		g->out_arc[k].edge = eo;
-		g->in_arc[k].qw = g->step[ei] > 0.0 ? gc_quant(g->w[ei]) : GC_QW_NONE;
-		g->in_arc[k].nbr = g->src[ei];
-		g->in_arc[k].edge = ei;
-		GC_CHECK(a, k);
+	/*
+	 * The CSRs, each stable (a node's edges in input order): out-arcs by
+	 * source with their weights, then in-arcs by target, each with the
+	 * position of its edge's out-arc (outpos, kept for the build only).
+	 */
+	outpos = gc_alloc(a, (size_t) g->m, sizeof(int32_t), err);
+	if (outpos == NULL && g->m > 0)
+	{
+		gc_free(a, base);
+		return NULL;
 	}
+	gc_offsets(g->n, g->m, g->src, g->out_off, a);
+	for (e = 0; e < g->m; e++)
+	{
+		int32_t		k = g->out_off[g->src[e]]++;
+
+		g->out_arc[k].qw = g->step[e] > 0.0 ? gc_quant(gc_neglog(g->step[e])) : GC_QW_NONE;
+		g->out_arc[k].nbr = g->dst[e];
+		g->out_arc[k].edge = e;
+		outpos[e] = k;
+		GC_CHECK(a, e);
+	}
+	gc_offsets_restore(g->n, g->out_off);
+	gc_offsets(g->n, g->m, g->dst, g->in_off, a);
+	for (e = 0; e < g->m; e++)
+	{
+		int32_t		k = g->in_off[g->dst[e]]++;
+
+		g->in_arc[k].nbr = g->src[e];
+		g->in_arc[k].pos = outpos[e];
+		GC_CHECK(a, e);
+	}
+	gc_offsets_restore(g->n, g->in_off);
+	gc_free(a, outpos);
 	return g;
 }
 
@@ -718,7 +768,7 @@ gc_apply_fixed(const CtemGraph *g, const uint8_t *fixed, double *step,
 		x = gc_exploitability(g, v, fixed);
 		for (k = g->in_off[v]; k < g->in_off[v + 1]; k++)
 		{
-			int32_t		e = g->in_edge[k];
+			int32_t		e = GC_IN_EDGE(g, k);
 
 			if (g->exploit[e])
 				step[e] = g->p[e] * x;
@@ -1036,7 +1086,6 @@ gc_run(GcWork *ws, const GcSpec *sp, const GcSeed *seeds, int32_t nseeds)
 	const int	H = sp->max_hops;
 	const bool	rev = sp->reverse;
 	const int32_t *off = rev ? g->in_off : g->out_off;
-	const GcArc *arcs = rev ? g->in_arc : g->out_arc;
 	const int64_t *pot = sp->pot;
 	GcHot	   *hot = ws->hot;
 	int32_t		goals_left = sp->ngoals;
@@ -1128,17 +1177,19 @@ gc_run(GcWork *ws, const GcSpec *sp, const GcSeed *seeds, int32_t nseeds)
 		hi = off[v + 1];
 		for (k = off[v]; k < hi; k++)
 		{
-			int32_t		u = arcs[k].nbr;
+			int32_t		u = GC_ARC_NBR(g, rev, k);
 			int32_t		nh = h + 1;
 			int32_t		e;
 			int64_t		q;
 			int64_t		nw;
 			uint64_t	key;
 			GcHot	   *hu = &hot[u];
+			const GcArc *ar;
 
 			if (hu->stamp == gen && nh >= hu->minh)
 				continue;
-			e = arcs[k].edge;
+			ar = GC_ARC(g, rev, k);
+			e = ar->edge;
 			if (vchg || (!rev && sp->chg != NULL && sp->chg[u]))
 			{
 				double		s = gc_step(sp, g, e);
@@ -1148,7 +1199,7 @@ gc_run(GcWork *ws, const GcSpec *sp, const GcSeed *seeds, int32_t nseeds)
 				q = gc_weight(g, e, s);
 			}
 			else
-				q = arcs[k].qw;
+				q = ar->qw;
 			if (q > GC_W_MAX)
 				continue;
 			nw = w + q;
@@ -1193,14 +1244,14 @@ gc_in_weight(const CtemGraph *g, const GcSpec *sp, int32_t x, int32_t k)
 {
 	if (sp->chg != NULL && sp->chg[x])
 	{
-		int32_t		e = g->in_arc[k].edge;
+		int32_t		e = GC_IN_EDGE(g, k);
 		double		s = gc_step(sp, g, e);
 
 		if (!(s > 0.0 && s <= 1.0))
 			return GC_QW_NONE;
 		return gc_weight(g, e, s);
 	}
-	return g->in_arc[k].qw;
+	return g->out_arc[g->in_arc[k].pos].qw;
 }
 
 static inline bool
@@ -1226,7 +1277,6 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 	const int	H = sp->max_hops;
 	const bool	rev = sp->reverse;
 	const int32_t *off = rev ? g->in_off : g->out_off;
-	const GcArc *arcs = rev ? g->in_arc : g->out_arc;
 	uint64_t   *skey;
 	int32_t    *se;
 	int32_t    *sprev;
@@ -1372,8 +1422,9 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 		hi = off[v + 1];
 		for (k = off[v]; k < hi; k++)
 		{
-			int32_t		u = arcs[k].nbr;
-			int32_t		e = arcs[k].edge;
+			const GcArc *ar = GC_ARC(g, rev, k);
+			int32_t		u = GC_ARC_NBR(g, rev, k);
+			int32_t		e = ar->edge;
 			int64_t		q;
 			int64_t		nw;
 			uint64_t	key;
@@ -1387,7 +1438,7 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 				q = gc_weight(g, e, s);
 			}
 			else
-				q = arcs[k].qw;
+				q = ar->qw;
 			if (q > GC_W_MAX)
 				continue;
 			nw = w + q;
@@ -1431,7 +1482,6 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 	const int	H = sp->max_hops;
 	const bool	rev = sp->reverse;
 	const int32_t *off = rev ? g->in_off : g->out_off;
-	const GcArc *arcs = rev ? g->in_arc : g->out_arc;
 	size_t		n = (size_t) g->n;
 	int64_t    *bw;
 	int64_t    *cw;
@@ -1544,27 +1594,30 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 			gc_tick(ws->a, &ws->ticks);
 			for (k = off[v]; k < kend; k++)
 			{
-				int32_t		u = arcs[k].nbr;
+				const GcArc *ar = GC_ARC(g, rev, k);
+				int32_t		u = GC_ARC_NBR(g, rev, k);
 				int64_t		q;
 				int64_t		nw;
 				int32_t		e;
 
+				GC_PREFETCH_IN(g, rev, k, kend);
+
 				if (vchg || (!rev && sp->chg != NULL && sp->chg[u]))
 				{
-					double		st = gc_step(sp, g, arcs[k].edge);
+					double		st = gc_step(sp, g, ar->edge);
 
 					if (!(st > 0.0 && st <= 1.0))
 						continue;
-					q = gc_weight(g, arcs[k].edge, st);
+					q = gc_weight(g, ar->edge, st);
 				}
 				else
-					q = arcs[k].qw;
+					q = ar->qw;
 				if (q > GC_W_MAX)
 					continue;
 				nw = w + q;
 				if (nw >= bw[u] || nw > GC_W_MAX || nw > wstop)
 					continue;
-				e = arcs[k].edge;
+				e = ar->edge;
 				if ((bits[u >> 6] & ((uint64_t) 1 << (u & 63))) == 0)
 					bits[u >> 6] |= (uint64_t) 1 << (u & 63);
 				else if (nw > cw[u] || (nw == cw[u] && e >= ce[u]))
@@ -3418,7 +3471,7 @@ ctem_graph_fix_plan(const CtemGraph *g, int budget, int max_hops,
 			fb.chg[x] = 1;
 			for (k = g->in_off[x]; k < g->in_off[x + 1]; k++)
 			{
-				int32_t		e = g->in_edge[k];
+				int32_t		e = GC_IN_EDGE(g, k);
 
 				if (g->exploit[e])
 					cur_step[e] = g->p[e] * cur_expl[x];
