@@ -222,6 +222,9 @@ typedef struct GcWork
 	int32_t		capglist;
 	bool		last_single;	/* the last search ran in single mode */
 	bool		exceeded;		/* single mode met a path over max_hops */
+	int32_t		exceeded_goal;	/* at this goal (single mode) */
+	int32_t		single_failed;	/* gc_search_run: the goal single mode
+								 * failed at, -1 */
 	unsigned	ticks;
 } GcWork;
 
@@ -1262,12 +1265,16 @@ gc_sent_less(const GcSEnt *x, const GcSEnt *y)
 
 /*
  * Single mode: plain Dijkstra on (weight, hops, edge), one label per node,
- * no hop limit but stopping with ws->exceeded at the first label settled
- * over max_hops.  Until then its labels are the full search's first
- * labels: a node's best path within the limit is its best path.  A heap
- * entry is stale when it is not its node's best; a settled node needs no
- * mark, as every later candidate has a greater key (more weight, or as
- * much and more hops).
+ * without the hop limit: each label is its node's best path at any number
+ * of hops.  A goal whose best path has at most max_hops edges has the
+ * full search's label (that path is within the limit, and no path within
+ * it is better); at the first goal settled over the limit the search stops
+ * with ws->exceeded (then the search with labels decides), as it does when
+ * a path was cut at the hop field's width before.  Other nodes' labels
+ * may be over the limit: only the goals' are read.  A heap entry is stale
+ * when it is not its node's best; a settled node needs no mark, as every
+ * later candidate has a greater key (more weight, or as much and more
+ * hops).
  */
 static bool
 gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
@@ -1284,6 +1291,7 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 	size_t		nheap = 0;
 	int32_t		goals_left = sp->ngoals;
 	int32_t		i;
+	bool		capped = false;
 
 	if (ws->skey == NULL)
 	{
@@ -1386,11 +1394,6 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 		if ((int64_t) (it.key >> GC_HOP_BITS) > sp->wstop)
 			break;
 		h = (int32_t) (it.key & ((1 << GC_HOP_BITS) - 1));
-		if (h > H)
-		{
-			ws->exceeded = true;
-			break;
-		}
 		if (ws->nlab < ws->caplab)
 			id = ws->nlab++;
 		else if (!gc_new_label(ws, &id))
@@ -1415,8 +1418,19 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 		}
 		se[v] = GC_SETTLED;
 		sprev[v] = id;
-		if (goals_left > 0 && sp->goal[v] == sp->ggen && --goals_left == 0)
-			break;
+		if (goals_left > 0 && sp->goal[v] == sp->ggen)
+		{
+			/* a goal's best path over the limit, or one the hop field
+			 * may have cut: the search with labels decides */
+			if (h > H || capped)
+			{
+				ws->exceeded = true;
+				ws->exceeded_goal = v;
+				break;
+			}
+			if (--goals_left == 0)
+				break;
+		}
 
 		vchg = rev && sp->chg != NULL && sp->chg[v];
 		hi = off[v + 1];
@@ -1442,8 +1456,13 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 			if (q > GC_W_MAX)
 				continue;
 			nw = w + q;
-			if (nw > GC_W_MAX || h + 1 >= (1 << GC_HOP_BITS))
+			if (nw > GC_W_MAX)
 				continue;
+			if (h + 1 >= (1 << GC_HOP_BITS))
+			{
+				capped = true;
+				continue;
+			}
 			key = ((uint64_t) nw << GC_HOP_BITS) | (uint64_t) (h + 1);
 			if (key > skey[u] || (key == skey[u] && e >= se[u]))
 				continue;
@@ -1683,6 +1702,7 @@ gc_search_run(GcWork *ws, GcSpec *sp, const GcSeed *seeds, int32_t nseeds,
 {
 	int32_t		i;
 
+	ws->single_failed = -1;
 	for (i = 0; i < nseeds; i++)
 		if (seeds[i].h != 0)
 			return gc_run(ws, sp, seeds, nseeds);
@@ -1694,6 +1714,7 @@ gc_search_run(GcWork *ws, GcSpec *sp, const GcSeed *seeds, int32_t nseeds,
 			return false;
 		if (!ws->exceeded)
 			return true;
+		ws->single_failed = ws->exceeded_goal;
 		if (single != NULL)
 			*single = false;
 	}
@@ -2612,8 +2633,33 @@ typedef struct GcFixBase
 	int32_t    *jpath_edge;		/* jewel's chosen path, from the jewel */
 	int32_t		npath_edge;
 	double		risk;
-	bool		single;			/* single mode has worked so far */
+	uint8_t    *long_goal;		/* [n] single mode failed at this jewel:
+								 * its best path is over the hop limit */
 } GcFixBase;
+
+/*
+ * Whether to try single mode for a search of fb's jewels (all, or those
+ * with jhit[j] >= 0): not when one of them made it fail before (a jewel
+ * whose best path is over the hop limit makes it fail again, after most
+ * of the work); and after the search, note the jewel it failed at.
+ */
+static bool
+gc_fix_try_single(const GcFixBase *fb, bool affected_only)
+{
+	int32_t		j;
+
+	for (j = 0; j < fb->ws.g->njewels; j++)
+		if ((!affected_only || fb->jhit[j] >= 0) && fb->long_goal[fb->jlist[j]])
+			return false;
+	return true;
+}
+
+static void
+gc_fix_note_single(GcFixBase *fb)
+{
+	if (fb->ws.single_failed >= 0)
+		fb->long_goal[fb->ws.single_failed] = 1;
+}
 
 static bool
 gc_fix_init(GcFixBase *fb, const CtemGraph *g, const double *step,
@@ -2623,7 +2669,6 @@ gc_fix_init(GcFixBase *fb, const CtemGraph *g, const double *step,
 	int32_t		j = 0;
 
 	memset(fb, 0, sizeof(GcFixBase));
-	fb->single = true;
 	if (!gc_work_init(&fb->ws, g, a, err))
 		return false;
 	gc_spec_init(&fb->sp, step, max_hops);
@@ -2631,6 +2676,10 @@ gc_fix_init(GcFixBase *fb, const CtemGraph *g, const double *step,
 		!gc_jewel_goals(g, a, &fb->jewels, err))
 		return false;
 	fb->affected = gc_alloc(a, (size_t) g->n, sizeof(uint32_t), err);
+	fb->long_goal = gc_alloc(a, (size_t) g->n, 1, err);
+	if (fb->long_goal == NULL)
+		return false;
+	memset(fb->long_goal, 0, (size_t) g->n);
 	fb->chg = gc_alloc(a, (size_t) g->n, 1, err);
 	fb->jlist = gc_alloc(a, (size_t) g->njewels, sizeof(int32_t), err);
 	fb->jprob = gc_alloc(a, (size_t) g->njewels, sizeof(double), err);
@@ -2661,6 +2710,7 @@ gc_fix_free(GcFixBase *fb, const CtemGraphAlloc *a)
 	gc_free(a, fb->seeds);
 	gc_free(a, fb->jewels);
 	gc_free(a, fb->affected);
+	gc_free(a, fb->long_goal);
 	gc_free(a, fb->chg);
 	gc_free(a, fb->jlist);
 	gc_free(a, fb->jprob);
@@ -2675,12 +2725,13 @@ gc_fix_base(GcFixBase *fb)
 {
 	const CtemGraph *g = fb->ws.g;
 	int32_t		j;
+	bool		single = gc_fix_try_single(fb, false);
 
 	fb->sp.ovr_node = -1;
 	if (!gc_risk_run(&fb->ws, &fb->sp, fb->seeds, fb->nseeds, fb->jewels,
-					 &fb->single,
-					 &fb->risk))
+					 &single, &fb->risk))
 		return false;
+	gc_fix_note_single(fb);
 	fb->npath_edge = 0;
 	for (j = 0; j < g->njewels; j++)
 	{
@@ -2754,6 +2805,7 @@ gc_fix_eval(GcFixBase *fb, int32_t x, double expl, bool raise,
 	int32_t		j;
 	double		sum = 0.0;
 	bool		ok;
+	bool		single;
 	uint8_t		was = fb->chg[x];
 
 	fb->sp.ovr_node = x;
@@ -2761,9 +2813,10 @@ gc_fix_eval(GcFixBase *fb, int32_t x, double expl, bool raise,
 	fb->chg[x] = 1;
 	if (raise)
 	{
+		single = gc_fix_try_single(fb, false);
 		ok = gc_risk_run(&fb->ws, &fb->sp, fb->seeds, fb->nseeds, fb->jewels,
-						 &fb->single,
-						 risk);
+						 &single, risk);
+		gc_fix_note_single(fb);
 		fb->sp.ovr_node = -1;
 		fb->chg[x] = was;
 		return ok;
@@ -2783,7 +2836,9 @@ gc_fix_eval(GcFixBase *fb, int32_t x, double expl, bool raise,
 	fb->sp.goal = fb->affected;
 	fb->sp.ggen = fb->agen;
 	fb->sp.ngoals = naff;
-	ok = gc_search_run(&fb->ws, &fb->sp, fb->seeds, fb->nseeds, &fb->single);
+	single = gc_fix_try_single(fb, true);
+	ok = gc_search_run(&fb->ws, &fb->sp, fb->seeds, fb->nseeds, &single);
+	gc_fix_note_single(fb);
 	fb->sp.ovr_node = -1;
 	fb->chg[x] = was;
 	if (!ok)
