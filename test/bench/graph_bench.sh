@@ -64,6 +64,7 @@ session() {
 		awk '/^T / {label = $2; next}
 			/^Time: / {if (label != "") print label, $2; label = ""; next}
 			/^V / {print $2, $3; next}
+			/ctem: read the attack graph of tenant [0-9]+ in / {sub(/^.*ctem: read the attack graph of tenant [0-9]+ in /, ""); print "phases", $0; next}
 			/ERROR|FATAL/ {print "error", $0}'
 }
 
@@ -123,17 +124,21 @@ SQL
 	echo "  crown jewels $njewels, reachable $reached; the jewel timed: asset $jewel; blast_radius from jump host $jump"
 
 	# cold: the first call of fresh backends, and the cache's size
-	local i cold="" cache="" out
+	local i cold="" cache="" out phases=""
 	for i in $(seq "$COLD_RUNS"); do
 		out=$(session <<SQL
+SET client_min_messages = debug2;
 \echo T cold
 SELECT count(*) FROM ctem.attack_paths($jewel);
+RESET client_min_messages;
 \timing off
 SELECT pg_catalog.sum(total_bytes) AS b FROM pg_catalog.pg_backend_memory_contexts WHERE name = 'ctem graph' \gset
 \echo V cache :b
 SQL
 )
 		cold="$cold $(echo "$out" | awk '$1 == "cold" {print $2}')"
+		phases="$phases
+      $(echo "$out" | awk '$1 == "phases" {$1 = ""; print substr($0, 2)}')"
 		cache=$(echo "$out" | awk '$1 == "cache" {print $2}')
 		echo "$out" | grep '^error' || true
 	done
@@ -226,7 +231,7 @@ SQL
 	JUDGE=no
 	[ "$n" -ge 100000 ] && JUDGE=yes
 	row "cold attack_paths(J) (fresh backend; median of $COLD_RUNS)" "$(echo $cold | tr ' ' '\n' | median_of)" ms 400
-	echo "    (cold runs: $cold ms)"
+	echo "    (cold runs: $cold ms; the read's phases (DEBUG2), per run:$phases)"
 	row "cache of one backend (\"ctem graph\" context)" "$(awk -v b="$cache" 'BEGIN {printf "%.1f", b / 1048576}')" MB 64
 	row "warm attack_paths(J) (median of $WARM_RUNS)" "$warm" ms 20
 	row "warm attack_paths(J, max_hops => 64) (median)" "$warm64" ms
