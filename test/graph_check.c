@@ -410,10 +410,10 @@ test_exploitability(void)
 	CHECK(g->exploitability[0] == 0.25, "expl: baseline");
 	CHECK(g->step[0] == 0.5 * (1.0 - 0.5 * 0.8) && g->step[1] == 0.4,
 		  "expl: steps %g %g", g->step[0], g->step[1]);
-	CHECK(fabs(g->w[1] + log(0.4)) < 1e-15, "expl: w = -ln(step)");
-	CHECK(g->out_off[0] == 0 && g->out_off[1] == 2 && g->out_edge[0] == 0 &&
-		  g->out_edge[1] == 1 && g->in_off[1] == 0 && g->in_edge[1] == 1,
-		  "expl: CSR in input order");
+	CHECK(g->bytes == ctem_graph_size(g->n, g->m, g->exp_off[g->n]),
+		  "expl: the graph holds ctem_graph_size bytes");
+	CHECK(g->out_off[0] == 0 && g->out_off[1] == 2 && g->in_off[1] == 0 &&
+		  g->in_off[2] == 2, "expl: CSR offsets");
 	s = ctem_graph_search(g, NULL, NULL, 0, 4, &A, &err);
 	if (s != NULL)
 	{
@@ -1183,13 +1183,13 @@ bf_extend(const CtemGraph *g, const double *step, int32_t *nodes, int32_t *edges
 	}
 	if (h >= 15)
 		return;
-	for (k = g->out_off[v]; k < g->out_off[v + 1]; k++)
+	for (k = 0; k < g->m; k++)	/* v's out-edges, in input order */
 	{
-		int32_t		e = g->out_edge[k];
+		int32_t		e = k;
 		int32_t		u = g->dst[e];
 		bool		seen = false;
 
-		if (!(step[e] > 0.0))
+		if (g->src[e] != v || !(step[e] > 0.0))
 			continue;
 		for (i = 0; i <= h; i++)
 			if (nodes[i] == u)

@@ -15,16 +15,23 @@
  * of the log and the policy, as the extension's owner); when it is the
  * cached one the graph is current for the call's snapshot (graph_log.c and
  * docs/attack-paths.md have the argument), else the graph is read anew:
+ *	- the range of the tenant's asset ids and the tables' sizes (one query),
  *	- the entry points and crown jewels of the tenant (one query),
- *	- its edges in id order (one query),
+ *	- its edges (one query, unsorted: sorted by id here unless they come
+ *	  in id order, as a sequential scan most often returns them),
  *	- the open exposures of the assets some edge needs an exploit of, with
- *	  p = L x V read in C from their stored scores (one query, one descent
- *	  of exposure_asset_idx per such asset),
+ *	  p = L x V read in C from their stored scores, each distinct stored
+ *	  explanation decompressed and read once (one query: one descent of
+ *	  exposure_asset_idx per such asset when they are few next to the
+ *	  exposures, else a scan of the tenant's open exposures),
  * as the caller, with the call's snapshot, each row going straight from the
  * executor into arrays (a DestReceiver).  Asset ids become dense indices
- * through a hash table: each id gets a provisional index when first met,
- * the distinct ids are sorted, and the provisional indices are renumbered,
- * so node order is asset id order.
+ * through a direct array over the tenant's id range (a hash table for ids
+ * outside it, or when the range is too sparse): each id gets a provisional
+ * index when first met, and the provisional indices are renumbered in id
+ * order, so node order is asset id order.  The edge ids and kinds are read
+ * into the graph's own context, so they are not copied.  A read reports
+ * its phases' times at DEBUG2.
  *
  * Not cached: a tenant whose log is empty (not logged yet, see graph_log.c:
  * no change of it is logged, so no key could tell), or a caller to whom
@@ -54,6 +61,7 @@
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -78,11 +86,40 @@ static int	ncache = 0;
 static int	cache_room = 0;
 static uint64 use_clock = 0;
 
+/* the phases of the last read, in ms, for a DEBUG2 message (benchmarks) */
+typedef enum ReadPhase
+{
+	PHASE_KEY,
+	PHASE_NODES,
+	PHASE_EDGES,
+	PHASE_EXPOSURES,
+	PHASE_MAP,
+	PHASE_ENGINE,
+	NPHASES
+} ReadPhase;
+
+static double phase_ms[NPHASES];
+static instr_time phase_start;
+
+/* the time since the last call (or the read's start) goes to phase */
+static void
+phase_end(ReadPhase phase)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, phase_start);
+	phase_ms[phase] += INSTR_TIME_GET_MILLISEC(now);
+	INSTR_TIME_SET_CURRENT(phase_start);
+}
+
 static SPIPlanPtr access_plan = NULL;
 static SPIPlanPtr key_plan = NULL;
 static SPIPlanPtr nodes_plan = NULL;
 static SPIPlanPtr edges_plan = NULL;
 static SPIPlanPtr exposures_plan = NULL;
+static SPIPlanPtr exposures_scan_plan = NULL;
+static SPIPlanPtr sizes_plan = NULL;
 
 /* ------------------------------------------------------------------------
  * The engine's allocator and errors
@@ -150,15 +187,41 @@ typedef struct IdEntry
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/*
+ * Asset ids to provisional indices: a direct array over the tenant's id
+ * range when it is not too sparse (ids are mostly dense: one lookup, no
+ * hashing, 4 bytes an id), a hash table for any id outside it.
+ */
+#define IDMAP_DIRECT_MAX	(1 << 22)	/* most slots of the direct array */
+
 typedef struct IdMap
 {
 	idmap_hash *hash;
+	int32	   *slot;			/* [nslots] index + 1 of id lo + i, 0: none */
+	int64		lo;
+	int64		nslots;			/* 0: no direct array */
 	int32		n;
 	int64	   *ids;			/* [n] by provisional index */
 	int32		room;
-	int64		last_id;		/* met last (edges come grouped by source) */
-	int32		last_index;		/* -1: none */
 } IdMap;
+
+static int32
+id_new(IdMap *map, int64 id)
+{
+	if (map->n == map->room)
+	{
+		map->room *= 2;
+		map->ids = repalloc_huge(map->ids, sizeof(int64) * map->room);
+	}
+	map->ids[map->n] = id;
+	return map->n++;
+}
+
+static inline bool
+id_direct(const IdMap *map, int64 id)
+{
+	return id >= map->lo && (uint64) id - (uint64) map->lo < (uint64) map->nslots;
+}
 
 static int32
 id_index(IdMap *map, int64 id)
@@ -166,22 +229,30 @@ id_index(IdMap *map, int64 id)
 	bool		found;
 	IdEntry    *e;
 
-	if (id == map->last_id && map->last_index >= 0)
-		return map->last_index;
+	if (id_direct(map, id))
+	{
+		int32	   *s = &map->slot[id - map->lo];
+
+		if (*s == 0)
+			*s = id_new(map, id) + 1;
+		return *s - 1;
+	}
 	e = idmap_insert(map->hash, id, &found);
 	if (!found)
-	{
-		if (map->n == map->room)
-		{
-			map->room *= 2;
-			map->ids = repalloc_huge(map->ids, sizeof(int64) * map->room);
-		}
-		e->index = map->n;
-		map->ids[map->n++] = id;
-	}
-	map->last_id = id;
-	map->last_index = e->index;
+		e->index = id_new(map, id);
 	return e->index;
+}
+
+/* the provisional index of id, -1 when it was not met */
+static int32
+id_find(IdMap *map, int64 id)
+{
+	IdEntry    *e;
+
+	if (id_direct(map, id))
+		return map->slot[id - map->lo] - 1;
+	e = idmap_lookup(map->hash, id);
+	return e != NULL ? e->index : -1;
 }
 
 typedef struct IdPos
@@ -464,6 +535,39 @@ key_matches(const CtemTenantGraph *tg, const GraphKey *key)
 	return memcmp(tg->seq, key->seq, sizeof(int64) * key->nseq) == 0;
 }
 
+/*
+ * p of a stored explanation, remembered by its bytes as stored (most often
+ * compressed): the exposure trigger builds each distinct explanation once
+ * per statement and every row with it holds the same bytes, so a graph's
+ * exposures hold far fewer distinct explanations than rows.  Same bytes,
+ * same p: the memo changes no result, it saves the decompression and the
+ * lookups.
+ */
+typedef struct ExplainMemo
+{
+	uint32		hash;
+	char		status;
+	uint32		len;
+	const char *bytes;			/* a copy, in the read's scratch */
+	double		p;
+} ExplainMemo;
+
+#define SH_PREFIX explmemo
+#define SH_ELEMENT_TYPE ExplainMemo
+#define SH_KEY_TYPE uint32
+#define SH_KEY hash
+#define SH_HASH_KEY(tb, key) (key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+#define EXPLAIN_MEMO_MAX	65536	/* most explanations remembered */
+#define EXPLAIN_MEMO_BYTES	4096	/* longest one remembered */
+
 /* the rows read, before they become a graph (in the read's scratch) */
 typedef struct GraphRows
 {
@@ -484,11 +588,16 @@ typedef struct GraphRows
 	uint8	   *kind;
 	CtemEnumCodes kind_codes;
 	/* open exposures of the assets an edge needs an exploit of */
+	bool	   *target;			/* [map.n] some edge needs an exploit of it */
 	int32		e;
 	int32		exp_room;
-	int64	   *exp_asset;
+	int32	   *exp_node;		/* provisional */
 	int64	   *exp_id;
 	double	   *exp_p;
+	MemoryContext graph_cxt;	/* the graph's: edge_id and kind go there */
+	explmemo_hash *memo;		/* p by explanation bytes */
+	int32		nmemo;
+	MemoryContext memo_cxt;
 } GraphRows;
 
 /* grow an array of the rows to room elements */
@@ -637,6 +746,44 @@ edge_row(TupleTableSlot *slot, GraphRows *r)
 }
 
 /*
+ * numeric_float8 of a value, remembered by its bytes: the explanations of
+ * a graph hold a handful of distinct factor values, and the conversion
+ * goes through text.  (The same bytes always give the same double.)
+ */
+#define NUM_MEMO		64
+#define NUM_MEMO_BYTES	16
+
+typedef struct NumMemo
+{
+	int			len;			/* 0: empty */
+	char		bytes[NUM_MEMO_BYTES];
+	double		value;
+} NumMemo;
+
+static NumMemo num_memo[NUM_MEMO];
+
+static double
+numeric_double(Numeric num)
+{
+	int			len = VARSIZE_ANY_EXHDR(num);
+	const char *bytes = VARDATA_ANY(num);
+	uint32		h;
+	NumMemo    *memo;
+
+	if (len <= 0 || len > NUM_MEMO_BYTES)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(num)));
+	h = hash_bytes((const unsigned char *) bytes, len) % NUM_MEMO;
+	memo = &num_memo[h];
+	if (memo->len != len || memcmp(memo->bytes, bytes, len) != 0)
+	{
+		memo->value = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(num)));
+		memcpy(memo->bytes, bytes, len);
+		memo->len = len;
+	}
+	return memo->value;
+}
+
+/*
  * A factor of a stored score explanation, {"factors": {"L": [0.9, "..."]}}:
  * its value, or dflt when the explanation has none (docs/scoring.md).
  */
@@ -652,18 +799,82 @@ explain_factor(JsonbContainer *factors, const char *name, double dflt)
 	v = getIthJsonbValueFromContainer(f->val.binary.data, 0);
 	if (v == NULL || v->type != jbvNumeric)
 		return dflt;
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	return numeric_double(v->val.numeric);
+}
+
+/*
+ * p = L x V, the likelihood and validation factors of a stored score
+ * explanation (detoasted in the current context, the row's); an exposure
+ * without them (only when its trigger does not score) counts as certainly
+ * exploitable.
+ */
+static double
+explain_p(Datum explain)
+{
+	Jsonb	   *j = DatumGetJsonbP(explain);
+	JsonbValue	fv;
+	JsonbValue *factors = getKeyJsonValueFromContainer(&j->root, "factors", 7, &fv);
+	double		l = 1.0,
+				vf = 1.0,
+				p;
+
+	if (factors != NULL && factors->type == jbvBinary)
+	{
+		l = explain_factor(factors->val.binary.data, "L", 1.0);
+		vf = explain_factor(factors->val.binary.data, "V", 1.0);
+	}
+	p = l * vf;
+	if (isnan(p) || p < 0.0)
+		p = 0.0;
+	if (p > 1.0)
+		p = 1.0;
+	return p;
+}
+
+/* explain_p, remembered by the datum's bytes when they are in the row */
+static double
+explain_p_memo(GraphRows *r, Datum explain)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(explain);
+	uint32		len;
+	uint32		h;
+	ExplainMemo *m;
+	bool		found;
+	double		p;
+
+	if (VARATT_IS_EXTERNAL(raw))
+		return explain_p(explain);
+	len = VARSIZE_ANY(raw);
+	if (len > EXPLAIN_MEMO_BYTES)
+		return explain_p(explain);
+	h = hash_bytes((const unsigned char *) raw, len);
+	m = explmemo_lookup(r->memo, h);
+	if (m != NULL && m->len == len && memcmp(m->bytes, raw, len) == 0)
+		return m->p;
+	p = explain_p(explain);
+	/* a hash taken by other bytes keeps them (rare: it is only a miss) */
+	if (m == NULL && r->nmemo < EXPLAIN_MEMO_MAX)
+	{
+		m = explmemo_insert(r->memo, h, &found);
+		m->len = len;
+		m->bytes = MemoryContextAlloc(r->memo_cxt, len);
+		memcpy((char *) m->bytes, raw, len);
+		m->p = p;
+		r->nmemo++;
+	}
+	return p;
 }
 
 static void
 exposure_row(TupleTableSlot *slot, GraphRows *r)
 {
 	Datum	   *v = slot->tts_values;
-	double		l = 1.0,
-				vf = 1.0,
-				p;
 	int32		k;
+	int32		node = id_find(&r->map, DatumGetInt64(v[0]));
 
+	/* a scan of all the tenant's open exposures: only the targets' count */
+	if (node < 0 || !r->target[node])
+		return;
 	if (r->e == CTEM_GRAPH_MAX_ITEMS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -671,100 +882,171 @@ exposure_row(TupleTableSlot *slot, GraphRows *r)
 	if (r->e == r->exp_room)
 	{
 		r->exp_room *= 2;
-		GROW(r->exp_asset, r->exp_room);
+		GROW(r->exp_node, r->exp_room);
 		GROW(r->exp_id, r->exp_room);
 		GROW(r->exp_p, r->exp_room);
 	}
 	k = r->e++;
-	r->exp_asset[k] = DatumGetInt64(v[0]);
+	r->exp_node[k] = node;
 	r->exp_id[k] = DatumGetInt64(v[1]);
-
-	/*
-	 * p = L x V, the likelihood and validation factors of the stored score
-	 * (in the row's context: the explanation is detoasted there); an
-	 * exposure without them (only when its trigger does not score) counts
-	 * as certainly exploitable.
-	 */
-	if (!slot->tts_isnull[2])
-	{
-		Jsonb	   *j = DatumGetJsonbP(v[2]);
-		JsonbValue	fv;
-		JsonbValue *factors = getKeyJsonValueFromContainer(&j->root, "factors", 7, &fv);
-
-		if (factors != NULL && factors->type == jbvBinary)
-		{
-			l = explain_factor(factors->val.binary.data, "L", 1.0);
-			vf = explain_factor(factors->val.binary.data, "V", 1.0);
-		}
-	}
-	p = l * vf;
-	if (isnan(p) || p < 0.0)
-		p = 0.0;
-	if (p > 1.0)
-		p = 1.0;
-	r->exp_p[k] = p;
+	r->exp_p[k] = slot->tts_isnull[2] ? 1.0 : explain_p_memo(r, v[2]);
 }
 
 static void
-rows_init(GraphRows *r, MemoryContext cxt)
+rows_init(GraphRows *r, MemoryContext cxt, MemoryContext graph_cxt, int64 lo,
+		  int64 nslots, double edges, double exposures)
 {
 	memset(r, 0, sizeof(*r));
+	r->graph_cxt = graph_cxt;
 	r->map.hash = idmap_create(cxt, 1024, NULL);
-	r->map.room = 1024;
-	r->map.ids = palloc(sizeof(int64) * r->map.room);
-	r->map.last_index = -1;
+	r->map.lo = lo;
+	r->map.nslots = nslots;
+	if (nslots > 0)
+		r->map.slot = palloc_extended(sizeof(int32) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	r->map.room = (int32) Max(1024, Min(nslots, IDMAP_DIRECT_MAX));
+	r->map.ids = palloc_extended(sizeof(int64) * r->map.room, MCXT_ALLOC_HUGE);
 	r->flagged_room = 256;
 	r->flagged_node = palloc(sizeof(int32) * r->flagged_room);
 	r->flagged_flags = palloc(sizeof(uint8) * r->flagged_room);
-	r->edge_room = 1024;
-	r->edge_id = palloc(sizeof(int64) * r->edge_room);
-	r->src = palloc(sizeof(int32) * r->edge_room);
-	r->dst = palloc(sizeof(int32) * r->edge_room);
-	r->p = palloc(sizeof(double) * r->edge_room);
-	r->exploit = palloc(sizeof(uint8) * r->edge_room);
-	r->kind = palloc(sizeof(uint8) * r->edge_room);
-	r->exp_room = 1024;
-	r->exp_asset = palloc(sizeof(int64) * r->exp_room);
-	r->exp_id = palloc(sizeof(int64) * r->exp_room);
-	r->exp_p = palloc(sizeof(double) * r->exp_room);
+	r->edge_room = (int32) Max(1024, Min(edges + 1024, 1 << 24));
+	r->edge_id = MemoryContextAllocExtended(graph_cxt, sizeof(int64) * r->edge_room, MCXT_ALLOC_HUGE);
+	r->src = palloc_extended(sizeof(int32) * r->edge_room, MCXT_ALLOC_HUGE);
+	r->dst = palloc_extended(sizeof(int32) * r->edge_room, MCXT_ALLOC_HUGE);
+	r->p = palloc_extended(sizeof(double) * r->edge_room, MCXT_ALLOC_HUGE);
+	r->exploit = palloc_extended(sizeof(uint8) * r->edge_room, MCXT_ALLOC_HUGE);
+	r->kind = MemoryContextAllocExtended(graph_cxt, sizeof(uint8) * r->edge_room, MCXT_ALLOC_HUGE);
+	r->exp_room = (int32) Max(1024, Min(exposures + 1024, 1 << 24));
+	r->exp_node = palloc_extended(sizeof(int32) * r->exp_room, MCXT_ALLOC_HUGE);
+	r->exp_id = palloc_extended(sizeof(int64) * r->exp_room, MCXT_ALLOC_HUGE);
+	r->exp_p = palloc_extended(sizeof(double) * r->exp_room, MCXT_ALLOC_HUGE);
+	r->memo_cxt = cxt;
+	r->memo = explmemo_create(cxt, 256, NULL);
 }
 
 /*
- * The assets some edge needs an exploit of, ascending: only their
- * exposures make steps.
+ * The edges in id order: the query does not sort them (a sequential scan
+ * returns them in the order they were inserted, most often the ids'), so
+ * they are sorted here when they are not.
  */
-static ArrayType *
-exploit_targets(GraphRows *r)
+static void
+edges_sort(GraphRows *r)
 {
-	bool	   *is_target = palloc_extended(Max(r->map.n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	int64	   *ids = palloc_extended(sizeof(int64) * Max(r->map.n, 1), MCXT_ALLOC_HUGE);
+	int32		m = r->m;
+	IdPos	   *pos;
+	int64	   *id2;
+	int32	   *i2;
+	double	   *d2;
+	uint8	   *b2;
+	int32		i;
+
+	for (i = 1; i < m; i++)
+		if (r->edge_id[i] < r->edge_id[i - 1])
+			break;
+	if (i >= m)
+		return;
+	pos = palloc_extended(sizeof(IdPos) * m, MCXT_ALLOC_HUGE);
+	for (i = 0; i < m; i++)
+	{
+		pos[i].id = r->edge_id[i];
+		pos[i].prov = i;
+	}
+	qsort(pos, m, sizeof(IdPos), cmp_idpos);
+	id2 = MemoryContextAllocExtended(r->graph_cxt, sizeof(int64) * m, MCXT_ALLOC_HUGE);
+	for (i = 0; i < m; i++)
+		id2[i] = pos[i].id;
+	pfree(r->edge_id);
+	r->edge_id = id2;
+	i2 = palloc_extended(sizeof(int32) * m, MCXT_ALLOC_HUGE);
+	for (i = 0; i < m; i++)
+		i2[i] = r->src[pos[i].prov];
+	pfree(r->src);
+	r->src = i2;
+	i2 = palloc_extended(sizeof(int32) * m, MCXT_ALLOC_HUGE);
+	for (i = 0; i < m; i++)
+		i2[i] = r->dst[pos[i].prov];
+	pfree(r->dst);
+	r->dst = i2;
+	d2 = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
+	for (i = 0; i < m; i++)
+		d2[i] = r->p[pos[i].prov];
+	pfree(r->p);
+	r->p = d2;
+	b2 = palloc_extended(m, MCXT_ALLOC_HUGE);
+	for (i = 0; i < m; i++)
+		b2[i] = r->exploit[pos[i].prov];
+	pfree(r->exploit);
+	r->exploit = b2;
+	b2 = MemoryContextAllocExtended(r->graph_cxt, m, MCXT_ALLOC_HUGE);
+	for (i = 0; i < m; i++)
+		b2[i] = r->kind[pos[i].prov];
+	pfree(r->kind);
+	r->kind = b2;
+	pfree(pos);
+}
+
+/*
+ * The assets some edge needs an exploit of (only their exposures make
+ * steps), marked in r->target; their ids ascending into *ids, their
+ * number returned.
+ */
+static int32
+exploit_targets(GraphRows *r, ArrayType **ids)
+{
+	int64	   *list = palloc_extended(sizeof(int64) * Max(r->map.n, 1), MCXT_ALLOC_HUGE);
 	Datum	   *d;
 	int32		n = 0;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
 
+	r->target = palloc_extended(Max(r->map.n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (int32 i = 0; i < r->m; i++)
 		if (r->exploit[i])
-			is_target[r->dst[i]] = true;
+			r->target[r->dst[i]] = true;
 	for (int32 i = 0; i < r->map.n; i++)
-		if (is_target[i])
-			ids[n++] = r->map.ids[i];
-	qsort(ids, n, sizeof(int64), cmp_int64);
+		if (r->target[i])
+			list[n++] = r->map.ids[i];
+	qsort(list, n, sizeof(int64), cmp_int64);
 	d = palloc_extended(sizeof(Datum) * Max(n, 1), MCXT_ALLOC_HUGE);
 	for (int32 i = 0; i < n; i++)
-		d[i] = Int64GetDatum(ids[i]);
+		d[i] = Int64GetDatum(list[i]);
 	get_typlenbyvalalign(INT8OID, &typlen, &typbyval, &typalign);
-	return construct_array(d, n, INT8OID, typlen, typbyval, typalign);
+	*ids = construct_array(d, n, INT8OID, typlen, typbyval, typalign);
+	return n;
 }
 
-/* read the tenant's rows as the caller; connected to SPI */
+/*
+ * Read the tenant's rows as the caller; connected to SPI.  First the range
+ * of its asset ids and the tables' sizes (for the id map and the arrays'
+ * room), then the entry points and crown jewels, the edges, and the open
+ * exposures of the assets some edge needs an exploit of: when these are
+ * few next to the exposures, one index descent of exposure_asset_idx per
+ * such asset, else one scan of the tenant's open exposures, the others
+ * skipped in C.
+ */
 static void
-read_rows(int32 tenant, GraphRows *r, MemoryContext scratch)
+read_rows(int32 tenant, GraphRows *r, MemoryContext scratch, MemoryContext graph_cxt)
 {
 	Oid			types[2] = {INT4OID, INT8ARRAYOID};
 	Datum		values[2];
+	int64		lo = 0;
+	int64		nslots = 0;
+	double		edges = 0;
+	double		exposures = 0;
+	ArrayType  *targets;
+	int32		ntargets;
+	bool		isnull;
+	Datum		d;
+	int			rc;
 
+	ctem_spi_keep_plan(&sizes_plan,
+					   "SELECT pg_catalog.min(a.id), pg_catalog.max(a.id), "
+					   "(SELECT c.reltuples FROM pg_catalog.pg_class c "
+					   "WHERE c.oid OPERATOR(pg_catalog.=) 'ctem.asset_edge'::pg_catalog.regclass), "
+					   "(SELECT c.reltuples FROM pg_catalog.pg_class c "
+					   "WHERE c.oid OPERATOR(pg_catalog.=) 'ctem.exposure'::pg_catalog.regclass) "
+					   "FROM ctem.asset a WHERE a.tenant_id OPERATOR(pg_catalog.=) $1",
+					   1, types);
 	ctem_spi_keep_plan(&nodes_plan,
 					   "SELECT a.id, "
 					   "a.internet_facing IS TRUE OR a.tags OPERATOR(pg_catalog.@>) '{entry_point}'::pg_catalog.text[], "
@@ -776,9 +1058,8 @@ read_rows(int32 tenant, GraphRows *r, MemoryContext scratch)
 	ctem_spi_keep_plan(&edges_plan,
 					   "SELECT e.id, e.source_asset_id, e.target_asset_id, e.kind, e.probability, "
 					   "e.exploit_required FROM ctem.asset_edge e "
-					   "WHERE e.tenant_id OPERATOR(pg_catalog.=) $1 ORDER BY e.id",
+					   "WHERE e.tenant_id OPERATOR(pg_catalog.=) $1",
 					   1, types);
-	/* one index descent of exposure_asset_idx per asset */
 	ctem_spi_keep_plan(&exposures_plan,
 					   "SELECT x.asset_id, x.id, x.score_explain "
 					   "FROM pg_catalog.unnest($2) t(asset_id) "
@@ -786,13 +1067,53 @@ read_rows(int32 tenant, GraphRows *r, MemoryContext scratch)
 					   "AND x.asset_id OPERATOR(pg_catalog.=) t.asset_id "
 					   "WHERE x.status OPERATOR(pg_catalog.=) ANY ('{open,in_progress}'::ctem.exposure_status[])",
 					   2, types);
+	ctem_spi_keep_plan(&exposures_scan_plan,
+					   "SELECT x.asset_id, x.id, x.score_explain FROM ctem.exposure x "
+					   "WHERE x.tenant_id OPERATOR(pg_catalog.=) $1 "
+					   "AND x.status OPERATOR(pg_catalog.=) ANY ('{open,in_progress}'::ctem.exposure_status[])",
+					   1, types);
 	values[0] = Int32GetDatum(tenant);
+
+	rc = SPI_execute_plan(sizes_plan, values, NULL, true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the attack graph: %s", SPI_result_code_string(rc));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+	{
+		int64		hi;
+
+		lo = DatumGetInt64(d);
+		hi = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		if (!isnull && hi >= lo && (uint64) hi - (uint64) lo < IDMAP_DIRECT_MAX)
+			nslots = hi - lo + 1;
+	}
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	if (!isnull)
+		edges = DatumGetFloat4(d);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+	if (!isnull)
+		exposures = DatumGetFloat4(d);
+	SPI_freetuptable(SPI_tuptable);
+	/* SPI leaves its own context current: the rows go to scratch */
+	MemoryContextSwitchTo(scratch);
+	rows_init(r, scratch, graph_cxt, lo, nslots, edges, exposures);
+	phase_end(PHASE_KEY);
+
 	run_rows(nodes_plan, 1, types, values, node_row, r, scratch);
+	phase_end(PHASE_NODES);
 	run_rows(edges_plan, 1, types, values, edge_row, r, scratch);
-	values[1] = PointerGetDatum(exploit_targets(r));
-	if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(values[1])),
-					   ARR_DIMS(DatumGetArrayTypeP(values[1]))) > 0)
+	MemoryContextSwitchTo(scratch);
+	edges_sort(r);
+	phase_end(PHASE_EDGES);
+	ntargets = exploit_targets(r, &targets);
+	if (ntargets > 0 && (double) ntargets * 32 < exposures)
+	{
+		values[1] = PointerGetDatum(targets);
 		run_rows(exposures_plan, 2, types, values, exposure_row, r, scratch);
+	}
+	else if (ntargets > 0)
+		run_rows(exposures_scan_plan, 1, types, values, exposure_row, r, scratch);
+	phase_end(PHASE_EXPOSURES);
 }
 
 /*
@@ -802,9 +1123,24 @@ read_rows(int32 tenant, GraphRows *r, MemoryContext scratch)
 static int32 *
 renumber(IdMap *map, int64 *sorted)
 {
-	IdPos	   *pos = palloc_extended(sizeof(IdPos) * Max(map->n, 1), MCXT_ALLOC_HUGE);
+	IdPos	   *pos;
 	int32	   *perm = palloc_extended(sizeof(int32) * Max(map->n, 1), MCXT_ALLOC_HUGE);
+	int32		k = 0;
 
+	/* every id in the direct array: its slots are in id order */
+	if (map->nslots > 0 && map->hash->members == 0)
+	{
+		for (int64 i = 0; i < map->nslots; i++)
+		{
+			if (map->slot[i] == 0)
+				continue;
+			perm[map->slot[i] - 1] = k;
+			sorted[k++] = map->lo + i;
+		}
+		Assert(k == map->n);
+		return perm;
+	}
+	pos = palloc_extended(sizeof(IdPos) * Max(map->n, 1), MCXT_ALLOC_HUGE);
 	for (int32 i = 0; i < map->n; i++)
 	{
 		pos[i].id = map->ids[i];
@@ -833,11 +1169,12 @@ graph_bytes(int32 n, int32 m, int32 e, int nseq, const char *policy)
 }
 
 /*
- * Build the graph from the rows into a new context under parent; checks the
- * cap first, dropping other tenants' graphs when it is to be cached.
+ * Build the graph from the rows into their graph context (r->graph_cxt);
+ * checks the cap first, dropping other tenants' graphs when it is to be
+ * cached.
  */
 static CtemTenantGraph *
-build(int32 tenant, GraphRows *r, const GraphKey *key, MemoryContext parent)
+build(int32 tenant, GraphRows *r, const GraphKey *key)
 {
 	int32		n = r->map.n;
 	int32		m = r->m;
@@ -865,7 +1202,7 @@ build(int32 tenant, GraphRows *r, const GraphKey *key, MemoryContext parent)
 	/* the other tenants' graphs make room, least recently used first */
 	cache_make_room(need, NULL);
 
-	cxt = AllocSetContextCreate(parent, "ctem graph", ALLOCSET_DEFAULT_SIZES);
+	cxt = r->graph_cxt;
 	tg = MemoryContextAllocZero(cxt, sizeof(CtemTenantGraph));
 	tg->cxt = cxt;
 	tg->tenant = tenant;
@@ -882,29 +1219,54 @@ build(int32 tenant, GraphRows *r, const GraphKey *key, MemoryContext parent)
 		r->dst[i] = perm[r->dst[i]];
 	}
 
-	/* exposures by node, then by id */
+	/*
+	 * Exposures by node (counted into exp_off, then placed), then by id
+	 * within a node (most have a few: sorted by insertion; more, by qsort)
+	 */
 	er = palloc_extended(sizeof(ExpRow) * Max(e, 1), MCXT_ALLOC_HUGE);
-	for (int32 j = 0; j < e; j++)
-	{
-		IdEntry    *ent = idmap_lookup(r->map.hash, r->exp_asset[j]);
-
-		if (ent == NULL)
-			elog(ERROR, "exposure " INT64_FORMAT " is on asset " INT64_FORMAT ", which is not in the graph",
-				 r->exp_id[j], r->exp_asset[j]);
-		er[j].node = perm[ent->index];
-		er[j].id = r->exp_id[j];
-		er[j].p = r->exp_p[j];
-	}
-	qsort(er, e, sizeof(ExpRow), cmp_exprow);
 	exp_off = palloc_extended(sizeof(int32) * ((Size) n + 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (int32 j = 0; j < e; j++)
+		exp_off[perm[r->exp_node[j]] + 1]++;
+	for (int32 v = 0; v < n; v++)
+		exp_off[v + 1] += exp_off[v];
+	for (int32 j = 0; j < e; j++)
 	{
-		exp_off[er[j].node + 1]++;
+		int32		v = perm[r->exp_node[j]];
+		int32		at = exp_off[v]++;
+
+		er[at].node = v;
+		er[at].id = r->exp_id[j];
+		er[at].p = r->exp_p[j];
+	}
+	for (int32 v = n; v > 0; v--)
+		exp_off[v] = exp_off[v - 1];
+	exp_off[0] = 0;
+	for (int32 v = 0; v < n; v++)
+	{
+		int32		lo = exp_off[v];
+		int32		cnt = exp_off[v + 1] - lo;
+
+		if (cnt > 16)
+			qsort(er + lo, cnt, sizeof(ExpRow), cmp_exprow);
+		else
+			for (int32 a1 = lo + 1; a1 < lo + cnt; a1++)
+			{
+				ExpRow		x = er[a1];
+				int32		b1 = a1;
+
+				while (b1 > lo && er[b1 - 1].id > x.id)
+				{
+					er[b1] = er[b1 - 1];
+					b1--;
+				}
+				er[b1] = x;
+			}
+	}
+	for (int32 j = 0; j < e; j++)
+	{
 		r->exp_id[j] = er[j].id;
 		r->exp_p[j] = er[j].p;
 	}
-	for (int32 v = 0; v < n; v++)
-		exp_off[v + 1] += exp_off[v];
 
 	memset(&in, 0, sizeof(in));
 	in.n = n;
@@ -918,14 +1280,15 @@ build(int32 tenant, GraphRows *r, const GraphKey *key, MemoryContext parent)
 	in.p = r->p;
 	in.exploit = r->exploit;
 	ctem_graph_allocator(&a, cxt);
+	phase_end(PHASE_MAP);
 	tg->g = ctem_graph_build(&in, &a, &err);
+	phase_end(PHASE_ENGINE);
 	if (tg->g == NULL)
 		ctem_graph_fail("build the attack graph", &err);
 
-	tg->edge_ids = MemoryContextAllocExtended(cxt, sizeof(int64) * Max(m, 1), MCXT_ALLOC_HUGE);
-	memcpy(tg->edge_ids, r->edge_id, sizeof(int64) * m);
-	tg->edge_kind = MemoryContextAllocExtended(cxt, Max(m, 1), MCXT_ALLOC_HUGE);
-	memcpy(tg->edge_kind, r->kind, m);
+	/* read into the graph's context with room to spare: cut to size */
+	tg->edge_ids = repalloc_huge(r->edge_id, sizeof(int64) * Max(m, 1));
+	tg->edge_kind = repalloc_huge(r->kind, Max(m, 1));
 	tg->exp_ids = MemoryContextAllocExtended(cxt, sizeof(int64) * Max(e, 1), MCXT_ALLOC_HUGE);
 	memcpy(tg->exp_ids, r->exp_id, sizeof(int64) * e);
 	tg->log_filenode = key->log_filenode;
@@ -962,7 +1325,10 @@ ctem_graph_get(int32 tenant, bool fresh_snapshot)
 	}
 	scratch = AllocSetContextCreate(caller, "ctem graph read", ALLOCSET_DEFAULT_SIZES);
 	ctem_spi_connect();
+	memset(phase_ms, 0, sizeof(phase_ms));
+	INSTR_TIME_SET_CURRENT(phase_start);
 	read_key(tenant, &key, scratch);
+	phase_end(PHASE_KEY);
 	cacheable = key.nseq >= 0 && !key.row_security;
 	found = cache_find(tenant);
 	current = found >= 0 && key_matches(cache[found], &key);
@@ -987,11 +1353,12 @@ ctem_graph_get(int32 tenant, bool fresh_snapshot)
 		cache_drop(found);
 
 	MemoryContextSwitchTo(scratch);
-	rows_init(&rows, scratch);
-	read_rows(tenant, &rows, scratch);
+	/* the graph's own context, under the caller's until it is cached */
+	read_rows(tenant, &rows, scratch,
+			  AllocSetContextCreate(caller, "ctem graph", ALLOCSET_DEFAULT_SIZES));
 	SPI_finish();
 	MemoryContextSwitchTo(scratch);
-	tg = build(tenant, &rows, &key, caller);
+	tg = build(tenant, &rows, &key);
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(scratch);
 	if (fresh_snapshot)
@@ -999,6 +1366,15 @@ ctem_graph_get(int32 tenant, bool fresh_snapshot)
 	tg->used = ++use_clock;
 	if (cacheable)
 		cache_add(tg);
+	phase_end(PHASE_MAP);
+	ereport(DEBUG2,
+			(errmsg_internal("ctem: read the attack graph of tenant %d in %.1f ms: key %.1f, nodes %.1f, edges %.1f, exposures %.1f, mapping %.1f, engine build %.1f; %zu bytes",
+							 tenant, phase_ms[PHASE_KEY] + phase_ms[PHASE_NODES] +
+							 phase_ms[PHASE_EDGES] + phase_ms[PHASE_EXPOSURES] +
+							 phase_ms[PHASE_MAP] + phase_ms[PHASE_ENGINE],
+							 phase_ms[PHASE_KEY], phase_ms[PHASE_NODES], phase_ms[PHASE_EDGES],
+							 phase_ms[PHASE_EXPOSURES], phase_ms[PHASE_MAP],
+							 phase_ms[PHASE_ENGINE], tg->bytes)));
 	ereport(ctem_graph_trace ? NOTICE : DEBUG1,
 			(errmsg_internal("ctem: read the attack graph of tenant %d: %d assets, %d edges, %d exposures (%s)",
 							 tenant, tg->g->n, tg->g->m, tg->g->exp_off[tg->g->n],

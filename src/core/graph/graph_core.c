@@ -64,6 +64,41 @@ struct CtemGraphArc
 typedef struct CtemGraphArc GcArc;
 
 /*
+ * One edge as a search backwards reads it, in the reverse CSR's order: the
+ * node at its other end (its source) and the position of its out-arc,
+ * which holds its weight and id (half the memory of a full arc; a reverse
+ * relaxation reads that arc).
+ */
+struct CtemGraphInArc
+{
+	int32_t		nbr;
+	int32_t		pos;
+};
+typedef struct CtemGraphInArc GcInArc;
+
+/* the arc of edge position k of v's out- or (rev) in-edges, and its node */
+#define GC_ARC(g, rev, k) \
+	((rev) ? &(g)->out_arc[(g)->in_arc[k].pos] : &(g)->out_arc[k])
+#define GC_ARC_NBR(g, rev, k) \
+	((rev) ? (g)->in_arc[k].nbr : (g)->out_arc[k].nbr)
+/*
+ * Backwards, the out-arcs are read out of order: fetch the one a few
+ * in-arcs ahead (a hint only, where the compiler offers one)
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define GC_PREFETCH_IN(g, rev, k, end) \
+	do { \
+		if ((rev) && (k) + 6 < (end)) \
+			__builtin_prefetch(&(g)->out_arc[(g)->in_arc[(k) + 6].pos]); \
+	} while (0)
+#else
+#define GC_PREFETCH_IN(g, rev, k, end) ((void) 0)
+#endif
+
+/* the edge of reverse CSR position k */
+#define GC_IN_EDGE(g, k)	((g)->out_arc[(g)->in_arc[k].pos].edge)
+
+/*
  * Per-node state of a search, valid when hot.stamp is the search's gen:
  * what a relaxation reads (hot: with the least (weight, hops) pushed) and
  * what settling writes (cold).
@@ -183,8 +218,13 @@ typedef struct GcWork
 	int32_t    *lce;			/* [n] */
 	int32_t    *lcprev;			/* [n] */
 	uint64_t   *lbits;			/* [n / 64 + 1] nodes with a candidate */
+	int32_t    *lglist;			/* [capglist] the goals labelled */
+	int32_t		capglist;
 	bool		last_single;	/* the last search ran in single mode */
 	bool		exceeded;		/* single mode met a path over max_hops */
+	int32_t		exceeded_goal;	/* at this goal (single mode) */
+	int32_t		single_failed;	/* gc_search_run: the goal single mode
+								 * failed at, -1 */
 	unsigned	ticks;
 } GcWork;
 
@@ -340,8 +380,8 @@ gc_step(const GcSpec *sp, const CtemGraph *g, int32_t e)
 static inline int64_t
 gc_weight(const CtemGraph *g, int32_t e, double s)
 {
-	if (s == g->step[e])
-		return gc_quant(g->w[e]);
+	(void) g;
+	(void) e;
 	return gc_quant(gc_neglog(s));
 }
 
@@ -360,11 +400,8 @@ typedef struct GcLayout
 				p,
 				exploit,
 				step,
-				w,
 				out_off,
-				out_edge,
 				in_off,
-				in_edge,
 				out_arc,
 				in_arc,
 				total;
@@ -406,13 +443,10 @@ gc_layout(int32_t n, int32_t m, int32_t e, GcLayout *l)
 		!gc_reserve(&end, (size_t) m, sizeof(double), &l->p) ||
 		!gc_reserve(&end, (size_t) m, 1, &l->exploit) ||
 		!gc_reserve(&end, (size_t) m, sizeof(double), &l->step) ||
-		!gc_reserve(&end, (size_t) m, sizeof(double), &l->w) ||
 		!gc_reserve(&end, n1, sizeof(int32_t), &l->out_off) ||
-		!gc_reserve(&end, (size_t) m, sizeof(int32_t), &l->out_edge) ||
 		!gc_reserve(&end, n1, sizeof(int32_t), &l->in_off) ||
-		!gc_reserve(&end, (size_t) m, sizeof(int32_t), &l->in_edge) ||
 		!gc_reserve(&end, (size_t) m, sizeof(GcArc), &l->out_arc) ||
-		!gc_reserve(&end, (size_t) m, sizeof(GcArc), &l->in_arc))
+		!gc_reserve(&end, (size_t) m, sizeof(GcInArc), &l->in_arc))
 		return false;
 	l->total = end;
 	return true;
@@ -560,10 +594,14 @@ gc_validate(const CtemGraphInput *in, int32_t *nexp, const CtemGraphAlloc *a,
 	return true;
 }
 
-/* CSR of edge ids by key[e] (stable: within a node, input order) */
+/*
+ * CSR offsets by key[e], each off[v] left at the start of node v's range
+ * (a cursor for placing its edges; gc_offsets_restore then shifts them
+ * back, once each cursor has passed its node's edges)
+ */
 static void
-gc_csr(int32_t n, int32_t m, const int32_t *key, int32_t *off, int32_t *edge,
-	   const CtemGraphAlloc *a)
+gc_offsets(int32_t n, int32_t m, const int32_t *key, int32_t *off,
+		   const CtemGraphAlloc *a)
 {
 	int32_t		v;
 	int32_t		e;
@@ -576,12 +614,13 @@ gc_csr(int32_t n, int32_t m, const int32_t *key, int32_t *off, int32_t *edge,
 	}
 	for (v = 0; v < n; v++)
 		off[v + 1] += off[v];
-	/* place with off[v] as the cursor, then shift back */
-	for (e = 0; e < m; e++)
-	{
-		edge[off[key[e]]++] = e;
-		GC_CHECK(a, e);
-	}
+}
+
+static void
+gc_offsets_restore(int32_t n, int32_t *off)
+{
+	int32_t		v;
+
 	for (v = n; v > 0; v--)
 		off[v] = off[v - 1];
 	off[0] = 0;
@@ -597,7 +636,7 @@ ctem_graph_build(const CtemGraphInput *in, const CtemGraphAlloc *a,
 	CtemGraph  *g;
 	int32_t		v;
 	int32_t		e;
-	int32_t		k;
+	int32_t    *outpos;
 
 	if (!gc_check_alloc(a, err) || !gc_validate(in, &nexp, a, err))
 		return NULL;
@@ -624,13 +663,10 @@ ctem_graph_build(const CtemGraphInput *in, const CtemGraphAlloc *a,
 	g->p = (double *) (base + l.p);
 	g->exploit = (uint8_t *) (base + l.exploit);
 	g->step = (double *) (base + l.step);
-	g->w = (double *) (base + l.w);
 	g->out_off = (int32_t *) (base + l.out_off);
-	g->out_edge = (int32_t *) (base + l.out_edge);
 	g->in_off = (int32_t *) (base + l.in_off);
-	g->in_edge = (int32_t *) (base + l.in_edge);
 	g->out_arc = (GcArc *) (base + l.out_arc);
-	g->in_arc = (GcArc *) (base + l.in_arc);
+	g->in_arc = (GcInArc *) (base + l.in_arc);
 	g->bytes = l.total;
 
 	for (v = 0; v < g->n; v++)
@@ -663,24 +699,43 @@ ctem_graph_build(const CtemGraphInput *in, const CtemGraphAlloc *a,
 		g->exploit[e] = (in->exploit != NULL && in->exploit[e] != 0) ? 1 : 0;
 		g->step[e] = g->exploit[e] ? g->p[e] * g->exploitability[g->dst[e]]
 			: g->p[e];
-		g->w[e] = g->step[e] > 0.0 ? gc_neglog(g->step[e]) : INFINITY;
 		GC_CHECK(a, e);
 	}
-	gc_csr(g->n, g->m, g->src, g->out_off, g->out_edge, a);
-	gc_csr(g->n, g->m, g->dst, g->in_off, g->in_edge, a);
-	for (k = 0; k < g->m; k++)
-	{
-		int32_t		eo = g->out_edge[k];
-		int32_t		ei = g->in_edge[k];
 
-		g->out_arc[k].qw = g->step[eo] > 0.0 ? gc_quant(g->w[eo]) : GC_QW_NONE;
-		g->out_arc[k].nbr = g->dst[eo];
-		g->out_arc[k].edge = eo;
-		g->in_arc[k].qw = g->step[ei] > 0.0 ? gc_quant(g->w[ei]) : GC_QW_NONE;
-		g->in_arc[k].nbr = g->src[ei];
-		g->in_arc[k].edge = ei;
-		GC_CHECK(a, k);
+	/*
+	 * The CSRs, each stable (a node's edges in input order): out-arcs by
+	 * source with their weights, then in-arcs by target, each with the
+	 * position of its edge's out-arc (outpos, kept for the build only).
+	 */
+	outpos = gc_alloc(a, (size_t) g->m, sizeof(int32_t), err);
+	if (outpos == NULL && g->m > 0)
+	{
+		gc_free(a, base);
+		return NULL;
 	}
+	gc_offsets(g->n, g->m, g->src, g->out_off, a);
+	for (e = 0; e < g->m; e++)
+	{
+		int32_t		k = g->out_off[g->src[e]]++;
+
+		g->out_arc[k].qw = g->step[e] > 0.0 ? gc_quant(gc_neglog(g->step[e])) : GC_QW_NONE;
+		g->out_arc[k].nbr = g->dst[e];
+		g->out_arc[k].edge = e;
+		outpos[e] = k;
+		GC_CHECK(a, e);
+	}
+	gc_offsets_restore(g->n, g->out_off);
+	gc_offsets(g->n, g->m, g->dst, g->in_off, a);
+	for (e = 0; e < g->m; e++)
+	{
+		int32_t		k = g->in_off[g->dst[e]]++;
+
+		g->in_arc[k].nbr = g->src[e];
+		g->in_arc[k].pos = outpos[e];
+		GC_CHECK(a, e);
+	}
+	gc_offsets_restore(g->n, g->in_off);
+	gc_free(a, outpos);
 	return g;
 }
 
@@ -716,7 +771,7 @@ gc_apply_fixed(const CtemGraph *g, const uint8_t *fixed, double *step,
 		x = gc_exploitability(g, v, fixed);
 		for (k = g->in_off[v]; k < g->in_off[v + 1]; k++)
 		{
-			int32_t		e = g->in_edge[k];
+			int32_t		e = GC_IN_EDGE(g, k);
 
 			if (g->exploit[e])
 				step[e] = g->p[e] * x;
@@ -816,6 +871,9 @@ gc_work_free(GcWork *ws)
 	gc_free(ws->a, ws->lce);
 	gc_free(ws->a, ws->lcprev);
 	gc_free(ws->a, ws->lbits);
+	gc_free(ws->a, ws->lglist);
+	ws->lglist = NULL;
+	ws->capglist = 0;
 	ws->lbw = NULL;
 	ws->lcw = NULL;
 	ws->lce = NULL;
@@ -1031,7 +1089,6 @@ gc_run(GcWork *ws, const GcSpec *sp, const GcSeed *seeds, int32_t nseeds)
 	const int	H = sp->max_hops;
 	const bool	rev = sp->reverse;
 	const int32_t *off = rev ? g->in_off : g->out_off;
-	const GcArc *arcs = rev ? g->in_arc : g->out_arc;
 	const int64_t *pot = sp->pot;
 	GcHot	   *hot = ws->hot;
 	int32_t		goals_left = sp->ngoals;
@@ -1123,17 +1180,19 @@ gc_run(GcWork *ws, const GcSpec *sp, const GcSeed *seeds, int32_t nseeds)
 		hi = off[v + 1];
 		for (k = off[v]; k < hi; k++)
 		{
-			int32_t		u = arcs[k].nbr;
+			int32_t		u = GC_ARC_NBR(g, rev, k);
 			int32_t		nh = h + 1;
 			int32_t		e;
 			int64_t		q;
 			int64_t		nw;
 			uint64_t	key;
 			GcHot	   *hu = &hot[u];
+			const GcArc *ar;
 
 			if (hu->stamp == gen && nh >= hu->minh)
 				continue;
-			e = arcs[k].edge;
+			ar = GC_ARC(g, rev, k);
+			e = ar->edge;
 			if (vchg || (!rev && sp->chg != NULL && sp->chg[u]))
 			{
 				double		s = gc_step(sp, g, e);
@@ -1143,7 +1202,7 @@ gc_run(GcWork *ws, const GcSpec *sp, const GcSeed *seeds, int32_t nseeds)
 				q = gc_weight(g, e, s);
 			}
 			else
-				q = arcs[k].qw;
+				q = ar->qw;
 			if (q > GC_W_MAX)
 				continue;
 			nw = w + q;
@@ -1188,14 +1247,14 @@ gc_in_weight(const CtemGraph *g, const GcSpec *sp, int32_t x, int32_t k)
 {
 	if (sp->chg != NULL && sp->chg[x])
 	{
-		int32_t		e = g->in_arc[k].edge;
+		int32_t		e = GC_IN_EDGE(g, k);
 		double		s = gc_step(sp, g, e);
 
 		if (!(s > 0.0 && s <= 1.0))
 			return GC_QW_NONE;
 		return gc_weight(g, e, s);
 	}
-	return g->in_arc[k].qw;
+	return g->out_arc[g->in_arc[k].pos].qw;
 }
 
 static inline bool
@@ -1206,12 +1265,16 @@ gc_sent_less(const GcSEnt *x, const GcSEnt *y)
 
 /*
  * Single mode: plain Dijkstra on (weight, hops, edge), one label per node,
- * no hop limit but stopping with ws->exceeded at the first label settled
- * over max_hops.  Until then its labels are the full search's first
- * labels: a node's best path within the limit is its best path.  A heap
- * entry is stale when it is not its node's best; a settled node needs no
- * mark, as every later candidate has a greater key (more weight, or as
- * much and more hops).
+ * without the hop limit: each label is its node's best path at any number
+ * of hops.  A goal whose best path has at most max_hops edges has the
+ * full search's label (that path is within the limit, and no path within
+ * it is better); at the first goal settled over the limit the search stops
+ * with ws->exceeded (then the search with labels decides), as it does when
+ * a path was cut at the hop field's width before.  Other nodes' labels
+ * may be over the limit: only the goals' are read.  A heap entry is stale
+ * when it is not its node's best; a settled node needs no mark, as every
+ * later candidate has a greater key (more weight, or as much and more
+ * hops).
  */
 static bool
 gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
@@ -1221,7 +1284,6 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 	const int	H = sp->max_hops;
 	const bool	rev = sp->reverse;
 	const int32_t *off = rev ? g->in_off : g->out_off;
-	const GcArc *arcs = rev ? g->in_arc : g->out_arc;
 	uint64_t   *skey;
 	int32_t    *se;
 	int32_t    *sprev;
@@ -1229,6 +1291,7 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 	size_t		nheap = 0;
 	int32_t		goals_left = sp->ngoals;
 	int32_t		i;
+	bool		capped = false;
 
 	if (ws->skey == NULL)
 	{
@@ -1331,11 +1394,6 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 		if ((int64_t) (it.key >> GC_HOP_BITS) > sp->wstop)
 			break;
 		h = (int32_t) (it.key & ((1 << GC_HOP_BITS) - 1));
-		if (h > H)
-		{
-			ws->exceeded = true;
-			break;
-		}
 		if (ws->nlab < ws->caplab)
 			id = ws->nlab++;
 		else if (!gc_new_label(ws, &id))
@@ -1360,15 +1418,27 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 		}
 		se[v] = GC_SETTLED;
 		sprev[v] = id;
-		if (goals_left > 0 && sp->goal[v] == sp->ggen && --goals_left == 0)
-			break;
+		if (goals_left > 0 && sp->goal[v] == sp->ggen)
+		{
+			/* a goal's best path over the limit, or one the hop field
+			 * may have cut: the search with labels decides */
+			if (h > H || capped)
+			{
+				ws->exceeded = true;
+				ws->exceeded_goal = v;
+				break;
+			}
+			if (--goals_left == 0)
+				break;
+		}
 
 		vchg = rev && sp->chg != NULL && sp->chg[v];
 		hi = off[v + 1];
 		for (k = off[v]; k < hi; k++)
 		{
-			int32_t		u = arcs[k].nbr;
-			int32_t		e = arcs[k].edge;
+			const GcArc *ar = GC_ARC(g, rev, k);
+			int32_t		u = GC_ARC_NBR(g, rev, k);
+			int32_t		e = ar->edge;
 			int64_t		q;
 			int64_t		nw;
 			uint64_t	key;
@@ -1382,12 +1452,17 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 				q = gc_weight(g, e, s);
 			}
 			else
-				q = arcs[k].qw;
+				q = ar->qw;
 			if (q > GC_W_MAX)
 				continue;
 			nw = w + q;
-			if (nw > GC_W_MAX || h + 1 >= (1 << GC_HOP_BITS))
+			if (nw > GC_W_MAX)
 				continue;
+			if (h + 1 >= (1 << GC_HOP_BITS))
+			{
+				capped = true;
+				continue;
+			}
 			key = ((uint64_t) nw << GC_HOP_BITS) | (uint64_t) (h + 1);
 			if (key > skey[u] || (key == skey[u] && e >= se[u]))
 				continue;
@@ -1412,7 +1487,11 @@ gc_run_single(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
  * comes first in its chain.  A layer's labels are made in node order (from
  * a bitmap of the nodes with a candidate), so the next layer reads the
  * CSR front to back.  Seeds must have 0 hops; no potential, hop bound,
- * removal or early stop.
+ * removal or early stop.  With goals, once each goal has a label, a
+ * layer makes no label at or above the greatest goal weight: extended, it
+ * could not give a goal a better path (more weight, or as much and more
+ * hops); the goals' labels are then the full search's, the other nodes'
+ * may be missing.
  */
 static bool
 gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
@@ -1422,7 +1501,6 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 	const int	H = sp->max_hops;
 	const bool	rev = sp->reverse;
 	const int32_t *off = rev ? g->in_off : g->out_off;
-	const GcArc *arcs = rev ? g->in_arc : g->out_arc;
 	size_t		n = (size_t) g->n;
 	int64_t    *bw;
 	int64_t    *cw;
@@ -1434,6 +1512,10 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 	int32_t		hi;
 	int32_t		i;
 	int			h;
+	int64_t		wstop = sp->wstop;
+	int32_t		goals_seen = 0;
+	int32_t		nglist = 0;
+	int32_t    *glist = NULL;
 
 	if (ws->lbw == NULL)
 	{
@@ -1446,6 +1528,15 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 			ws->lcprev == NULL || ws->lbits == NULL)
 			return false;
 	}
+	if (sp->ngoals > 0 && ws->capglist < sp->ngoals)
+	{
+		gc_free(ws->a, ws->lglist);
+		ws->lglist = gc_alloc(ws->a, (size_t) sp->ngoals, sizeof(int32_t), ws->err);
+		if (ws->lglist == NULL)
+			return false;
+		ws->capglist = sp->ngoals;
+	}
+	glist = ws->lglist;
 	bw = ws->lbw;
 	cw = ws->lcw;
 	ce = ws->lce;
@@ -1477,6 +1568,12 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 		lb->prev = -1;
 		lb->origin = seeds[i].origin;
 		lb->next = -1;
+		if (sp->ngoals > 0 && bw[v] == INT64_MAX && sp->goal[v] == sp->ggen)
+		{
+			if (nglist < sp->ngoals)
+				glist[nglist++] = v;
+			goals_seen++;
+		}
 		bw[v] = seeds[i].w;
 		gc_touch(ws, v);
 		ws->cold[v].first = id;
@@ -1489,6 +1586,22 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 		int32_t		x;
 		size_t		wd;
 
+		/*
+		 * With goals, once each has a label: no label of this layer at or
+		 * above the greatest goal weight can lead to a better path to a
+		 * goal (more weight, or as much and more hops than its label).
+		 */
+		if (sp->ngoals > 0 && goals_seen == sp->ngoals)
+		{
+			int64_t		b = INT64_MIN;
+
+			for (i = 0; i < nglist; i++)
+				if (bw[glist[i]] > b)
+					b = bw[glist[i]];
+			if (b - 1 < wstop)
+				wstop = b - 1;
+		}
+
 		for (x = lo; x < hi; x++)
 		{
 			int32_t		v = ws->lab[x].v;
@@ -1500,27 +1613,30 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 			gc_tick(ws->a, &ws->ticks);
 			for (k = off[v]; k < kend; k++)
 			{
-				int32_t		u = arcs[k].nbr;
+				const GcArc *ar = GC_ARC(g, rev, k);
+				int32_t		u = GC_ARC_NBR(g, rev, k);
 				int64_t		q;
 				int64_t		nw;
 				int32_t		e;
 
+				GC_PREFETCH_IN(g, rev, k, kend);
+
 				if (vchg || (!rev && sp->chg != NULL && sp->chg[u]))
 				{
-					double		st = gc_step(sp, g, arcs[k].edge);
+					double		st = gc_step(sp, g, ar->edge);
 
 					if (!(st > 0.0 && st <= 1.0))
 						continue;
-					q = gc_weight(g, arcs[k].edge, st);
+					q = gc_weight(g, ar->edge, st);
 				}
 				else
-					q = arcs[k].qw;
+					q = ar->qw;
 				if (q > GC_W_MAX)
 					continue;
 				nw = w + q;
-				if (nw >= bw[u] || nw > GC_W_MAX || nw > sp->wstop)
+				if (nw >= bw[u] || nw > GC_W_MAX || nw > wstop)
 					continue;
-				e = arcs[k].edge;
+				e = ar->edge;
 				if ((bits[u >> 6] & ((uint64_t) 1 << (u & 63))) == 0)
 					bits[u >> 6] |= (uint64_t) 1 << (u & 63);
 				else if (nw > cw[u] || (nw == cw[u] && e >= ce[u]))
@@ -1552,6 +1668,12 @@ gc_run_layers(GcWork *ws, const GcSpec *sp, const GcSeed *seeds,
 				lb->h = h;
 				lb->e = ce[u];
 				lb->prev = cprev[u];
+				if (sp->ngoals > 0 && bw[u] == INT64_MAX && sp->goal[u] == sp->ggen)
+				{
+					if (nglist < sp->ngoals)
+						glist[nglist++] = u;
+					goals_seen++;
+				}
 				bw[u] = cw[u];
 				gc_touch(ws, u);
 				lb->next = ws->cold[u].first;
@@ -1580,6 +1702,7 @@ gc_search_run(GcWork *ws, GcSpec *sp, const GcSeed *seeds, int32_t nseeds,
 {
 	int32_t		i;
 
+	ws->single_failed = -1;
 	for (i = 0; i < nseeds; i++)
 		if (seeds[i].h != 0)
 			return gc_run(ws, sp, seeds, nseeds);
@@ -1591,6 +1714,7 @@ gc_search_run(GcWork *ws, GcSpec *sp, const GcSeed *seeds, int32_t nseeds,
 			return false;
 		if (!ws->exceeded)
 			return true;
+		ws->single_failed = ws->exceeded_goal;
 		if (single != NULL)
 			*single = false;
 	}
@@ -2509,8 +2633,33 @@ typedef struct GcFixBase
 	int32_t    *jpath_edge;		/* jewel's chosen path, from the jewel */
 	int32_t		npath_edge;
 	double		risk;
-	bool		single;			/* single mode has worked so far */
+	uint8_t    *long_goal;		/* [n] single mode failed at this jewel:
+								 * its best path is over the hop limit */
 } GcFixBase;
+
+/*
+ * Whether to try single mode for a search of fb's jewels (all, or those
+ * with jhit[j] >= 0): not when one of them made it fail before (a jewel
+ * whose best path is over the hop limit makes it fail again, after most
+ * of the work); and after the search, note the jewel it failed at.
+ */
+static bool
+gc_fix_try_single(const GcFixBase *fb, bool affected_only)
+{
+	int32_t		j;
+
+	for (j = 0; j < fb->ws.g->njewels; j++)
+		if ((!affected_only || fb->jhit[j] >= 0) && fb->long_goal[fb->jlist[j]])
+			return false;
+	return true;
+}
+
+static void
+gc_fix_note_single(GcFixBase *fb)
+{
+	if (fb->ws.single_failed >= 0)
+		fb->long_goal[fb->ws.single_failed] = 1;
+}
 
 static bool
 gc_fix_init(GcFixBase *fb, const CtemGraph *g, const double *step,
@@ -2520,7 +2669,6 @@ gc_fix_init(GcFixBase *fb, const CtemGraph *g, const double *step,
 	int32_t		j = 0;
 
 	memset(fb, 0, sizeof(GcFixBase));
-	fb->single = true;
 	if (!gc_work_init(&fb->ws, g, a, err))
 		return false;
 	gc_spec_init(&fb->sp, step, max_hops);
@@ -2528,6 +2676,10 @@ gc_fix_init(GcFixBase *fb, const CtemGraph *g, const double *step,
 		!gc_jewel_goals(g, a, &fb->jewels, err))
 		return false;
 	fb->affected = gc_alloc(a, (size_t) g->n, sizeof(uint32_t), err);
+	fb->long_goal = gc_alloc(a, (size_t) g->n, 1, err);
+	if (fb->long_goal == NULL)
+		return false;
+	memset(fb->long_goal, 0, (size_t) g->n);
 	fb->chg = gc_alloc(a, (size_t) g->n, 1, err);
 	fb->jlist = gc_alloc(a, (size_t) g->njewels, sizeof(int32_t), err);
 	fb->jprob = gc_alloc(a, (size_t) g->njewels, sizeof(double), err);
@@ -2558,6 +2710,7 @@ gc_fix_free(GcFixBase *fb, const CtemGraphAlloc *a)
 	gc_free(a, fb->seeds);
 	gc_free(a, fb->jewels);
 	gc_free(a, fb->affected);
+	gc_free(a, fb->long_goal);
 	gc_free(a, fb->chg);
 	gc_free(a, fb->jlist);
 	gc_free(a, fb->jprob);
@@ -2572,12 +2725,13 @@ gc_fix_base(GcFixBase *fb)
 {
 	const CtemGraph *g = fb->ws.g;
 	int32_t		j;
+	bool		single = gc_fix_try_single(fb, false);
 
 	fb->sp.ovr_node = -1;
 	if (!gc_risk_run(&fb->ws, &fb->sp, fb->seeds, fb->nseeds, fb->jewels,
-					 &fb->single,
-					 &fb->risk))
+					 &single, &fb->risk))
 		return false;
+	gc_fix_note_single(fb);
 	fb->npath_edge = 0;
 	for (j = 0; j < g->njewels; j++)
 	{
@@ -2651,6 +2805,7 @@ gc_fix_eval(GcFixBase *fb, int32_t x, double expl, bool raise,
 	int32_t		j;
 	double		sum = 0.0;
 	bool		ok;
+	bool		single;
 	uint8_t		was = fb->chg[x];
 
 	fb->sp.ovr_node = x;
@@ -2658,9 +2813,10 @@ gc_fix_eval(GcFixBase *fb, int32_t x, double expl, bool raise,
 	fb->chg[x] = 1;
 	if (raise)
 	{
+		single = gc_fix_try_single(fb, false);
 		ok = gc_risk_run(&fb->ws, &fb->sp, fb->seeds, fb->nseeds, fb->jewels,
-						 &fb->single,
-						 risk);
+						 &single, risk);
+		gc_fix_note_single(fb);
 		fb->sp.ovr_node = -1;
 		fb->chg[x] = was;
 		return ok;
@@ -2680,7 +2836,9 @@ gc_fix_eval(GcFixBase *fb, int32_t x, double expl, bool raise,
 	fb->sp.goal = fb->affected;
 	fb->sp.ggen = fb->agen;
 	fb->sp.ngoals = naff;
-	ok = gc_search_run(&fb->ws, &fb->sp, fb->seeds, fb->nseeds, &fb->single);
+	single = gc_fix_try_single(fb, true);
+	ok = gc_search_run(&fb->ws, &fb->sp, fb->seeds, fb->nseeds, &single);
+	gc_fix_note_single(fb);
 	fb->sp.ovr_node = -1;
 	fb->chg[x] = was;
 	if (!ok)
@@ -3368,7 +3526,7 @@ ctem_graph_fix_plan(const CtemGraph *g, int budget, int max_hops,
 			fb.chg[x] = 1;
 			for (k = g->in_off[x]; k < g->in_off[x + 1]; k++)
 			{
-				int32_t		e = g->in_edge[k];
+				int32_t		e = GC_IN_EDGE(g, k);
 
 				if (g->exploit[e])
 					cur_step[e] = g->p[e] * cur_expl[x];

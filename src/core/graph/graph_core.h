@@ -122,20 +122,19 @@ typedef struct CtemGraph
 	double	   *p;				/* [m] */
 	uint8_t    *exploit;		/* [m] */
 	double	   *step;			/* [m] step probability */
-	double	   *w;				/* [m] -ln(step) */
-	/* CSR, edge ids: out-edges of v are out_edge[out_off[v] .. out_off[v+1]-1],
-	 * in-edges likewise; within a node, edges in input order */
+	/* CSR offsets: the out-edges of v are at out_off[v] .. out_off[v+1]-1
+	 * of out_arc, the in-edges likewise of in_arc; within a node, edges in
+	 * input order */
 	int32_t    *out_off;		/* [n + 1] */
-	int32_t    *out_edge;		/* [m] */
 	int32_t    *in_off;			/* [n + 1] */
-	int32_t    *in_edge;		/* [m] */
 	int32_t		nentries;
 	int32_t		njewels;
 	size_t		bytes;			/* memory the graph holds */
-	/* private to the core: the CSR again, one record per edge (its
-	 * integer weight, the other node, the edge id), for the searches */
+	/* private to the core: one record per out-edge (its integer weight,
+	 * target and edge id) and per in-edge (its source and the position
+	 * of its out-arc), for the searches */
 	struct CtemGraphArc *out_arc;	/* [m] */
-	struct CtemGraphArc *in_arc;	/* [m] */
+	struct CtemGraphInArc *in_arc;	/* [m] */
 } CtemGraph;
 
 /*
@@ -153,8 +152,8 @@ extern void ctem_graph_free(CtemGraph *g, const CtemGraphAlloc *a);
 
 /*
  * memory ctem_graph_build would need for n nodes, m edges, e exposures
- * (exactly the g->bytes it allocates: 73 bytes an edge, 21 a node, 8 an
- * exposure, so about 76 MB for 100k nodes and 1M edges); SIZE_MAX when a
+ * (exactly the g->bytes it allocates: 49 bytes an edge, 21 a node, 8 an
+ * exposure, so about 52 MB for 100k nodes and 1M edges); SIZE_MAX when a
  * count is negative or above CTEM_GRAPH_MAX_ITEMS
  */
 extern size_t ctem_graph_size(int32_t n, int32_t m, int32_t e);
