@@ -39,6 +39,7 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -531,6 +532,54 @@ exposure_score(ExposureRow *r)
  * BEFORE INSERT OR UPDATE FOR EACH ROW on ctem.exposure: keys, reference
  * check, merge, resolution time, score, in that order.
  */
+/*
+ * A text array column without NULL elements and without empty or blank
+ * ones: the tools that saw an exposure (sources) and its other ids
+ * (aliases) are names, and a raw INSERT of '{NULL,""}' names nothing.  The
+ * common case, an array with none, costs one pass over its elements and no
+ * copy.
+ */
+static void
+exposure_clean_names(ExposureRow *r, int att)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *enulls;
+	int			n;
+	int			kept = 0;
+	bool		clean = true;
+
+	if (att <= 0 || r->nulls[att - 1])
+		return;
+	arr = DatumGetArrayTypeP(r->row[att - 1]);
+	if (ARR_NDIM(arr) == 0)
+		return;
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		bool		blank = enulls[i];
+
+		if (!blank)
+		{
+			text	   *t = DatumGetTextPP(elems[i]);
+			const char *c = VARDATA_ANY(t);
+			int			len = VARSIZE_ANY_EXHDR(t);
+
+			blank = true;
+			for (int j = 0; j < len && blank; j++)
+				blank = c[j] == ' ' || c[j] == '\t' || c[j] == '\n' || c[j] == '\r';
+		}
+		if (blank)
+			clean = false;
+		else
+			elems[kept++] = elems[i];
+	}
+	if (clean)
+		return;
+	r->row[att - 1] = PointerGetDatum(construct_array(elems, kept, TEXTOID, -1, false,
+													  TYPALIGN_INT));
+}
+
 Datum
 ctem_exposure_before_row(PG_FUNCTION_ARGS)
 {
@@ -561,6 +610,9 @@ ctem_exposure_before_row(PG_FUNCTION_ARGS)
 
 	if (!exposure_keys(&r))
 		return PointerGetDatum(tuple);
+	/* names, not NULL or blank elements (merge_columns 1 and 2) */
+	exposure_clean_names(&r, r.atts->merge[1]);
+	exposure_clean_names(&r, r.atts->merge[2]);
 	fresh = exposure_reference(&r);
 	if (exposure_merge(&r, fresh))
 		return PointerGetDatum(NULL);

@@ -3,6 +3,21 @@
 -- "cwes" entry stays one element; a CVE listed twice in one KEV or EPSS
 -- file takes its last entry.
 
+-- raw INSERTs: NULL and blank names in sources and aliases are dropped
+-- (they named nothing), on insert and on a merge
+INSERT INTO ctem.exposure (asset_id, rule_id, component, sources, aliases)
+SELECT ctem.ensure_asset('host', 'names.example.com'), 'CVE-2024-7000', 'pkg',
+	   '{NULL,"",trivy," "}', '{NULL,"GHSA-xxxx-yyyy-zzzz",""}';
+INSERT INTO ctem.exposure (asset_id, rule_id, component, sources, aliases)
+SELECT ctem.ensure_asset('host', 'names.example.com'), 'CVE-2024-7000', 'pkg',
+	   '{grype,NULL}', '{"	"}';
+INSERT INTO ctem.exposure (asset_id, rule_id, component, sources, aliases)
+SELECT ctem.ensure_asset('host', 'names.example.com'), 'CVE-2024-7001', 'pkg', '{NULL}', '{}';
+SELECT rule_id, sources, aliases FROM ctem.exposure e JOIN ctem.asset a ON a.id = e.asset_id
+WHERE a.natural_key = 'names.example.com' ORDER BY rule_id;
+UPDATE ctem.exposure SET sources = sources || '{NULL,""}'::text[] WHERE rule_id = 'CVE-2024-7000';
+SELECT rule_id, sources FROM ctem.exposure WHERE rule_id = 'CVE-2024-7000';
+
 TRUNCATE ctem.asset, ctem.exposure, ctem.exposure_event, ctem.control,
          ctem.validation_result, ctem.vuln_intel RESTART IDENTITY;
 
