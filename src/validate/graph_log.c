@@ -644,8 +644,8 @@ asset_update_tenants(TriggerData *trig, TenantSet *set)
 	old = MemoryContextSwitchTo(rowcxt);
 	for (;;)
 	{
-		bool		have_old = transition_next(trig->tg_oldtable, po, so);
-		bool		have_new = transition_next(trig->tg_newtable, pn, sn);
+		bool		have_old;
+		bool		have_new;
 		bool		n1,
 					n2,
 					n3,
@@ -659,6 +659,15 @@ asset_update_tenants(TriggerData *trig, TenantSet *set)
 					ne,
 					nj;
 
+		/*
+		 * Fetched in the outer context: a tuplestore that spilled to disk
+		 * reads each tuple into a palloc of the current context, which the
+		 * slot frees when the next one is stored (rowcxt is reset between).
+		 */
+		MemoryContextSwitchTo(old);
+		have_old = transition_next(trig->tg_oldtable, po, so);
+		have_new = transition_next(trig->tg_newtable, pn, sn);
+		MemoryContextSwitchTo(rowcxt);
 		if (!have_old && !have_new)
 			break;
 		if (!have_old || !have_new)
