@@ -58,6 +58,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -69,6 +70,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
 
 #include "compat.h"
 #include "common/common.h"
@@ -1015,6 +1017,21 @@ exploit_targets(GraphRows *r, ArrayType **ids)
 	return n;
 }
 
+/* the plan reading the open exposures of a list of assets */
+static void
+keep_exposures_plan(void)
+{
+	Oid			types[2] = {INT4OID, INT8ARRAYOID};
+
+	ctem_spi_keep_plan(&exposures_plan,
+					   "SELECT x.asset_id, x.id, x.score_explain "
+					   "FROM pg_catalog.unnest($2) t(asset_id) "
+					   "JOIN ctem.exposure x ON x.tenant_id OPERATOR(pg_catalog.=) $1 "
+					   "AND x.asset_id OPERATOR(pg_catalog.=) t.asset_id "
+					   "WHERE x.status OPERATOR(pg_catalog.=) ANY ('{open,in_progress}'::ctem.exposure_status[])",
+					   2, types);
+}
+
 /*
  * Read the tenant's rows as the caller; connected to SPI.  First the range
  * of its asset ids and the tables' sizes (for the id map and the arrays'
@@ -1060,13 +1077,7 @@ read_rows(int32 tenant, GraphRows *r, MemoryContext scratch, MemoryContext graph
 					   "e.exploit_required FROM ctem.asset_edge e "
 					   "WHERE e.tenant_id OPERATOR(pg_catalog.=) $1",
 					   1, types);
-	ctem_spi_keep_plan(&exposures_plan,
-					   "SELECT x.asset_id, x.id, x.score_explain "
-					   "FROM pg_catalog.unnest($2) t(asset_id) "
-					   "JOIN ctem.exposure x ON x.tenant_id OPERATOR(pg_catalog.=) $1 "
-					   "AND x.asset_id OPERATOR(pg_catalog.=) t.asset_id "
-					   "WHERE x.status OPERATOR(pg_catalog.=) ANY ('{open,in_progress}'::ctem.exposure_status[])",
-					   2, types);
+	keep_exposures_plan();
 	ctem_spi_keep_plan(&exposures_scan_plan,
 					   "SELECT x.asset_id, x.id, x.score_explain FROM ctem.exposure x "
 					   "WHERE x.tenant_id OPERATOR(pg_catalog.=) $1 "
@@ -1301,6 +1312,589 @@ build(int32 tenant, GraphRows *r, const GraphKey *key)
 	return tg;
 }
 
+/* ------------------------------------------------------------------------
+ * Patching: an edge statement's changes applied to the cached graph
+ *
+ * When an edge statement's refresh asks for the graph (fresh snapshot) and
+ * the key it reads is the cached graph's key plus the one row the statement
+ * just wrote, the new graph is the cached one with the statement's edge rows
+ * of the tenant replaced: the edges whose ids the transition tables name
+ * leave, the new rows come in.  Only what a full read would take from
+ * other tables for the assets these edges touch is read: whether each
+ * still exists and is an entry point or a crown jewel (one query; an
+ * asset missing, or a node's flags differing from the cached ones, gives
+ * up: the statement runs inside another one, whose change is not logged
+ * yet), and the open exposures of the assets that become targets of an
+ * exploit step.  Nodes without edges that are neither entry points nor
+ * jewels leave, as do the exposures of assets no exploit step leads to any
+ * more.  The arrays are then exactly those of a full read under the new
+ * key (nodes by asset id, edges by id, exposures by node then id), and the
+ * engine builds the same graph from them (docs/attack-paths.md, "Why a
+ * patched graph is the graph the key stands for").
+ * ------------------------------------------------------------------------ */
+
+static CtemEdgeDelta *offered = NULL;
+static SPIPlanPtr touched_plan = NULL;
+static CtemEnumCodes delta_kind_codes;
+
+void
+ctem_graph_offer_delta(CtemEdgeDelta *delta)
+{
+	offered = delta;
+}
+
+/* key = tg's key and seq, the same file node and policy */
+static bool
+key_follows(const CtemTenantGraph *tg, const GraphKey *key, int64 seq)
+{
+	int			j = 0;
+	bool		seen = false;
+
+	if (tg->log_filenode != key->log_filenode || tg->nseq < 0 ||
+		key->nseq != tg->nseq + 1)
+		return false;
+	if ((tg->policy == NULL) != (key->policy == NULL) ||
+		(tg->policy != NULL && strcmp(tg->policy, key->policy) != 0))
+		return false;
+	for (int i = 0; i < key->nseq; i++)
+	{
+		if (!seen && key->seq[i] == seq)
+		{
+			seen = true;
+			continue;
+		}
+		if (j >= tg->nseq || tg->seq[j] != key->seq[i])
+			return false;
+		j++;
+	}
+	return seen;
+}
+
+/* an edge row of a transition table */
+typedef struct DeltaEdge
+{
+	int64		id;
+	int64		src;			/* asset ids */
+	int64		dst;
+	double		p;
+	uint8		exploit;
+	uint8		kind;
+} DeltaEdge;
+
+static int
+cmp_deltaedge(const void *a, const void *b)
+{
+	int64		x = ((const DeltaEdge *) a)->id;
+	int64		y = ((const DeltaEdge *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The rows of tenant in a transition table (their ids into ids, and with
+ * rows the whole edges); their number, -1 when more than limit (a bulk
+ * change: a full read is as cheap).
+ */
+static int32
+delta_read(Tuplestorestate *ts, const CtemEdgeDelta *d, int32 tenant, int32 limit,
+		   int64 **ids, DeltaEdge **rows)
+{
+	int			ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(d->desc, &TTSOpsMinimalTuple);
+	int32		n = 0;
+	int32		room = 64;
+	uint64		seen = 0;
+
+	*ids = palloc(sizeof(int64) * room);
+	if (rows != NULL)
+		*rows = palloc(sizeof(DeltaEdge) * room);
+	tuplestore_select_read_pointer(ts, ptr);
+	tuplestore_rescan(ts);
+	for (;;)
+	{
+		bool		isnull;
+		Datum		t;
+
+		tuplestore_select_read_pointer(ts, ptr);
+		if (!tuplestore_gettupleslot(ts, true, false, slot))
+			break;
+		if ((++seen & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		t = slot_getattr(slot, d->atts[0], &isnull);
+		if (isnull || DatumGetInt32(t) != tenant)
+			continue;
+		if (n == limit)
+		{
+			n = -1;
+			break;
+		}
+		if (n == room)
+		{
+			room *= 2;
+			*ids = repalloc(*ids, sizeof(int64) * room);
+			if (rows != NULL)
+				*rows = repalloc(*rows, sizeof(DeltaEdge) * room);
+		}
+		(*ids)[n] = DatumGetInt64(slot_getattr(slot, d->atts[1], &isnull));
+		if (rows != NULL)
+		{
+			DeltaEdge  *e = &(*rows)[n];
+
+			e->id = (*ids)[n];
+			e->src = DatumGetInt64(slot_getattr(slot, d->atts[2], &isnull));
+			e->dst = DatumGetInt64(slot_getattr(slot, d->atts[3], &isnull));
+			e->kind = (uint8) ctem_enum_code(&delta_kind_codes,
+											 slot_getattr(slot, d->atts[4], &isnull),
+											 edge_kind_parse);
+			e->p = DatumGetFloat8(slot_getattr(slot, d->atts[5], &isnull));
+			e->exploit = DatumGetBool(slot_getattr(slot, d->atts[6], &isnull)) ? 1 : 0;
+		}
+		n++;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return n;
+}
+
+static ArrayType *
+int8_array(const int64 *v, int32 n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int32 i = 0; i < n; i++)
+		d[i] = Int64GetDatum(v[i]);
+	return construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+/* the position of x in the ascending v[n], -1 */
+static int32
+sorted_find(const int64 *v, int32 n, int64 x)
+{
+	int32		lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == x)
+			return mid;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/*
+ * old with the delta of old->tenant applied, under key, in a new context
+ * under caller; NULL when it cannot be patched (then a full read).
+ * Connected to SPI, the fresh snapshot active, in scratch.
+ */
+static CtemTenantGraph *
+patch(const CtemTenantGraph *old, const CtemEdgeDelta *d, const GraphKey *key,
+	  MemoryContext caller, MemoryContext scratch, int *nadded, int *nremoved)
+{
+	const CtemGraph *g = old->g;
+	int32		n = g->n;
+	int32		m = g->m;
+	int32		limit = Max(m / 4, 4096);
+	int64	   *del = NULL;
+	int64	   *insids = NULL;
+	DeltaEdge  *ins = NULL;
+	int32		ndel = 0;
+	int32		nins = 0;
+	int64	   *rem;
+	int32		nrem;
+	bool	   *keep_e;
+	int32		nkept = 0;
+	int64	   *touched;
+	int32		ntouched = 0;
+	uint8	   *tflags;
+	int64	   *nid;			/* assets new to the graph, ascending */
+	int32		nn = 0;
+	uint8	   *pflags;			/* [n + nn] by provisional index */
+	int32		np;
+	int32		m2;
+	int64	   *eid;
+	int32	   *esrc;
+	int32	   *edst;
+	double	   *ep;
+	uint8	   *eexp;
+	uint8	   *ekind;
+	int32	   *deg;
+	int32	   *perm;
+	int32		n2 = 0;
+	int64	   *aid;
+	uint8	   *flags2;
+	bool	   *old_tgt;
+	bool	   *tgt;
+	int64	   *need;
+	int32		nneed = 0;
+	GraphRows	r;
+	ExpRow	   *er;
+	int32		ner = 0;
+	int32	   *exp_off;
+	int32		e2 = 0;
+	int64	   *xid;
+	double	   *xp;
+	Size		need_bytes;
+	MemoryContext cxt;
+	CtemTenantGraph *tg;
+	CtemGraphInput in;
+	CtemGraphAlloc a;
+	CtemGraphError err;
+	Oid			types[2] = {INT4OID, INT8ARRAYOID};
+	Datum		values[2];
+	int			rc;
+	int32		i,
+				j,
+				k;
+
+	/* the statement's rows of the tenant */
+	if (d->old_rows != NULL &&
+		(ndel = delta_read(d->old_rows, d, old->tenant, limit, &del, NULL)) < 0)
+		return NULL;
+	if (d->new_rows != NULL &&
+		(nins = delta_read(d->new_rows, d, old->tenant, limit, &insids, &ins)) < 0)
+		return NULL;
+	qsort(ins, nins, sizeof(DeltaEdge), cmp_deltaedge);
+	for (i = 1; i < nins; i++)
+		if (ins[i].id == ins[i - 1].id)
+			return NULL;
+	nrem = ndel + nins;
+	rem = palloc(sizeof(int64) * Max(nrem, 1));
+	if (ndel > 0)
+		memcpy(rem, del, sizeof(int64) * ndel);
+	for (i = 0; i < nins; i++)
+		rem[ndel + i] = ins[i].id;
+	qsort(rem, nrem, sizeof(int64), cmp_int64);
+
+	/* the cached edges that stay (both lists ascending), the assets touched */
+	keep_e = palloc_extended(sizeof(bool) * Max(m, 1), MCXT_ALLOC_HUGE);
+	touched = palloc(sizeof(int64) * (2 * (Size) nrem + 2));
+	for (i = 0, j = 0; i < m; i++)
+	{
+		while (j < nrem && rem[j] < old->edge_ids[i])
+			j++;
+		keep_e[i] = !(j < nrem && rem[j] == old->edge_ids[i]);
+		if (keep_e[i])
+			nkept++;
+		else if (ntouched < 2 * nrem)
+		{
+			touched[ntouched++] = old->asset_ids[g->src[i]];
+			touched[ntouched++] = old->asset_ids[g->dst[i]];
+		}
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	/* an id deleted twice over (an UPDATE keeping it) leaves once */
+	if (m - nkept > nrem)
+		return NULL;
+	for (i = 0; i < nins && ntouched + 2 <= 2 * nrem + 2; i++)
+	{
+		touched[ntouched++] = ins[i].src;
+		touched[ntouched++] = ins[i].dst;
+	}
+	qsort(touched, ntouched, sizeof(int64), cmp_int64);
+	for (i = 0, k = 0; i < ntouched; i++)
+		if (k == 0 || touched[i] != touched[k - 1])
+			touched[k++] = touched[i];
+	ntouched = k;
+
+	/* the touched assets as the fresh snapshot sees them */
+	tflags = palloc0(Max(ntouched, 1));
+	if (ntouched > 0)
+	{
+		bool	   *found = palloc0(sizeof(bool) * ntouched);
+
+		ctem_spi_keep_plan(&touched_plan,
+						   "SELECT a.id, "
+						   "a.internet_facing IS TRUE OR a.tags OPERATOR(pg_catalog.@>) '{entry_point}'::pg_catalog.text[], "
+						   "a.crown_jewel IS TRUE "
+						   "FROM ctem.asset a WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
+						   "AND a.id OPERATOR(pg_catalog.=) ANY ($2)",
+						   2, types);
+		values[0] = Int32GetDatum(old->tenant);
+		values[1] = PointerGetDatum(int8_array(touched, ntouched));
+		rc = SPI_execute_plan(touched_plan, values, NULL, true, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "could not read the attack graph: %s", SPI_result_code_string(rc));
+		MemoryContextSwitchTo(scratch);
+		for (uint64 row = 0; row < SPI_processed; row++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[row];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int32		at = sorted_find(touched, ntouched,
+										 DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)));
+
+			if (at < 0)
+				continue;
+			found[at] = true;
+			tflags[at] = (DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull)) ? CTEM_NODE_ENTRY : 0) |
+				(DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull)) ? CTEM_NODE_JEWEL : 0);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		for (i = 0; i < ntouched; i++)
+		{
+			int32		v = ctem_graph_node(old, touched[i]);
+
+			if (!found[i] ||
+				(v >= 0 && (g->flags[v] & (CTEM_NODE_ENTRY | CTEM_NODE_JEWEL)) != tflags[i]))
+				return NULL;
+		}
+	}
+
+	/* provisional indices: the cached nodes, then the new assets */
+	nid = palloc(sizeof(int64) * Max(ntouched, 1));
+	for (i = 0; i < ntouched; i++)
+		if (ctem_graph_node(old, touched[i]) < 0)
+			nid[nn++] = touched[i];
+	np = n + nn;
+	pflags = palloc_extended(Max(np, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < n; i++)
+		pflags[i] = g->flags[i];
+	for (i = 0; i < nn; i++)
+		pflags[n + i] = tflags[sorted_find(touched, ntouched, nid[i])];
+
+	/* the edges, by id: the cached ones that stay merged with the new */
+	m2 = nkept + nins;
+	cxt = AllocSetContextCreate(caller, "ctem graph", ALLOCSET_DEFAULT_SIZES);
+	eid = MemoryContextAllocExtended(cxt, sizeof(int64) * Max(m2, 1), MCXT_ALLOC_HUGE);
+	ekind = MemoryContextAllocExtended(cxt, Max(m2, 1), MCXT_ALLOC_HUGE);
+	esrc = palloc_extended(sizeof(int32) * Max(m2, 1), MCXT_ALLOC_HUGE);
+	edst = palloc_extended(sizeof(int32) * Max(m2, 1), MCXT_ALLOC_HUGE);
+	ep = palloc_extended(sizeof(double) * Max(m2, 1), MCXT_ALLOC_HUGE);
+	eexp = palloc_extended(Max(m2, 1), MCXT_ALLOC_HUGE);
+	deg = palloc_extended(sizeof(int32) * Max(np, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (i = 0, j = 0, k = 0; i < m || j < nins; k++)
+	{
+		while (i < m && !keep_e[i])
+			i++;
+		if (i >= m && j >= nins)
+			break;
+		if (j >= nins || (i < m && old->edge_ids[i] < ins[j].id))
+		{
+			eid[k] = old->edge_ids[i];
+			ekind[k] = old->edge_kind[i];
+			esrc[k] = g->src[i];
+			edst[k] = g->dst[i];
+			ep[k] = g->p[i];
+			eexp[k] = g->exploit[i];
+			i++;
+		}
+		else
+		{
+			int32		s = ctem_graph_node(old, ins[j].src);
+			int32		t = ctem_graph_node(old, ins[j].dst);
+
+			if (s < 0)
+				s = n + sorted_find(nid, nn, ins[j].src);
+			if (t < 0)
+				t = n + sorted_find(nid, nn, ins[j].dst);
+			eid[k] = ins[j].id;
+			ekind[k] = ins[j].kind;
+			esrc[k] = s;
+			edst[k] = t;
+			ep[k] = ins[j].p;
+			eexp[k] = ins[j].exploit;
+			j++;
+		}
+		deg[esrc[k]]++;
+		deg[edst[k]]++;
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	Assert(k == m2);
+
+	/*
+	 * The nodes: entry points, jewels and ends of edges, by asset id (the
+	 * cached ones and the new ones merged)
+	 */
+	perm = palloc_extended(sizeof(int32) * Max(np, 1), MCXT_ALLOC_HUGE);
+	aid = MemoryContextAllocExtended(cxt, sizeof(int64) * Max(np, 1), MCXT_ALLOC_HUGE);
+	flags2 = palloc_extended(Max(np, 1), MCXT_ALLOC_HUGE);
+	for (i = 0, j = 0; i < n || j < nn;)
+	{
+		int32		pv;
+		int64		id;
+
+		if (j >= nn || (i < n && old->asset_ids[i] < nid[j]))
+		{
+			pv = i++;
+			id = old->asset_ids[pv];
+		}
+		else
+		{
+			id = nid[j];
+			pv = n + j++;
+		}
+		if (pflags[pv] == 0 && deg[pv] == 0)
+		{
+			perm[pv] = -1;
+			continue;
+		}
+		perm[pv] = n2;
+		aid[n2] = id;
+		flags2[n2] = pflags[pv];
+		n2++;
+	}
+	for (k = 0; k < m2; k++)
+	{
+		esrc[k] = perm[esrc[k]];
+		edst[k] = perm[edst[k]];
+	}
+
+	/* exploit targets before and after: whose exposures the graph holds */
+	old_tgt = palloc_extended(sizeof(bool) * Max(n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (i = 0; i < m; i++)
+		if (g->exploit[i])
+			old_tgt[g->dst[i]] = true;
+	tgt = palloc_extended(sizeof(bool) * Max(n2, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (k = 0; k < m2; k++)
+		if (eexp[k])
+			tgt[edst[k]] = true;
+	/* back from final to provisional: the cached node of each, or -1 */
+	{
+		int32	   *cached_of = palloc_extended(sizeof(int32) * Max(n2, 1), MCXT_ALLOC_HUGE);
+
+		for (i = 0; i < n2; i++)
+			cached_of[i] = -1;
+		for (i = 0; i < n; i++)
+			if (perm[i] >= 0)
+				cached_of[perm[i]] = i;
+		need = palloc(sizeof(int64) * 16);
+		for (i = 0, k = 16; i < n2; i++)
+			if (tgt[i] && !(cached_of[i] >= 0 && old_tgt[cached_of[i]]))
+			{
+				if (nneed == k)
+				{
+					k *= 2;
+					need = repalloc_huge(need, sizeof(int64) * k);
+				}
+				need[nneed++] = aid[i];
+			}
+
+		/* the open exposures of the new targets, as a full read reads them */
+		er = NULL;
+		if (nneed > 0)
+		{
+			rows_init(&r, scratch, scratch, 0, 0, 0, 0);
+			for (i = 0; i < nneed; i++)
+				(void) id_index(&r.map, need[i]);
+			r.target = palloc(Max(r.map.n, 1));
+			memset(r.target, true, Max(r.map.n, 1));
+			keep_exposures_plan();
+			values[0] = Int32GetDatum(old->tenant);
+			values[1] = PointerGetDatum(int8_array(need, nneed));
+			run_rows(exposures_plan, 2, types, values, exposure_row, &r, scratch);
+			MemoryContextSwitchTo(scratch);
+			er = palloc(sizeof(ExpRow) * Max(r.e, 1));
+			for (i = 0; i < r.e; i++)
+			{
+				er[i].node = sorted_find(aid, n2, r.map.ids[r.exp_node[i]]);
+				er[i].id = r.exp_id[i];
+				er[i].p = r.exp_p[i];
+			}
+			ner = r.e;
+			qsort(er, ner, sizeof(ExpRow), cmp_exprow);
+		}
+
+		/* exposures by node, then id */
+		exp_off = palloc_extended(sizeof(int32) * ((Size) n2 + 1), MCXT_ALLOC_HUGE);
+		e2 = 0;
+		for (i = 0, j = 0; i < n2; i++)
+		{
+			int32		c = cached_of[i];
+
+			exp_off[i] = e2;
+			if (!tgt[i])
+				continue;
+			if (c >= 0 && old_tgt[c])
+				e2 += g->exp_off[c + 1] - g->exp_off[c];
+			else
+			{
+				while (j < ner && er[j].node < i)
+					j++;
+				while (j < ner && er[j].node == i)
+					j++, e2++;
+			}
+		}
+		exp_off[n2] = e2;
+		xid = MemoryContextAllocExtended(cxt, sizeof(int64) * Max(e2, 1), MCXT_ALLOC_HUGE);
+		xp = palloc_extended(sizeof(double) * Max(e2, 1), MCXT_ALLOC_HUGE);
+		for (i = 0, j = 0; i < n2; i++)
+		{
+			int32		c = cached_of[i];
+			int32		at = exp_off[i];
+
+			if (!tgt[i])
+				continue;
+			if (c >= 0 && old_tgt[c])
+				for (int32 x = g->exp_off[c]; x < g->exp_off[c + 1]; x++, at++)
+				{
+					xid[at] = old->exp_ids[x];
+					xp[at] = g->exp_p[x];
+				}
+			else
+			{
+				while (j < ner && er[j].node < i)
+					j++;
+				for (; j < ner && er[j].node == i; j++, at++)
+				{
+					xid[at] = er[j].id;
+					xp[at] = er[j].p;
+				}
+			}
+		}
+	}
+
+	need_bytes = graph_bytes(n2, m2, e2, key->nseq, key->policy);
+	if (need_bytes == SIZE_MAX || need_bytes > cache_limit())
+	{
+		MemoryContextDelete(cxt);
+		return NULL;
+	}
+	cache_make_room(need_bytes, old);
+
+	tg = MemoryContextAllocZero(cxt, sizeof(CtemTenantGraph));
+	tg->cxt = cxt;
+	tg->tenant = old->tenant;
+	tg->path_max_hops = key->path_max_hops;
+	tg->asset_ids = aid;
+	tg->edge_ids = eid;
+	tg->edge_kind = ekind;
+	tg->exp_ids = xid;
+	memset(&in, 0, sizeof(in));
+	in.n = n2;
+	in.flags = flags2;
+	in.exp_off = exp_off;
+	in.exp_p = xp;
+	in.baseline = key->baseline;
+	in.m = m2;
+	in.src = esrc;
+	in.dst = edst;
+	in.p = ep;
+	in.exploit = eexp;
+	ctem_graph_allocator(&a, cxt);
+	phase_end(PHASE_MAP);
+	tg->g = ctem_graph_build(&in, &a, &err);
+	phase_end(PHASE_ENGINE);
+	if (tg->g == NULL)
+		ctem_graph_fail("build the attack graph", &err);
+	tg->log_filenode = key->log_filenode;
+	tg->nseq = key->nseq;
+	tg->seq = MemoryContextAlloc(cxt, sizeof(int64) * Max(key->nseq, 1));
+	if (key->nseq > 0)
+		memcpy(tg->seq, key->seq, sizeof(int64) * key->nseq);
+	tg->policy = key->policy ? MemoryContextStrdup(cxt, key->policy) : NULL;
+	tg->bytes = MemoryContextMemAllocated(cxt, true);
+	*nadded = nins;
+	*nremoved = m - nkept;
+	return tg;
+}
+
 CtemTenantGraph *
 ctem_graph_get(int32 tenant, bool fresh_snapshot)
 {
@@ -1345,6 +1939,37 @@ ctem_graph_get(int32 tenant, bool fresh_snapshot)
 		cache_make_room(0, tg);
 		return tg;
 	}
+	/* an edge statement's refresh: patch the cached graph when it can */
+	if (fresh_snapshot && cacheable && found >= 0 && offered != NULL &&
+		offered->tenant == tenant && key_follows(cache[found], &key, offered->seq))
+	{
+		int			added = 0;
+		int			removed = 0;
+
+		MemoryContextSwitchTo(scratch);
+		tg = patch(cache[found], offered, &key, caller, scratch, &added, &removed);
+		if (tg != NULL)
+		{
+			SPI_finish();
+			MemoryContextSwitchTo(caller);
+			MemoryContextDelete(scratch);
+			PopActiveSnapshot();
+			cache_drop(cache_find(tenant));
+			tg->used = ++use_clock;
+			cache_add(tg);
+			ereport(DEBUG2,
+					(errmsg_internal("ctem: patched the attack graph of tenant %d in %.1f ms: key %.1f, patch %.1f, engine build %.1f",
+									 tenant, phase_ms[PHASE_KEY] + phase_ms[PHASE_MAP] + phase_ms[PHASE_ENGINE],
+									 phase_ms[PHASE_KEY], phase_ms[PHASE_MAP], phase_ms[PHASE_ENGINE])));
+			ereport(ctem_graph_trace ? NOTICE : DEBUG1,
+					(errmsg_internal("ctem: patched the attack graph of tenant %d: %d edges in, %d out; %d assets, %d edges, %d exposures (cached)",
+									 tenant, added, removed, tg->g->n, tg->g->m,
+									 tg->g->exp_off[tg->g->n])));
+			return tg;
+		}
+		found = cache_find(tenant);
+	}
+
 	/*
 	 * A graph read under a key that no longer holds is of no more use; one
 	 * this caller may not use (row-level security) stays for the others.

@@ -17,6 +17,9 @@
 #ifndef CTEM_GRAPH_H
 #define CTEM_GRAPH_H
 
+#include "access/tupdesc.h"
+#include "utils/tuplestore.h"
+
 #include "compat.h"
 #include "core/graph/graph_core.h"
 
@@ -100,5 +103,31 @@ pg_noreturn extern void ctem_graph_fail(const char *what, const CtemGraphError *
  */
 extern int	ctem_graph_path_factors(int32 tenant, int max_hops, bool fresh_snapshot,
 									int64 **asset_ids, double **factors);
+
+/*
+ * An edge statement's changes, for patching a tenant's cached graph instead
+ * of reading it again (graph.c, "Patching"): the statement trigger's
+ * transition tables (old_rows: the rows deleted or updated, new_rows: the
+ * rows inserted or updated; either may be NULL) and the attribute numbers
+ * of tenant_id, id, source_asset_id, target_asset_id, kind, probability and
+ * exploit_required in desc; tenant and seq: the tenant whose refresh runs
+ * now and the ctem.graph_change row the statement wrote for it.
+ */
+typedef struct CtemEdgeDelta
+{
+	Tuplestorestate *old_rows;
+	Tuplestorestate *new_rows;
+	TupleDesc	desc;
+	int			atts[7];
+	int32		tenant;
+	int64		seq;
+} CtemEdgeDelta;
+
+/*
+ * Offer delta to the next ctem_graph_get(tenant, true) of delta->tenant
+ * (NULL: withdraw it).  The caller withdraws it before the transition
+ * tables go, also on error.
+ */
+extern void ctem_graph_offer_delta(CtemEdgeDelta *delta);
 
 #endif							/* CTEM_GRAPH_H */

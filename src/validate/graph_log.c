@@ -76,6 +76,7 @@
 
 #include "compat.h"
 #include "common/common.h"
+#include "validate/graph.h"
 #include "validate/graph_log.h"
 #include "validate/path_refresh.h"
 
@@ -371,15 +372,18 @@ refresh_tenant(int32 tenant)
  * when there is nothing to compute from yet).
  */
 static void
-write_rows(const int32 *tenants, int n, bool always, Oid owner, bool refresh)
+write_rows(const int32 *tenants, int n, bool always, Oid owner, bool refresh,
+		   CtemEdgeDelta *delta)
 {
 	CtemSavedUser save;
 	int32	   *changed;
+	int64	   *seqs;
 	int			nchanged = 0;
 
 	if (n == 0)
 		return;
 	changed = palloc(sizeof(int32) * n);
+	seqs = palloc(sizeof(int64) * n);
 	ctem_owner_begin(owner, &save);
 	ctem_spi_connect();
 	for (int i = 0; i < n; i++)
@@ -388,7 +392,7 @@ write_rows(const int32 *tenants, int n, bool always, Oid owner, bool refresh)
 			continue;
 		if (tenant_log_ready(tenants[i], always))
 		{
-			(void) insert_row(tenants[i]);
+			seqs[nchanged] = insert_row(tenants[i]);
 			changed[nchanged++] = tenants[i];
 		}
 	}
@@ -396,8 +400,19 @@ write_rows(const int32 *tenants, int n, bool always, Oid owner, bool refresh)
 	ctem_owner_end(&save);
 	if (refresh)
 		for (int i = 0; i < nchanged; i++)
+		{
+			/* an edge statement's changes may patch the cached graph */
+			if (delta != NULL)
+			{
+				delta->tenant = changed[i];
+				delta->seq = seqs[i];
+				ctem_graph_offer_delta(delta);
+			}
 			refresh_tenant(changed[i]);
+			ctem_graph_offer_delta(NULL);
+		}
 	pfree(changed);
+	pfree(seqs);
 }
 
 /* ------------------------------------------------------------------------
@@ -535,7 +550,7 @@ ctem_graph_change_flush(PG_FUNCTION_ARGS)
 	ctem_graph_noted_tenant = 0;
 	ctem_graph_noted_level = 0;
 	qsort(tenants, n, sizeof(int32), cmp_int32);
-	write_rows(tenants, n, false, td->tg_relation->rd_rel->relowner, true);
+	write_rows(tenants, n, false, td->tg_relation->rd_rel->relowner, true, NULL);
 	return PointerGetDatum(NULL);
 }
 
@@ -644,8 +659,8 @@ asset_update_tenants(TriggerData *trig, TenantSet *set)
 	old = MemoryContextSwitchTo(rowcxt);
 	for (;;)
 	{
-		bool		have_old = transition_next(trig->tg_oldtable, po, so);
-		bool		have_new = transition_next(trig->tg_newtable, pn, sn);
+		bool		have_old;
+		bool		have_new;
 		bool		n1,
 					n2,
 					n3,
@@ -659,6 +674,15 @@ asset_update_tenants(TriggerData *trig, TenantSet *set)
 					ne,
 					nj;
 
+		/*
+		 * Fetched in the outer context: a tuplestore that spilled to disk
+		 * reads each tuple into a palloc of the current context, which the
+		 * slot frees when the next one is stored (rowcxt is reset between).
+		 */
+		MemoryContextSwitchTo(old);
+		have_old = transition_next(trig->tg_oldtable, po, so);
+		have_new = transition_next(trig->tg_newtable, pn, sn);
+		MemoryContextSwitchTo(rowcxt);
 		if (!have_old && !have_new)
 			break;
 		if (!have_old || !have_new)
@@ -742,6 +766,39 @@ truncate_tenants(Relation rel, TenantSet *set)
 }
 
 /*
+ * An edge statement's rows, its changes offered to the refreshes so that
+ * they may patch the cached graphs (graph.c), withdrawn also on error.
+ */
+static void
+write_edge_rows(TriggerData *td, const int32 *tenants, int n)
+{
+	static const char *const cols[7] = {
+		"tenant_id", "id", "source_asset_id", "target_asset_id", "kind",
+		"probability", "exploit_required"
+	};
+	Relation	rel = td->tg_relation;
+	CtemEdgeDelta delta;
+
+	memset(&delta, 0, sizeof(delta));
+	delta.desc = RelationGetDescr(rel);
+	for (int i = 0; i < 7; i++)
+		delta.atts[i] = ctem_attnum(rel, cols[i]);
+	if (!TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		delta.old_rows = td->tg_oldtable;
+	if (!TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		delta.new_rows = td->tg_newtable;
+	PG_TRY();
+	{
+		write_rows(tenants, n, true, rel->rd_rel->relowner, true, &delta);
+	}
+	PG_FINALLY();
+	{
+		ctem_graph_offer_delta(NULL);
+	}
+	PG_END_TRY();
+}
+
+/*
  * Statement trigger (AFTER INSERT, UPDATE or DELETE with transition tables,
  * or BEFORE TRUNCATE) of ctem.asset_edge, ctem.asset and ctem.exposure:
  * write a row for each tenant whose graph inputs the statement changed.
@@ -802,8 +859,11 @@ ctem_graph_change_note(PG_FUNCTION_ARGS)
 		}
 	}
 	tenants = tenant_set_sorted(&set, &n);
-	write_rows(tenants, n, always, rel->rd_rel->relowner,
-			   !TRIGGER_FIRED_BY_TRUNCATE(td->tg_event));
+	if (always && !TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		write_edge_rows(td, tenants, n);
+	else
+		write_rows(tenants, n, always, rel->rd_rel->relowner,
+				   !TRIGGER_FIRED_BY_TRUNCATE(td->tg_event), NULL);
 	/* without edges no asset is on a path */
 	if (always && TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 		for (int i = 0; i < n; i++)

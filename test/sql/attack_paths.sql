@@ -617,6 +617,91 @@ SELECT count(*) AS on_a_path FROM ctem.asset WHERE attack_path_probability IS NO
 SELECT natural_key, path_p, risk_score, priority, x_source FROM t7;
 DROP VIEW t7;
 
+-- An edge statement patches this backend's cached graph instead of reading
+-- it again (docs/attack-paths.md, "Patching the cached graph"): after every
+-- kind of edge change its answers and the stored factors equal a full read's
+-- (forced by ctem.graph_compact, which is no edge change).
+INSERT INTO ctem.asset (tenant_id, kind, natural_key, internet_facing, crown_jewel, tags) VALUES
+	(11, 'host', 'p-web', true, false, '{}'), (11, 'host', 'p-app', false, false, '{}'),
+	(11, 'database', 'p-db', false, true, '{}'), (11, 'host', 'p-vpn', false, false, '{entry_point}'),
+	(11, 'host', 'p-new', false, false, '{}'), (11, 'database', 'p-db2', false, true, '{}'),
+	(12, 'host', 'q-web', true, false, '{}'), (12, 'host', 'q-app', false, false, '{}'),
+	(12, 'database', 'q-db', false, true, '{}');
+CREATE FUNCTION pg_temp.aid(k text) RETURNS bigint LANGUAGE sql
+	AS $$ SELECT id FROM ctem.asset WHERE natural_key = k $$;
+INSERT INTO ctem.exposure (tenant_id, asset_id, rule_id, severity, exploit_maturity) VALUES
+	(11, pg_temp.aid('p-app'), 'CVE-2099-1101', 'critical', 'high'),
+	(11, pg_temp.aid('p-db'), 'CVE-2099-1102', 'high', 'poc'),
+	(11, pg_temp.aid('p-new'), 'CVE-2099-1103', 'critical', 'functional'),
+	(11, pg_temp.aid('p-new'), 'CVE-2099-1104', 'medium', 'unknown'),
+	(12, pg_temp.aid('q-app'), 'CVE-2099-1201', 'high', 'high');
+INSERT INTO ctem.asset_edge (tenant_id, source_asset_id, target_asset_id, kind, probability, exploit_required) VALUES
+	(11, pg_temp.aid('p-web'), pg_temp.aid('p-app'), 'network', 0.9, true),
+	(11, pg_temp.aid('p-app'), pg_temp.aid('p-db'), 'network', 0.8, true),
+	(12, pg_temp.aid('q-web'), pg_temp.aid('q-app'), 'network', 0.9, true);
+CREATE FUNCTION pg_temp.answers() RETURNS SETOF text LANGUAGE sql AS $$
+	SELECT 'path ' || t || ' ' || p::text FROM (VALUES (11), (12)) v(t),
+		ctem.attack_paths(k => 3, tenant_id => t) p
+	UNION ALL
+	SELECT 'reach ' || t || ' ' || r::text FROM (VALUES (11), (12)) v(t),
+		ctem.reachable_assets(tenant_id => t) r
+	UNION ALL
+	SELECT 'factor ' || a.id || ' ' || coalesce(a.attack_path_probability::text, '-')
+	FROM ctem.asset a WHERE a.tenant_id IN (11, 12) $$;
+CREATE TEMP TABLE patched (v text);
+-- compare: the answers now (from patched graphs), then after a full read
+CREATE FUNCTION pg_temp.compare() RETURNS TABLE (differ bigint, refreshed integer) LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM patched;
+	INSERT INTO patched SELECT * FROM pg_temp.answers();
+	PERFORM ctem.graph_compact(11), ctem.graph_compact(12);
+	refreshed := ctem.attack_path_refresh(11) + ctem.attack_path_refresh(12);
+	SELECT count(*) INTO differ FROM (
+		(SELECT v FROM patched EXCEPT ALL SELECT * FROM pg_temp.answers())
+		UNION ALL
+		(SELECT * FROM pg_temp.answers() EXCEPT ALL SELECT v FROM patched)) d;
+	RETURN NEXT;
+END $$;
+SELECT * FROM pg_temp.compare();
+SELECT count(*) AS answers FROM pg_temp.answers();
+SET ctem.graph_trace = on;
+-- read once: then every edge statement below patches
+SELECT count(*) FROM ctem.attack_paths(tenant_id => 11);
+SELECT count(*) FROM ctem.attack_paths(tenant_id => 12);
+-- a new asset enters the graph (its exposures read: an exploit step leads
+-- to it), a second path, a second jewel reached by a step needing no exploit
+INSERT INTO ctem.asset_edge (tenant_id, source_asset_id, target_asset_id, kind, probability, exploit_required) VALUES
+	(11, pg_temp.aid('p-vpn'), pg_temp.aid('p-new'), 'network', 0.5, true),
+	(11, pg_temp.aid('p-new'), pg_temp.aid('p-db'), 'credential', 0.7, false),
+	(11, pg_temp.aid('p-new'), pg_temp.aid('p-db2'), 'trust', 0.6, false);
+-- an update of probability, exploit_required and kind; one statement, two tenants
+UPDATE ctem.asset_edge SET probability = probability / 2, exploit_required = NOT exploit_required,
+	kind = 'lateral' WHERE target_asset_id IN (pg_temp.aid('p-db'), pg_temp.aid('q-app'));
+-- the update moves an edge's source; the delete then takes p-app, and its exposure, out of the graph
+UPDATE ctem.asset_edge SET source_asset_id = pg_temp.aid('p-web')
+	WHERE source_asset_id = pg_temp.aid('p-app');
+DELETE FROM ctem.asset_edge WHERE target_asset_id = pg_temp.aid('p-app');
+-- a self-cancelling statement: an upsert that changes nothing
+INSERT INTO ctem.asset_edge AS e (tenant_id, source_asset_id, target_asset_id, kind, probability)
+	SELECT tenant_id, source_asset_id, target_asset_id, kind, probability
+	FROM ctem.asset_edge WHERE tenant_id = 12
+ON CONFLICT (tenant_id, source_asset_id, target_asset_id, kind) DO UPDATE
+	SET probability = excluded.probability;
+-- a subtransaction rolled back: its patched graph's key never holds again
+BEGIN;
+SAVEPOINT s;
+DELETE FROM ctem.asset_edge WHERE tenant_id = 11 AND target_asset_id = pg_temp.aid('p-db2');
+ROLLBACK TO s;
+SELECT count(*) FROM ctem.attack_paths(tenant_id => 11);
+INSERT INTO ctem.asset_edge (tenant_id, source_asset_id, target_asset_id, kind, probability) VALUES
+	(11, pg_temp.aid('p-web'), pg_temp.aid('p-db2'), 'network', 0.3);
+COMMIT;
+RESET ctem.graph_trace;
+SELECT * FROM pg_temp.compare();
+SELECT count(*) AS answers FROM pg_temp.answers();
+-- the answers of the patched graphs (equal to the full read's above)
+SELECT v FROM patched ORDER BY v;
+
 -- leave an empty store for the tests after this one
 TRUNCATE ctem.asset, ctem.asset_edge, ctem.exposure, ctem.exposure_event, ctem.control,
          ctem.validation_result RESTART IDENTITY;
