@@ -19,11 +19,11 @@ GRANT ctem_admin TO regress_sec_admin;
 -- two tenants; in tenant 1 two teams, assets owned by each, one exposure
 -- of an asset of team-b routed to team-a by a rule
 INSERT INTO ctem.team (tenant_id, name) VALUES (1, 'sec-a'), (1, 'sec-b'), (2, 'sec-a');
-INSERT INTO ctem.asset (tenant_id, kind, natural_key, owner) VALUES
-  (1, 'host', 'sec-a1.example.com', 'sec-a'),
-  (1, 'host', 'sec-b1.example.com', 'sec-b'),
-  (1, 'host', 'sec-b2.example.com', 'sec-b'),
-  (2, 'host', 'sec-a1.example.com', 'sec-a');
+INSERT INTO ctem.asset (tenant_id, kind, natural_key, owner, business_service) VALUES
+  (1, 'host', 'sec-a1.example.com', 'sec-a', 'sec-svc'),
+  (1, 'host', 'sec-b1.example.com', 'sec-b', 'sec-svc'),
+  (1, 'host', 'sec-b2.example.com', 'sec-b', 'sec-svc'),
+  (2, 'host', 'sec-a1.example.com', 'sec-a', 'sec-svc');
 INSERT INTO ctem.routing_rule (tenant_id, priority, match, team)
 VALUES (1, 1, '{"key_pattern": "sec-b2.%", "min_severity": "critical"}', 'sec-a');
 INSERT INTO ctem.exposure (tenant_id, asset_id, rule_id, severity)
@@ -81,15 +81,16 @@ CREATE FUNCTION public.regress_sec_counts()
 RETURNS TABLE (tbl text, n bigint, tenants int[]) LANGUAGE sql AS $$
   SELECT 'asset', count(*), array_agg(DISTINCT tenant_id) FROM ctem.asset WHERE natural_key LIKE 'sec-%'
   UNION ALL SELECT 'exposure', count(*), array_agg(DISTINCT tenant_id) FROM ctem.exposure WHERE rule_id LIKE 'CVE-2096-%'
-  UNION ALL SELECT 'exposure_event', count(*), array_agg(DISTINCT tenant_id) FROM ctem.exposure_event
-  UNION ALL SELECT 'asset_edge', count(*), array_agg(DISTINCT tenant_id) FROM ctem.asset_edge
-  UNION ALL SELECT 'control', count(*), array_agg(DISTINCT tenant_id) FROM ctem.control
-  UNION ALL SELECT 'validation_result', count(*), array_agg(DISTINCT tenant_id) FROM ctem.validation_result
+  UNION ALL SELECT 'exposure_event', count(*), array_agg(DISTINCT tenant_id) FROM ctem.exposure_event v
+    WHERE EXISTS (SELECT 1 FROM ctem.exposure e WHERE e.tenant_id = v.tenant_id AND e.id = v.exposure_id AND e.rule_id LIKE 'CVE-2096-%')
+  UNION ALL SELECT 'asset_edge', count(*), array_agg(DISTINCT tenant_id) FROM ctem.asset_edge WHERE EXISTS (SELECT 1 FROM ctem.asset a WHERE a.id = source_asset_id AND a.natural_key LIKE 'sec-%')
+  UNION ALL SELECT 'control', count(*), array_agg(DISTINCT tenant_id) FROM ctem.control c WHERE EXISTS (SELECT 1 FROM ctem.asset a WHERE a.tenant_id = c.tenant_id AND a.id = c.asset_id AND a.natural_key LIKE 'sec-%')
+  UNION ALL SELECT 'validation_result', count(*), array_agg(DISTINCT tenant_id) FROM ctem.validation_result v WHERE EXISTS (SELECT 1 FROM ctem.exposure e WHERE e.tenant_id = v.tenant_id AND e.id = v.exposure_id AND e.rule_id LIKE 'CVE-2096-%')
   UNION ALL SELECT 'team', count(*), array_agg(DISTINCT tenant_id) FROM ctem.team WHERE name LIKE 'sec-%'
-  UNION ALL SELECT 'routing_rule', count(*), array_agg(DISTINCT tenant_id) FROM ctem.routing_rule
-  UNION ALL SELECT 'team_member', count(*), array_agg(DISTINCT tenant_id) FROM ctem.team_member
+  UNION ALL SELECT 'routing_rule', count(*), array_agg(DISTINCT tenant_id) FROM ctem.routing_rule WHERE team LIKE 'sec-%'
+  UNION ALL SELECT 'team_member', count(*), array_agg(DISTINCT tenant_id) FROM ctem.team_member WHERE role_name LIKE 'regress_sec_%'
   UNION ALL SELECT 'work_queue', count(*), array_agg(DISTINCT tenant_id) FROM ctem.work_queue WHERE asset LIKE 'sec-%'
-  UNION ALL SELECT 'exposure_summary', sum(exposures), array_agg(DISTINCT tenant_id) FROM ctem.exposure_summary
+  UNION ALL SELECT 'exposure_summary', sum(exposures), array_agg(DISTINCT tenant_id) FROM ctem.exposure_summary WHERE business_service = 'sec-svc'
 $$;
 GRANT EXECUTE ON FUNCTION public.regress_sec_counts() TO PUBLIC;
 SET ROLE regress_sec_a;
