@@ -75,4 +75,14 @@
 #define pg_noreturn pg_attribute_noreturn()
 #endif
 
+/*
+ * PostgreSQL 17 moved the backend's local transaction id into
+ * MyProc->vxid (common/tenant.c remembers a check per statement).
+ */
+#if PG_VERSION_NUM >= 170000
+#define CTEM_MY_LXID (MyProc->vxid.lxid)
+#else
+#define CTEM_MY_LXID (MyProc->lxid)
+#endif
+
 #endif							/* CTEM_COMPAT_H */

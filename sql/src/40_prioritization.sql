@@ -270,6 +270,7 @@ DECLARE
 	on_path boolean;
 	p record;
 BEGIN
+	PERFORM ctem.tenant_check($2);
 	SELECT ctem.risk_explain(e, a), a.id,
 		   a.attack_path_probability IS NOT NULL OR a.crown_jewel
 	INTO x, aid, on_path
@@ -315,6 +316,7 @@ AS $$
 DECLARE
 	n bigint;
 BEGIN
+	PERFORM ctem.tenant_check($1);
 	UPDATE ctem.exposure e SET priority = e.priority
 	WHERE ($1 IS NULL OR e.tenant_id = $1);
 	GET DIAGNOSTICS n = ROW_COUNT;

@@ -179,6 +179,7 @@ AS $$
 DECLARE
 	f jsonb;
 BEGIN
+	PERFORM ctem.tenant_check(scope_filter_of.tenant_id);
 	SELECT s.filter INTO f FROM ctem.scope s
 	WHERE s.tenant_id OPERATOR(pg_catalog.=) scope_filter_of.tenant_id
 	  AND s.name OPERATOR(pg_catalog.=) scope_filter_of.scope;
@@ -266,6 +267,7 @@ LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	PERFORM ctem.tenant_check(scope_assets_at.tenant_id);
 	RETURN QUERY
 		SELECT h.asset_id, h.at FROM (
 			SELECT DISTINCT ON (ev.asset_id) ev.asset_id, ev.event, ev.at
@@ -375,6 +377,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	PERFORM ctem.tenant_check(scope_refresh.tenant_id);
 	RETURN ctem.scope_sync(scope_refresh.tenant_id,
 		CASE WHEN scope_refresh.scope IS NULL
 			 THEN ARRAY(SELECT s.name FROM ctem.scope s

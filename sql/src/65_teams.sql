@@ -126,6 +126,7 @@ AS $$
 DECLARE
 	n bigint;
 BEGIN
+	PERFORM ctem.tenant_check(route_exposures.tenant_id);
 	UPDATE ctem.exposure e SET team = x.team
 	FROM (SELECT e2.id,
 				 ctem.exposure_team(e2.tenant_id, e2.asset_id, e2.kind, e2.rule_id, e2.severity) AS team

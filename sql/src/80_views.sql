@@ -3,6 +3,11 @@
  *		Views for analysts and BI tools: the remediation work queue and
  *		exposure counts for dashboards.
  *
+ * Both are security_invoker: they read the tables with the privileges and
+ * under the row-level security of the role that queries them, not of the
+ * view's owner (who bypasses row-level security), so team isolation holds
+ * through them (docs/security.md).
+ *
  * sql/src/80_views.sql
  */
 
@@ -10,7 +15,7 @@
  * ctem.work_queue
  * ------------------------------------------------------------------------ */
 
-CREATE VIEW ctem.work_queue AS
+CREATE VIEW ctem.work_queue WITH (security_invoker = true) AS
 SELECT e.tenant_id,
 	   e.priority,
 	   e.risk_score,
@@ -50,7 +55,7 @@ COMMENT ON VIEW ctem.work_queue IS
  * ctem.exposure_summary
  * ------------------------------------------------------------------------ */
 
-CREATE VIEW ctem.exposure_summary AS
+CREATE VIEW ctem.exposure_summary WITH (security_invoker = true) AS
 SELECT e.tenant_id,
 	   a.business_service,
 	   e.status,

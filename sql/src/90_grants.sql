@@ -58,3 +58,44 @@ REVOKE EXECUTE ON FUNCTION ctem.scope_sync(integer, text[], bigint[], text),
 	ctem.routing_change() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ctem.scope_refresh(text, integer),
 	ctem.route_exposures(integer, bigint[]), ctem.scope_install() FROM PUBLIC;
+
+-- Team isolation (85_security.sql): turning it on or off is DDL on ctem's
+-- tables, for their owner.  ctem.team_member is under row-level security
+-- (a role reads its own memberships, which the policies' helpers read as
+-- the caller), so every role may select from it.
+REVOKE EXECUTE ON FUNCTION ctem.enable_team_isolation(), ctem.disable_team_isolation() FROM PUBLIC;
+GRANT SELECT ON ctem.team_member TO PUBLIC;
+
+-- The roles (85_security.sql, docs/security.md).  ctem_admin is a member
+-- of ctem_writer, ctem_writer of ctem_reader: each has the privileges of
+-- the one below.  Functions not revoked above are executable by PUBLIC;
+-- what they read or write, they do as the caller, with these grants.
+-- ctem_reader: the tables and views (under team isolation: its teams'
+-- rows), and through them every read function.
+GRANT USAGE ON SCHEMA ctem TO ctem_reader;
+GRANT SELECT ON ctem.asset, ctem.exposure, ctem.exposure_event, ctem.vuln_intel, ctem.policy,
+	ctem.control, ctem.validation_result, ctem.asset_edge, ctem.scope, ctem.scope_member,
+	ctem.scope_membership_event, ctem.team, ctem.routing_rule, ctem.risk_acceptance,
+	ctem.risk_acceptance_exposure, ctem.work_queue, ctem.exposure_summary TO ctem_reader;
+-- ctem_writer: ctem.ingest and ETL INSERT / COPY of assets, exposures,
+-- edges, controls and validation results; status changes (UPDATE,
+-- ctem.set_status).  The history is written by ctem, not by the writer.
+GRANT INSERT, UPDATE ON ctem.asset, ctem.exposure, ctem.asset_edge, ctem.control,
+	ctem.validation_result TO ctem_writer;
+GRANT USAGE ON SEQUENCE ctem.asset_id_seq, ctem.exposure_id_seq, ctem.asset_edge_id_seq,
+	ctem.control_id_seq, ctem.validation_result_id_seq TO ctem_writer;
+-- ctem_admin: policies, intel, scopes, teams, team members, routing rules,
+-- risk acceptances (record, apply, expire, revoke), deletes, and the
+-- administrator's functions; under team isolation it sees every row.
+GRANT INSERT, UPDATE, DELETE ON ctem.policy, ctem.vuln_intel, ctem.scope, ctem.team,
+	ctem.team_member, ctem.routing_rule TO ctem_admin;
+GRANT INSERT ON ctem.risk_acceptance TO ctem_admin;
+GRANT DELETE ON ctem.asset, ctem.exposure, ctem.asset_edge, ctem.control,
+	ctem.validation_result TO ctem_admin;
+GRANT USAGE ON SEQUENCE ctem.routing_rule_id_seq, ctem.risk_acceptance_id_seq TO ctem_admin;
+GRANT EXECUTE ON FUNCTION ctem.apply_acceptance(bigint, integer),
+	ctem.expire_acceptances(timestamptz, integer),
+	ctem.revoke_acceptance(bigint, text, text, integer),
+	ctem.scope_refresh(text, integer), ctem.route_exposures(integer, bigint[]),
+	ctem.graph_compact(integer), ctem.attack_path_refresh(integer),
+	ctem.context_lock() TO ctem_admin;

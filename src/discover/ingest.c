@@ -52,6 +52,7 @@
 
 #include "compat.h"
 #include "common/common.h"
+#include "common/tenant.h"
 #include "common/encoding.h"
 #include "common/share.h"
 #include "core/cvss_core.h"
@@ -1687,6 +1688,7 @@ ctem_ingest(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("report must not be NULL"),
 				 errhint("Pass the scanner output as text, e.g. pg_read_file() or a client-side variable.")));
+	ctem_tenant_check(tenant, false);
 	report = PG_GETARG_TEXT_PP(0);
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)

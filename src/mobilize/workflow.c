@@ -48,6 +48,7 @@
 
 #include "compat.h"
 #include "common/common.h"
+#include "common/tenant.h"
 #include "guc.h"
 #include "mobilize/workflow.h"
 
@@ -342,6 +343,7 @@ ctem_set_status(PG_FUNCTION_ARGS)
 	reason = text_or_null(fcinfo, 2);
 	actor = text_or_null(fcinfo, 3);
 	tenant = PG_GETARG_INT32(4);
+	ctem_tenant_check(tenant, false);
 	if (!OidIsValid(status_type))
 		elog(ERROR, "ctem: could not determine the status type");
 	to = status_of(PG_GETARG_DATUM(1));
@@ -691,6 +693,7 @@ ctem_apply_acceptance(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 1, "tenant_id");
 	id = PG_GETARG_INT64(0);
 	tenant = PG_GETARG_INT32(1);
+	ctem_tenant_check(tenant, false);
 	ctem_owner_begin(acceptance_owner(), &save);
 	ctem_spi_connect();
 	a = acceptance_read(tenant, id, GetCurrentTransactionStartTimestamp());
@@ -745,6 +748,7 @@ ctem_expire_acceptances(PG_FUNCTION_ARGS)
 	}
 	else
 		args[1] = PG_GETARG_DATUM(1);
+	ctem_tenant_check(PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1), PG_ARGISNULL(1));
 
 	ctem_owner_begin(acceptance_owner(), &save);
 	ctem_spi_connect();
@@ -795,6 +799,7 @@ ctem_revoke_acceptance(PG_FUNCTION_ARGS)
 	reason = text_or_null(fcinfo, 1);
 	actor = text_or_null(fcinfo, 2);
 	tenant = PG_GETARG_INT32(3);
+	ctem_tenant_check(tenant, false);
 	if (blank(reason))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

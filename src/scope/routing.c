@@ -38,6 +38,7 @@
 
 #include "compat.h"
 #include "common/common.h"
+#include "common/tenant.h"
 #include "discover/exposure.h"
 #include "scope/scope.h"
 
@@ -480,6 +481,7 @@ ctem_exposure_team(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_NULL();
+	ctem_tenant_check(PG_GETARG_INT32(0), false);
 	st = route_state(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt);
 	if (!route(st, PG_GETARG_INT32(0), PG_GETARG_INT64(1), PG_GETARG_DATUM(2),
 			   PG_GETARG_TEXT_PP(3), PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4),

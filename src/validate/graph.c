@@ -74,6 +74,7 @@
 
 #include "compat.h"
 #include "common/common.h"
+#include "common/tenant.h"
 #include "guc.h"
 #include "validate/graph.h"
 
@@ -1912,6 +1913,7 @@ ctem_graph_get(int32 tenant, bool fresh_snapshot)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("tenant_id must be positive"),
 				 errdetail("tenant_id is %d.", tenant)));
+	ctem_tenant_check(tenant, false);
 	if (fresh_snapshot)
 	{
 		CommandCounterIncrement();

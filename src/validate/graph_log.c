@@ -76,6 +76,7 @@
 
 #include "compat.h"
 #include "common/common.h"
+#include "common/tenant.h"
 #include "validate/graph.h"
 #include "validate/graph_log.h"
 #include "validate/path_refresh.h"
@@ -903,6 +904,7 @@ ctem_graph_compact(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("tenant_id must be positive"),
 				 errdetail("tenant_id is %d.", tenant)));
+	ctem_tenant_check(tenant, false);
 
 	ctem_spi_connect();
 	rc = SPI_execute("SELECT c.relowner FROM pg_catalog.pg_class c "

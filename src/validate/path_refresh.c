@@ -60,6 +60,7 @@
 
 #include "compat.h"
 #include "common/common.h"
+#include "common/tenant.h"
 #include "guc.h"
 #include "validate/graph.h"
 #include "validate/path_refresh.h"
@@ -322,5 +323,6 @@ ctem_attack_path_refresh(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("tenant_id must be positive"),
 				 errdetail("tenant_id is %d.", tenant)));
+	ctem_tenant_check(tenant, false);
 	PG_RETURN_INT32(ctem_path_refresh(tenant));
 }
