@@ -123,7 +123,7 @@ COMMENT ON COLUMN ctem.risk_acceptance.tenant_id IS 'Tenant (organisation) that 
 COMMENT ON COLUMN ctem.risk_acceptance.id IS 'Surrogate key, unique within the tenant';
 COMMENT ON COLUMN ctem.risk_acceptance.exposure_id IS 'The one exposure accepted (same tenant); NULL when match selects them';
 COMMENT ON COLUMN ctem.risk_acceptance.match IS
-	'The exposures accepted, when not one: an object whose members all must hold: asset_id (number or array: any of), rule_id (string or array: any of; CVE ids upper-cased), rule_pattern (a LIKE pattern on rule_id), kind (ctem.exposure_kind label or array). Stored with arrays. The member "assets" is reserved for a scope filter over assets (docs/mobilization.md)';
+	'The exposures accepted, when not one: an object whose members all must hold: asset_id (number or array: any of), rule_id (string or array: any of; CVE ids upper-cased), rule_pattern (a LIKE pattern on rule_id), kind (ctem.exposure_kind label or array). Stored with arrays. assets: a scope filter over the exposure''s asset, in the language of ctem.scope, without reachable_from_entry (docs/mobilization.md)';
 COMMENT ON COLUMN ctem.risk_acceptance.reason IS 'Why the risk is accepted (the note of the history events)';
 COMMENT ON COLUMN ctem.risk_acceptance.approved_by IS 'Who approved it (the application actor of the history events); the recording role by default';
 COMMENT ON COLUMN ctem.risk_acceptance.approved_at IS 'When it was approved';
@@ -230,12 +230,16 @@ BEGIN
 		END IF;
 		FOR member, val IN SELECT j.key, j.value FROM pg_catalog.jsonb_each(NEW.match) j LOOP
 			IF member OPERATOR(pg_catalog.=) 'assets' THEN
-				-- extension point: a scope filter over assets, in the
-				-- language of ctem.scope, once that exists
-				RAISE EXCEPTION 'match member "assets" is not supported yet'
-					USING ERRCODE = 'feature_not_supported',
-						  DETAIL = 'It is reserved for a scope filter over assets, in the filter language of ctem.scope, which this version does not have.',
-						  HINT = 'Match by asset_id, rule_id, rule_pattern and kind.';
+				-- a scope filter over the exposure's asset (60_scoping.sql);
+				-- ctem.scope_filter_valid raises the error naming the member
+				PERFORM ctem.scope_filter_valid(val);
+				IF ctem.filter_uses_reachability(val) THEN
+					RAISE EXCEPTION 'match member "assets" must not use reachable_from_entry'
+						USING ERRCODE = 'invalid_parameter_value',
+							  DETAIL = 'What an acceptance covers is fixed when it is recorded from properties of the assets; reachability changes with every edge.',
+							  HINT = 'Name the assets by their properties (asset_kinds, environments, owners, tags_any, key_pattern, ...).';
+				END IF;
+				norm := norm OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(member, val);
 			ELSIF member OPERATOR(pg_catalog.=) 'rule_pattern' THEN
 				IF pg_catalog.jsonb_typeof(val) OPERATOR(pg_catalog.<>) 'string' OR (val OPERATOR(pg_catalog.#>>) '{}') OPERATOR(pg_catalog.=) '' THEN
 					RAISE EXCEPTION 'match member "rule_pattern" must be a non-empty string'
@@ -279,7 +283,7 @@ BEGIN
 			ELSE
 				RAISE EXCEPTION 'unknown member "%" in the match of a risk acceptance', member
 					USING ERRCODE = 'invalid_parameter_value',
-						  HINT = 'The members are asset_id, rule_id, rule_pattern and kind (all must hold).';
+						  HINT = 'The members are asset_id, rule_id, rule_pattern, kind and assets (a scope filter over the asset); all must hold.';
 			END IF;
 		END LOOP;
 		NEW.match := norm;

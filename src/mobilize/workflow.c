@@ -412,9 +412,8 @@ ctem_set_status(PG_FUNCTION_ARGS)
 /*
  * The exposures an acceptance covers: active (or accepted already by
  * another acceptance) and matching.  Extension point: the asset filter of
- * a match (its member "assets", in the scope-filter language of ctem.scope)
- * is evaluated here once that language exists; until then the check
- * trigger refuses the member (docs/mobilization.md).
+ * a match's member "assets" is a scope filter (ctem.filter_matches, the
+ * language of ctem.scope) over the exposure's asset (docs/mobilization.md).
  */
 #define LINK_HEAD_SQL \
 	"INSERT INTO ctem.risk_acceptance_exposure (tenant_id, acceptance_id, exposure_id) " \
@@ -434,7 +433,12 @@ ctem_set_status(PG_FUNCTION_ARGS)
 	"AND (NOT (a.match OPERATOR(pg_catalog.?) 'rule_pattern') OR e.rule_id OPERATOR(pg_catalog.~~) " \
 	"(a.match OPERATOR(pg_catalog.->>) 'rule_pattern')) " \
 	"AND (NOT (a.match OPERATOR(pg_catalog.?) 'kind') OR (a.match OPERATOR(pg_catalog.->) 'kind') " \
-	"OPERATOR(pg_catalog.@>) pg_catalog.to_jsonb(e.kind::text)) " LINK_TAIL_SQL
+	"OPERATOR(pg_catalog.@>) pg_catalog.to_jsonb(e.kind::text)) " \
+	"AND (NOT (a.match OPERATOR(pg_catalog.?) 'assets') OR EXISTS (SELECT 1 FROM ctem.asset x " \
+	"WHERE x.tenant_id OPERATOR(pg_catalog.=) $1 AND x.id OPERATOR(pg_catalog.=) e.asset_id " \
+	"AND ctem.filter_matches(a.match OPERATOR(pg_catalog.->) 'assets', x.kind, x.natural_key, " \
+	"x.environment, x.business_service, x.owner, x.criticality, x.internet_facing, " \
+	"x.crown_jewel, x.tags))) " LINK_TAIL_SQL
 
 /* the active exposures the acceptance covers go to risk_accepted */
 #define ACCEPT_SQL \

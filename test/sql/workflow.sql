@@ -149,8 +149,12 @@ INSERT INTO ctem.risk_acceptance (tenant_id, match, reason, expires_at)
 VALUES (41, '{"kind": "bug"}', 'no such kind', now() + interval '30 days');
 INSERT INTO ctem.risk_acceptance (tenant_id, match, reason, expires_at)
 VALUES (41, '{"rule_pattern": ""}', 'empty pattern', now() + interval '30 days');
+-- a scope filter over the asset: validated by the scope language, and
+-- without reachable_from_entry
 INSERT INTO ctem.risk_acceptance (tenant_id, match, reason, expires_at)
-VALUES (41, '{"assets": {"environments": ["prod"]}}', 'scope filter', now() + interval '30 days');
+VALUES (41, '{"assets": {"environment": ["prod"]}}', 'scope filter typo', now() + interval '30 days');
+INSERT INTO ctem.risk_acceptance (tenant_id, match, reason, expires_at)
+VALUES (41, '{"assets": {"reachable_from_entry": false}}', 'reachability', now() + interval '30 days');
 -- one exposure: it must exist in the tenant and be active
 INSERT INTO ctem.risk_acceptance (tenant_id, exposure_id, reason, expires_at)
 VALUES (41, -5, 'missing', now() + interval '30 days');
@@ -250,6 +254,22 @@ SELECT e.tenant_id, e.rule_id, v.event, v.app_actor, v.note
 FROM ctem.exposure_event v JOIN ctem.exposure e ON e.tenant_id = v.tenant_id AND e.id = v.exposure_id
 WHERE v.tenant_id = 42 AND v.event <> 'priority_changed' ORDER BY v.id;
 SELECT * FROM wf WHERE tenant_id = 42 ORDER BY 1, 2, 3;
+
+-- a match over assets by the scope language (tenant 43): the staging
+-- hosts' findings of one rule; the prod host's finding stays open
+INSERT INTO ctem.asset (tenant_id, kind, natural_key, environment, tags) VALUES
+	(43, 'host', 'stg1.example', 'staging', '{lab}'),
+	(43, 'host', 'stg2.example', 'staging', '{}'),
+	(43, 'host', 'prod1.example', 'prod', '{lab}');
+INSERT INTO ctem.exposure (tenant_id, asset_id, rule_id, severity)
+SELECT 43, a.id, r, 'high' FROM ctem.asset a, (VALUES ('CVE-2099-0043'), ('CVE-2099-0044')) v(r)
+WHERE a.tenant_id = 43;
+INSERT INTO ctem.risk_acceptance (tenant_id, match, reason, expires_at)
+VALUES (43, '{"rule_id": "CVE-2099-0043", "assets": {"environments": ["staging"], "not": {"tags_any": ["lab"]}}}',
+		'staging only, not the lab host', now() + interval '30 days');
+SELECT a.natural_key, e.rule_id, e.status
+FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
+WHERE e.tenant_id = 43 ORDER BY 1, 2;
 
 -- the policy bounds its maximum
 \set VERBOSITY terse
