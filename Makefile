@@ -37,6 +37,7 @@ OBJS = \
 	src/discover/ingest.o \
 	src/discover/intel.o \
 	src/mobilize/history.o \
+	src/mobilize/outbox.o \
 	src/mobilize/workflow.o \
 	src/validate/graph.o \
 	src/validate/graph_edge.o \
