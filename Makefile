@@ -60,7 +60,7 @@ PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 override PG_CFLAGS += -fno-semantic-interposition
 SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 
-REGRESS = store asset_key cvss intel ingest fidelity scoring policy_rescore attack_paths scoping workflow privileges input_checks upgrade
+REGRESS = store asset_key cvss intel ingest fidelity scoring policy_rescore attack_paths scoping workflow outbox privileges input_checks upgrade
 REGRESS_OPTS = --inputdir=test --load-extension=ctem
 
 ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore graph_cache context_during_write deadlock_order

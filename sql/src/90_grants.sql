@@ -58,3 +58,12 @@ REVOKE EXECUTE ON FUNCTION ctem.scope_sync(integer, text[], bigint[], text),
 	ctem.routing_change() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ctem.scope_refresh(text, integer),
 	ctem.route_exposures(integer, bigint[]), ctem.scope_install() FROM PUBLIC;
+-- The outbox and maintenance (75_outbox.sql): the trigger functions and
+-- ctem.outbox_write write the outbox as its owner; ctem.run_maintenance
+-- runs as its owner (a later "at" would end acceptances early) and
+-- ctem.outbox_install does DDL on ctem's tables: for the roles the
+-- administrator grants them to.  Consumers need SELECT and UPDATE on
+-- ctem.outbox for ctem.outbox_claim, outbox_ack and outbox_fail.
+REVOKE EXECUTE ON FUNCTION ctem.exposure_outbox_row(), ctem.exposure_outbox_flush(),
+	ctem.exposure_sla_clear(), ctem.outbox_write(integer, bigint[], text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ctem.outbox_install(), ctem.run_maintenance(timestamptz, integer) FROM PUBLIC;
