@@ -63,7 +63,7 @@ SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 REGRESS = store asset_key cvss intel ingest fidelity scoring policy_rescore attack_paths scoping workflow outbox privileges input_checks upgrade
 REGRESS_OPTS = --inputdir=test --load-extension=ctem
 
-ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore graph_cache context_during_write deadlock_order
+ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore graph_cache context_during_write deadlock_order outbox_claim
 ISOLATION_OPTS = --inputdir=test --load-extension=ctem
 
 PROVE_TESTS = test/t/*.pl

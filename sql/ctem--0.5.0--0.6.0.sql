@@ -2148,8 +2148,9 @@ BEGIN
 								   coalesce(a.name, a.natural_key)),
 				   'priority', e.priority,
 				   'risk_score', e.risk_score,
-				   'sla_due', e.sla_due,
-				   'sla_breached_at', e.sla_breached_at,
+				   -- in UTC, whatever the writing session's TimeZone
+				   'sla_due', to_char(e.sla_due AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+				   'sla_breached_at', to_char(e.sla_breached_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
 				   'status', e.status,
 				   'severity', e.severity,
 				   'rule_id', e.rule_id,
