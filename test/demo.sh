@@ -162,17 +162,17 @@ FROM ctem.risk_trend WHERE scope = 'pci' OR team = '*' ORDER BY scope, team;
 SQL
 
 echo "== 5d. Mobilization: the outbox rows a ticketing integration receives (NOTIFY ctem_events on commit)"
-$PSQL -d ctem_demo <<SQL
-SELECT o.id, o.event_type, o.team, left(o.payload ->> 'title', 60) AS ticket, o.payload ->> 'sla_due' AS sla_due
-FROM ctem.outbox o WHERE o.event_type IN ('acceptance_expired', 'sla_breached') ORDER BY o.id LIMIT 8;
-SELECT event_type, count(*) FROM ctem.outbox GROUP BY 1 ORDER BY 2 DESC;
-SQL
-echo "-- test/bin/outbox_consumer.py claims them, prints Jira JSON and acknowledges (the first SLA breach shown):"
+$PSQL -d ctem_demo -c "SELECT event_type, count(*) FROM ctem.outbox GROUP BY 1 ORDER BY 2 DESC"
+echo "-- test/bin/outbox_consumer.py claims them (ctem.outbox_claim builds each ticket), prints"
+echo "-- Jira JSON and acknowledges them (ctem.outbox_ack); the first SLA breach:"
 PATH=$PGBIN:$PATH PGDATABASE=ctem_demo /usr/bin/python3 "$CTEM_ROOT/test/bin/outbox_consumer.py" \
 	--target jira --consumer demo >"$D/tickets.jsonl"
 grep -m 1 ctem-sla-breached "$D/tickets.jsonl" | /usr/bin/python3 -m json.tool
-$PSQL -d ctem_demo -c "SELECT count(*) FILTER (WHERE delivered_at IS NOT NULL) AS delivered,
-  count(*) FILTER (WHERE delivered_at IS NULL) AS pending FROM ctem.outbox"
+$PSQL -d ctem_demo <<SQL
+SELECT o.id, o.event_type, o.team, left(o.payload ->> 'title', 60) AS ticket, o.payload ->> 'sla_due' AS sla_due,
+       o.delivered_at IS NOT NULL AS delivered
+FROM ctem.outbox o WHERE o.event_type IN ('acceptance_expired', 'sla_breached') ORDER BY o.id LIMIT 8;
+SQL
 
 cat <<MSG
 Explore it:   psql -h $D -p 5432 -U postgres ctem_demo

@@ -24,7 +24,7 @@ CREATE TABLE ctem.outbox (
 	event_type		text NOT NULL,
 	exposure_id		bigint NOT NULL,
 	team			text,
-	payload			jsonb NOT NULL,
+	payload			jsonb,
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	claimed_at		timestamptz,
 	claimed_by		text,
@@ -50,7 +50,7 @@ COMMENT ON COLUMN ctem.outbox.event_type IS
 COMMENT ON COLUMN ctem.outbox.exposure_id IS 'The exposure (ctem.exposure.id of the same tenant)';
 COMMENT ON COLUMN ctem.outbox.team IS 'The exposure''s team (ctem.exposure.team) when the row was written';
 COMMENT ON COLUMN ctem.outbox.payload IS
-	'A ready ticket: title, priority, risk_score, sla_due, status, asset, team, ticket_project, contact, why (one line from score_explain), links (tenant_id, exposure_id, rule_id, asset_kind, asset_natural_key), event';
+	'Built by ctem.outbox_fill when the row is first claimed (NULL until then), from the exposure as it is then: a ready ticket, title, priority, risk_score, sla_due, status, asset, team, ticket_project, contact, why (one line from score_explain), links (tenant_id, exposure_id, rule_id, asset_kind, asset_natural_key), event';
 COMMENT ON COLUMN ctem.outbox.created_at IS 'When it was written (the transaction''s start)';
 COMMENT ON COLUMN ctem.outbox.claimed_at IS 'When a consumer last claimed it (ctem.outbox_claim); NULL when not claimed or after a failure';
 COMMENT ON COLUMN ctem.outbox.claimed_by IS 'The consumer that last claimed it';
@@ -117,14 +117,15 @@ COMMENT ON FUNCTION ctem.explain_line(jsonb) IS
 
 /*
  * Writes the outbox rows of one tenant: for each exposure_ids[i], an event
- * event_types[i] with the ticket built from the exposure as it is now.
- * Then NOTIFY ctem_events with each row id (with more than 100 rows, once,
- * with the highest id: a consumer claims until nothing is left anyway).
- * Called by the exposure triggers (src/mobilize/outbox.c, as the table's
- * owner) and ctem.run_maintenance; pinned to the tenant (SCALE_OUT.md
- * rule 10).
+ * event_types[i] of team teams[i] (the exposure's team then), without the
+ * payload (ctem.outbox_fill builds it when the row is first claimed: the
+ * write path stays a plain INSERT).  Then NOTIFY ctem_events with each row
+ * id (with more than 100 rows, once, with the highest id: a consumer claims
+ * until nothing is left anyway).  Called by the exposure triggers
+ * (src/mobilize/outbox.c, as the table's owner) and ctem.run_maintenance.
  */
-CREATE FUNCTION ctem.outbox_write(tenant integer, exposure_ids bigint[], event_types text[])
+CREATE FUNCTION ctem.outbox_write(tenant integer, exposure_ids bigint[], event_types text[],
+								  teams text[])
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -134,47 +135,11 @@ DECLARE
 	i bigint;
 BEGIN
 	WITH w AS (
-		INSERT INTO ctem.outbox (tenant_id, event_type, exposure_id, team, payload)
-		SELECT e.tenant_id, x.event_type, e.id, e.team,
-			   jsonb_build_object(
-				   'event', x.event_type,
-				   'title', format('[%s] %s on %s', coalesce(e.priority::text, '-'),
-								   coalesce(nullif(e.title, ''), e.rule_id),
-								   coalesce(a.name, a.natural_key)),
-				   'priority', e.priority,
-				   'risk_score', e.risk_score,
-				   -- in UTC, whatever the writing session's TimeZone
-				   'sla_due', to_char(e.sla_due AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-				   'sla_breached_at', to_char(e.sla_breached_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-				   'status', e.status,
-				   'severity', e.severity,
-				   'rule_id', e.rule_id,
-				   'component', e.component,
-				   'component_version', e.component_version,
-				   'fixed_version', e.fixed_version,
-				   'asset', jsonb_build_object('id', a.id, 'kind', a.kind, 'natural_key', a.natural_key,
-											   'name', a.name, 'environment', a.environment,
-											   'business_service', a.business_service, 'owner', a.owner,
-											   'criticality', a.criticality,
-											   'internet_facing', a.internet_facing,
-											   'crown_jewel', a.crown_jewel),
-				   'team', e.team,
-				   'ticket_project', t.ticket_project,
-				   'contact', t.contact,
-				   'why', ctem.explain_line(e.score_explain),
-				   'links', jsonb_build_object('tenant_id', e.tenant_id, 'exposure_id', e.id,
-											   'rule_id', e.rule_id, 'asset_kind', a.kind,
-											   'asset_natural_key', a.natural_key))
-		FROM unnest(exposure_ids, event_types) WITH ORDINALITY AS x(exposure_id, event_type, n)
-		JOIN ctem.exposure e
-		  ON e.tenant_id OPERATOR(pg_catalog.=) tenant AND e.id OPERATOR(pg_catalog.=) x.exposure_id
-		JOIN ctem.asset a
-		  ON a.tenant_id OPERATOR(pg_catalog.=) tenant AND a.id OPERATOR(pg_catalog.=) e.asset_id
-		LEFT JOIN ctem.team t
-		  ON t.tenant_id OPERATOR(pg_catalog.=) tenant AND t.name OPERATOR(pg_catalog.=) e.team
-		ORDER BY x.n
+		INSERT INTO ctem.outbox (tenant_id, event_type, exposure_id, team)
+		SELECT tenant, x.event_type, x.exposure_id, x.team
+		FROM unnest(exposure_ids, event_types, teams) AS x(exposure_id, event_type, team)
 		RETURNING id)
-	SELECT array_agg(w.id ORDER BY w.id) INTO ids FROM w;
+	SELECT array_agg(w.id) INTO ids FROM w;
 	IF ids IS NULL THEN
 		RETURN 0;
 	END IF;
@@ -183,13 +148,74 @@ BEGIN
 			PERFORM pg_notify('ctem_events', i::text);
 		END LOOP;
 	ELSE
-		PERFORM pg_notify('ctem_events', ids[cardinality(ids)]::text);
+		PERFORM pg_notify('ctem_events', max(x)::text) FROM unnest(ids) x;
 	END IF;
 	RETURN cardinality(ids);
 END
 $$;
-COMMENT ON FUNCTION ctem.outbox_write(integer, bigint[], text[]) IS
-	'Writes ctem.outbox rows of one tenant: for each exposure_ids[i] an event event_types[i], with the ticket built from the exposure as it is now, then NOTIFY ctem_events with each new row id (more than 100 rows: once, with the highest). Returns the number written. For ctem''s triggers and ctem.run_maintenance; EXECUTE is not granted to PUBLIC.';
+COMMENT ON FUNCTION ctem.outbox_write(integer, bigint[], text[], text[]) IS
+	'Writes ctem.outbox rows of one tenant: for each exposure_ids[i] an event event_types[i] of team teams[i], without payload (ctem.outbox_fill builds it when the row is first claimed), then NOTIFY ctem_events with each new row id (more than 100 rows: once, with the highest). Returns the number written. For ctem''s triggers and ctem.run_maintenance; EXECUTE is not granted to PUBLIC.';
+
+/*
+ * The ticket of each outbox row ids[i] that has none yet, built from the
+ * exposure, its asset and its team as they are now.  ctem.outbox_claim
+ * calls it for the rows it hands out; as the owner, so that a consumer
+ * needs no privilege on the exposures.
+ */
+CREATE FUNCTION ctem.outbox_fill(ids bigint[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n integer;
+BEGIN
+	UPDATE ctem.outbox o SET payload = t.payload
+	FROM (SELECT o2.tenant_id, o2.id,
+				 jsonb_build_object(
+					 'event', o2.event_type,
+					 'title', format('[%s] %s on %s', coalesce(e.priority::text, '-'),
+									 coalesce(nullif(e.title, ''), e.rule_id),
+									 coalesce(a.name, a.natural_key)),
+					 'priority', e.priority,
+					 'risk_score', e.risk_score,
+					 -- in UTC, whatever the session's TimeZone
+					 'sla_due', to_char(e.sla_due AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+					 'sla_breached_at', to_char(e.sla_breached_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+					 'status', e.status,
+					 'severity', e.severity,
+					 'rule_id', e.rule_id,
+					 'component', e.component,
+					 'component_version', e.component_version,
+					 'fixed_version', e.fixed_version,
+					 'asset', jsonb_build_object('id', a.id, 'kind', a.kind, 'natural_key', a.natural_key,
+												 'name', a.name, 'environment', a.environment,
+												 'business_service', a.business_service, 'owner', a.owner,
+												 'criticality', a.criticality,
+												 'internet_facing', a.internet_facing,
+												 'crown_jewel', a.crown_jewel),
+					 'team', e.team,
+					 'ticket_project', tm.ticket_project,
+					 'contact', tm.contact,
+					 'why', ctem.explain_line(e.score_explain),
+					 'links', jsonb_build_object('tenant_id', e.tenant_id, 'exposure_id', e.id,
+												 'rule_id', e.rule_id, 'asset_kind', a.kind,
+												 'asset_natural_key', a.natural_key)) AS payload
+		  FROM ctem.outbox o2
+		  JOIN ctem.exposure e
+			ON e.tenant_id OPERATOR(pg_catalog.=) o2.tenant_id AND e.id OPERATOR(pg_catalog.=) o2.exposure_id
+		  JOIN ctem.asset a
+			ON a.tenant_id OPERATOR(pg_catalog.=) e.tenant_id AND a.id OPERATOR(pg_catalog.=) e.asset_id
+		  LEFT JOIN ctem.team tm
+			ON tm.tenant_id OPERATOR(pg_catalog.=) e.tenant_id AND tm.name OPERATOR(pg_catalog.=) e.team
+		  WHERE o2.id OPERATOR(pg_catalog.=) ANY (ids) AND o2.payload IS NULL) t
+	WHERE o.tenant_id OPERATOR(pg_catalog.=) t.tenant_id AND o.id OPERATOR(pg_catalog.=) t.id;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION ctem.outbox_fill(bigint[]) IS
+	'Builds the payload (a ready ticket: title, priority, risk_score, sla_due, status, asset, team, ticket_project, contact, why, links) of the outbox rows ids that have none yet, from the exposure, its asset and its team as they are now; returns how many it built. ctem.outbox_claim calls it for the rows it hands out. As its owner, so that consumers need no privilege on exposures; rows of an exposure deleted since keep a NULL payload.';
 
 CREATE FUNCTION ctem.exposure_outbox_row()
 RETURNS trigger
@@ -287,6 +313,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	t alias FOR tenant_id;
+	claimed bigint[];
 BEGIN
 	IF batch IS NULL OR batch < 1 THEN
 		RAISE EXCEPTION 'outbox batch must be at least 1'
@@ -303,7 +330,6 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Give the time a consumer has to acknowledge, e.g. interval ''5 minutes''.';
 	END IF;
-	RETURN QUERY
 	WITH c AS (
 		SELECT o.tenant_id, o.id FROM ctem.outbox o
 		WHERE o.delivered_at IS NULL AND o.dead_at IS NULL
@@ -313,17 +339,25 @@ BEGIN
 		  AND (t IS NULL OR o.tenant_id OPERATOR(pg_catalog.=) t)
 		ORDER BY o.next_attempt_at, o.id
 		LIMIT batch
-		FOR UPDATE SKIP LOCKED)
-	UPDATE ctem.outbox o
-	SET claimed_at = statement_timestamp(), claimed_by = consumer,
-		attempts = o.attempts OPERATOR(pg_catalog.+) 1
-	FROM c
-	WHERE o.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND o.id OPERATOR(pg_catalog.=) c.id
-	RETURNING o.*;
+		FOR UPDATE SKIP LOCKED),
+	u AS (
+		UPDATE ctem.outbox o
+		SET claimed_at = statement_timestamp(), claimed_by = consumer,
+			attempts = o.attempts OPERATOR(pg_catalog.+) 1
+		FROM c
+		WHERE o.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND o.id OPERATOR(pg_catalog.=) c.id
+		RETURNING o.id)
+	SELECT array_agg(u.id) INTO claimed FROM u;
+	IF claimed IS NULL THEN
+		RETURN;
+	END IF;
+	PERFORM ctem.outbox_fill(claimed);
+	RETURN QUERY SELECT o.* FROM ctem.outbox o
+	WHERE o.id OPERATOR(pg_catalog.=) ANY (claimed) ORDER BY o.next_attempt_at, o.id;
 END
 $$;
 COMMENT ON FUNCTION ctem.outbox_claim(integer, text, interval, integer) IS
-	'Claims up to batch outbox rows (of tenant_id, or of every tenant when NULL) for consumer, oldest due first, with FOR UPDATE SKIP LOCKED: rows delivered, dead, waiting for their next attempt, or claimed less than claim_timeout ago are skipped, so a row is handed to one consumer until it is acknowledged (ctem.outbox_ack), failed (ctem.outbox_fail) or its claim times out. Counts an attempt. Returns the rows; as the caller (SELECT, UPDATE on ctem.outbox).';
+	'Claims up to batch outbox rows (of tenant_id, or of every tenant when NULL) for consumer, oldest due first, with FOR UPDATE SKIP LOCKED: rows delivered, dead, waiting for their next attempt, or claimed less than claim_timeout ago are skipped, so a row is handed to one consumer until it is acknowledged (ctem.outbox_ack), failed (ctem.outbox_fail) or its claim times out. Counts an attempt and builds the payloads still missing (ctem.outbox_fill). Returns the rows; as the caller (SELECT, UPDATE on ctem.outbox).';
 
 CREATE FUNCTION ctem.outbox_ack(ids bigint[], tenant_id integer DEFAULT NULL)
 RETURNS integer
@@ -490,6 +524,7 @@ DECLARE
 	stale_days integer;
 	snap_day date := (at AT TIME ZONE 'UTC')::date;
 	ids bigint[];
+	teams text[];
 	n integer;
 BEGIN
 	IF at IS NULL THEN
@@ -521,11 +556,11 @@ BEGIN
 			  AND e.status IN ('open', 'in_progress')
 			  AND e.sla_due OPERATOR(pg_catalog.<) at
 			  AND e.sla_breached_at IS NULL
-			RETURNING e.id)
-		SELECT array_agg(b.id ORDER BY b.id) INTO ids FROM b;
+			RETURNING e.id, e.team)
+		SELECT array_agg(b.id ORDER BY b.id), array_agg(b.team ORDER BY b.id) INTO ids, teams FROM b;
 		IF ids IS NOT NULL THEN
 			sla_breached := sla_breached + cardinality(ids);
-			PERFORM ctem.outbox_write(t, ids, array_fill('sla_breached'::text, ARRAY[cardinality(ids)]));
+			PERFORM ctem.outbox_write(t, ids, array_fill('sla_breached'::text, ARRAY[cardinality(ids)]), teams);
 		END IF;
 		-- stale assets, and assets seen again
 		UPDATE ctem.asset a

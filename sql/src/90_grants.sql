@@ -65,5 +65,5 @@ REVOKE EXECUTE ON FUNCTION ctem.scope_refresh(text, integer),
 -- administrator grants them to.  Consumers need SELECT and UPDATE on
 -- ctem.outbox for ctem.outbox_claim, outbox_ack and outbox_fail.
 REVOKE EXECUTE ON FUNCTION ctem.exposure_outbox_row(), ctem.exposure_outbox_flush(),
-	ctem.exposure_sla_clear(), ctem.outbox_write(integer, bigint[], text[]) FROM PUBLIC;
+	ctem.exposure_sla_clear(), ctem.outbox_write(integer, bigint[], text[], text[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ctem.outbox_install(), ctem.run_maintenance(timestamptz, integer) FROM PUBLIC;

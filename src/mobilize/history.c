@@ -726,6 +726,7 @@ ctem_exposure_history_flush(PG_FUNCTION_ARGS)
 			out[nout].tenant = mine[i].tenant;
 			out[nout].exposure_id = mine[i].exposure_id;
 			out[nout].event_type = type;
+			out[nout].team = mine[i].new_team;
 			nout++;
 		}
 		ctem_outbox_enqueue(out, nout);

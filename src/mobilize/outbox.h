@@ -16,6 +16,7 @@ typedef struct CtemOutboxEvent
 	int32		tenant;
 	int64		exposure_id;
 	const char *event_type;		/* a value of ctem.outbox.event_type */
+	const char *team;			/* the exposure's team, or NULL */
 	int			order;			/* used by ctem_outbox_enqueue */
 } CtemOutboxEvent;
 

@@ -33,10 +33,13 @@ INSERT INTO ctem.exposure (tenant_id, id, asset_id, kind, rule_id, title, severi
 SELECT id, rule_id, status, priority, team, sla_due FROM ctem.exposure WHERE tenant_id = 75 ORDER BY id;
 CREATE TEMP VIEW ob AS
 SELECT o.id - (SELECT min(id) FROM ctem.outbox WHERE tenant_id = 75) + 1 AS n, o.event_type, o.exposure_id,
-       o.team, o.payload ->> 'title' AS title, o.payload ->> 'priority' AS priority
+       o.team, o.payload IS NOT NULL AS has_ticket
 FROM ctem.outbox o WHERE o.tenant_id = 75;
 SELECT * FROM ob ORDER BY n;
--- the payload is a ready ticket
+-- the payload, a ready ticket, is built when a consumer first claims the
+-- row (ctem.outbox_fill, which ctem.outbox_claim calls), not on the write path
+SELECT ctem.outbox_fill(array_agg(id)) AS built FROM ctem.outbox WHERE tenant_id = 75;
+SELECT ctem.outbox_fill(array_agg(id)) AS built_again FROM ctem.outbox WHERE tenant_id = 75;
 SELECT jsonb_pretty(payload) FROM ctem.outbox WHERE tenant_id = 75 AND exposure_id = 7510;
 SELECT ctem.explain_line(ctem.explain(7510, 75)) = payload ->> 'why' AS why_from_explain
 FROM ctem.outbox WHERE tenant_id = 75 AND exposure_id = 7510;
@@ -117,7 +120,8 @@ SELECT attempts, last_error, dead_at IS NOT NULL AS dead, claimed_at FROM ctem.o
 -- a claim that timed out is handed out again
 UPDATE ctem.outbox SET claimed_at = claimed_at - interval '10 minutes' WHERE id = (SELECT max(id) FROM claimed);
 SELECT count(*) AS within_timeout FROM ctem.outbox_claim(10, 'servicenow', claim_timeout => '1 hour', tenant_id => 75);
-SELECT claimed_by, attempts FROM ctem.outbox_claim(10, 'servicenow', tenant_id => 75);
+SELECT claimed_by, attempts, payload ->> 'title' AS title, payload ->> 'event' AS event
+FROM ctem.outbox_claim(10, 'servicenow', tenant_id => 75);
 SELECT ctem.outbox_ack((SELECT array_agg(id) FROM claimed)) AS acked;
 SELECT ctem.outbox_ack((SELECT array_agg(id) FROM claimed)) AS acked_again;
 SELECT count(*) AS pending FROM ctem.outbox
@@ -147,7 +151,7 @@ INSERT INTO ctem.outbox (tenant_id, event_type, exposure_id, payload) VALUES (75
 SELECT p.oid::regprocedure AS function, has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute
 FROM pg_proc p
 WHERE p.pronamespace = 'ctem'::regnamespace
-  AND p.proname IN ('run_maintenance', 'outbox_write', 'outbox_install', 'outbox_claim', 'outbox_ack',
+  AND p.proname IN ('run_maintenance', 'outbox_write', 'outbox_fill', 'outbox_install', 'outbox_claim', 'outbox_ack',
 					'outbox_fail', 'explain_line', 'exposure_outbox_row', 'exposure_outbox_flush',
 					'exposure_sla_clear')
 ORDER BY 1::text;
