@@ -163,9 +163,9 @@ SQL
 
 echo "== 5d. Mobilization: the outbox rows a ticketing integration receives (NOTIFY ctem_events on commit)"
 $PSQL -d ctem_demo -c "SELECT event_type, count(*) FROM ctem.outbox GROUP BY 1 ORDER BY 2 DESC"
-echo "-- test/bin/outbox_consumer.py claims them (ctem.outbox_claim builds each ticket), prints"
+echo "-- test/outbox_consumer.py claims them (ctem.outbox_claim builds each ticket), prints"
 echo "-- Jira JSON and acknowledges them (ctem.outbox_ack); the first SLA breach:"
-PATH=$PGBIN:$PATH PGDATABASE=ctem_demo /usr/bin/python3 "$CTEM_ROOT/test/bin/outbox_consumer.py" \
+PATH=$PGBIN:$PATH PGDATABASE=ctem_demo /usr/bin/python3 "$CTEM_ROOT/test/outbox_consumer.py" \
 	--target jira --consumer demo >"$D/tickets.jsonl"
 grep -m 1 ctem-sla-breached "$D/tickets.jsonl" | /usr/bin/python3 -m json.tool
 $PSQL -d ctem_demo <<SQL

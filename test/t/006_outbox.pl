@@ -3,7 +3,7 @@
 #   of another session's committed change, nothing of a rolled-back one, and
 #   one notification (the highest id) for a statement that writes more than
 #   100 rows;
-# - the consumer script test/bin/outbox_consumer.py turns claimed rows into
+# - the consumer script test/outbox_consumer.py turns claimed rows into
 #   Jira- and ServiceNow-style JSON on stdout and acknowledges them, or
 #   records a failure that is retried with backoff;
 # - pg_cron runs ctem.run_maintenance on a schedule: the job's run marks an
@@ -80,7 +80,7 @@ is($bulk->[0], $node->safe_psql('postgres', 'SELECT max(id) FROM ctem.outbox'),
 
 # the consumer script: Jira JSON for every row, acknowledged
 my $python = -x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3';
-my $script = "$ENV{TESTDIR}/bin/outbox_consumer.py";
+my $script = "$ENV{TESTDIR}/outbox_consumer.py";
 SKIP:
 {
 	skip "no python3 or no $script", 9
