@@ -68,9 +68,9 @@ COMMENT ON CONSTRAINT outbox_attempts_positive ON ctem.outbox IS 'attempts is no
 COMMENT ON CONSTRAINT outbox_tenant_positive ON ctem.outbox IS 'Tenant ids are positive';
 COMMENT ON SEQUENCE ctem.outbox_id_seq IS 'Identity sequence of ctem.outbox.id';
 
-CREATE INDEX outbox_pending_idx ON ctem.outbox (next_attempt_at, id)
+CREATE INDEX outbox_pending_idx ON ctem.outbox (id)
 	WHERE delivered_at IS NULL AND dead_at IS NULL;
-COMMENT ON INDEX ctem.outbox_pending_idx IS 'The rows still to deliver, in the order ctem.outbox_claim hands them out';
+COMMENT ON INDEX ctem.outbox_pending_idx IS 'The rows still to deliver, in the order ctem.outbox_claim hands them out; found by id by ctem.outbox_ack, outbox_fill and outbox_fail';
 
 SELECT pg_catalog.pg_extension_config_dump('ctem.outbox', '');
 SELECT pg_catalog.pg_extension_config_dump('ctem.outbox_id_seq', '');
@@ -168,49 +168,56 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	n integer;
+	r record;
+	e ctem.exposure;
+	a ctem.asset;
+	tm ctem.team;
+	n integer := 0;
 BEGIN
-	UPDATE ctem.outbox o SET payload = t.payload
-	FROM (SELECT o2.tenant_id, o2.id,
-				 jsonb_build_object(
-					 'event', o2.event_type,
-					 'title', format('[%s] %s on %s', coalesce(e.priority::text, '-'),
-									 coalesce(nullif(e.title, ''), e.rule_id),
-									 coalesce(a.name, a.natural_key)),
-					 'priority', e.priority,
-					 'risk_score', e.risk_score,
-					 -- in UTC, whatever the session's TimeZone
-					 'sla_due', to_char(e.sla_due AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-					 'sla_breached_at', to_char(e.sla_breached_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-					 'status', e.status,
-					 'severity', e.severity,
-					 'rule_id', e.rule_id,
-					 'component', e.component,
-					 'component_version', e.component_version,
-					 'fixed_version', e.fixed_version,
-					 'asset', jsonb_build_object('id', a.id, 'kind', a.kind, 'natural_key', a.natural_key,
-												 'name', a.name, 'environment', a.environment,
-												 'business_service', a.business_service, 'owner', a.owner,
-												 'criticality', a.criticality,
-												 'internet_facing', a.internet_facing,
-												 'crown_jewel', a.crown_jewel),
-					 'team', e.team,
-					 'ticket_project', tm.ticket_project,
-					 'contact', tm.contact,
-					 'why', ctem.explain_line(e.score_explain),
-					 'links', jsonb_build_object('tenant_id', e.tenant_id, 'exposure_id', e.id,
-												 'rule_id', e.rule_id, 'asset_kind', a.kind,
-												 'asset_natural_key', a.natural_key)) AS payload
-		  FROM ctem.outbox o2
-		  JOIN ctem.exposure e
-			ON e.tenant_id OPERATOR(pg_catalog.=) o2.tenant_id AND e.id OPERATOR(pg_catalog.=) o2.exposure_id
-		  JOIN ctem.asset a
-			ON a.tenant_id OPERATOR(pg_catalog.=) e.tenant_id AND a.id OPERATOR(pg_catalog.=) e.asset_id
-		  LEFT JOIN ctem.team tm
-			ON tm.tenant_id OPERATOR(pg_catalog.=) e.tenant_id AND tm.name OPERATOR(pg_catalog.=) e.team
-		  WHERE o2.id OPERATOR(pg_catalog.=) ANY (ids) AND o2.payload IS NULL) t
-	WHERE o.tenant_id OPERATOR(pg_catalog.=) t.tenant_id AND o.id OPERATOR(pg_catalog.=) t.id;
-	GET DIAGNOSTICS n = ROW_COUNT;
+	-- row by row, each lookup by its full key: a batch is small, and no
+	-- join order depends on statistics (a fresh table has none)
+	FOR r IN
+		SELECT o.tenant_id, o.id, o.exposure_id, o.event_type FROM ctem.outbox o
+		WHERE o.id OPERATOR(pg_catalog.=) ANY (ids) AND o.payload IS NULL
+		  AND o.delivered_at IS NULL AND o.dead_at IS NULL
+	LOOP
+		SELECT x.* INTO e FROM ctem.exposure x
+		WHERE x.tenant_id OPERATOR(pg_catalog.=) r.tenant_id AND x.id OPERATOR(pg_catalog.=) r.exposure_id;
+		CONTINUE WHEN NOT FOUND;
+		SELECT x.* INTO a FROM ctem.asset x
+		WHERE x.tenant_id OPERATOR(pg_catalog.=) r.tenant_id AND x.id OPERATOR(pg_catalog.=) e.asset_id;
+		SELECT x.* INTO tm FROM ctem.team x
+		WHERE x.tenant_id OPERATOR(pg_catalog.=) r.tenant_id AND x.name OPERATOR(pg_catalog.=) e.team;
+		UPDATE ctem.outbox o SET payload = jsonb_build_object(
+			'event', r.event_type,
+			'title', format('[%s] %s on %s', coalesce(e.priority::text, '-'),
+							coalesce(nullif(e.title, ''), e.rule_id), coalesce(a.name, a.natural_key)),
+			'priority', e.priority,
+			'risk_score', e.risk_score,
+			-- in UTC, whatever the session's TimeZone
+			'sla_due', to_char(e.sla_due AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+			'sla_breached_at', to_char(e.sla_breached_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+			'status', e.status,
+			'severity', e.severity,
+			'rule_id', e.rule_id,
+			'component', e.component,
+			'component_version', e.component_version,
+			'fixed_version', e.fixed_version,
+			'asset', jsonb_build_object('id', a.id, 'kind', a.kind, 'natural_key', a.natural_key,
+										'name', a.name, 'environment', a.environment,
+										'business_service', a.business_service, 'owner', a.owner,
+										'criticality', a.criticality, 'internet_facing', a.internet_facing,
+										'crown_jewel', a.crown_jewel),
+			'team', e.team,
+			'ticket_project', tm.ticket_project,
+			'contact', tm.contact,
+			'why', ctem.explain_line(e.score_explain),
+			'links', jsonb_build_object('tenant_id', e.tenant_id, 'exposure_id', e.id,
+										'rule_id', e.rule_id, 'asset_kind', a.kind,
+										'asset_natural_key', a.natural_key))
+		WHERE o.tenant_id OPERATOR(pg_catalog.=) r.tenant_id AND o.id OPERATOR(pg_catalog.=) r.id;
+		n := n + 1;
+	END LOOP;
 	RETURN n;
 END
 $$;
@@ -337,7 +344,7 @@ BEGIN
 		  AND (o.claimed_at IS NULL
 			   OR o.claimed_at OPERATOR(pg_catalog.<=) (statement_timestamp() OPERATOR(pg_catalog.-) claim_timeout))
 		  AND (t IS NULL OR o.tenant_id OPERATOR(pg_catalog.=) t)
-		ORDER BY o.next_attempt_at, o.id
+		ORDER BY o.id
 		LIMIT batch
 		FOR UPDATE SKIP LOCKED),
 	u AS (
@@ -353,11 +360,12 @@ BEGIN
 	END IF;
 	PERFORM ctem.outbox_fill(claimed);
 	RETURN QUERY SELECT o.* FROM ctem.outbox o
-	WHERE o.id OPERATOR(pg_catalog.=) ANY (claimed) ORDER BY o.next_attempt_at, o.id;
+	WHERE o.id OPERATOR(pg_catalog.=) ANY (claimed) AND o.delivered_at IS NULL AND o.dead_at IS NULL
+	ORDER BY o.id;
 END
 $$;
 COMMENT ON FUNCTION ctem.outbox_claim(integer, text, interval, integer) IS
-	'Claims up to batch outbox rows (of tenant_id, or of every tenant when NULL) for consumer, oldest due first, with FOR UPDATE SKIP LOCKED: rows delivered, dead, waiting for their next attempt, or claimed less than claim_timeout ago are skipped, so a row is handed to one consumer until it is acknowledged (ctem.outbox_ack), failed (ctem.outbox_fail) or its claim times out. Counts an attempt and builds the payloads still missing (ctem.outbox_fill). Returns the rows; as the caller (SELECT, UPDATE on ctem.outbox).';
+	'Claims up to batch outbox rows (of tenant_id, or of every tenant when NULL) for consumer, oldest (lowest id) due first, with FOR UPDATE SKIP LOCKED: rows delivered, dead, waiting for their next attempt, or claimed less than claim_timeout ago are skipped, so a row is handed to one consumer until it is acknowledged (ctem.outbox_ack), failed (ctem.outbox_fail) or its claim times out. Counts an attempt and builds the payloads still missing (ctem.outbox_fill). Returns the rows; as the caller (SELECT, UPDATE on ctem.outbox).';
 
 CREATE FUNCTION ctem.outbox_ack(ids bigint[], tenant_id integer DEFAULT NULL)
 RETURNS integer
@@ -402,12 +410,17 @@ BEGIN
 	SELECT o.* INTO r FROM ctem.outbox o
 	WHERE o.id OPERATOR(pg_catalog.=) outbox_fail.id
 	  AND (t IS NULL OR o.tenant_id OPERATOR(pg_catalog.=) t)
+	  AND o.delivered_at IS NULL AND o.dead_at IS NULL
 	FOR UPDATE;
 	IF NOT FOUND THEN
-		RAISE EXCEPTION 'outbox row % does not exist', outbox_fail.id
-			USING ERRCODE = 'undefined_object';
-	END IF;
-	IF r.delivered_at IS NOT NULL OR r.dead_at IS NOT NULL THEN
+		-- delivered, dead or unknown: only for the message, off the index
+		SELECT o.* INTO r FROM ctem.outbox o
+		WHERE o.id OPERATOR(pg_catalog.=) outbox_fail.id
+		  AND (t IS NULL OR o.tenant_id OPERATOR(pg_catalog.=) t);
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'outbox row % does not exist', outbox_fail.id
+				USING ERRCODE = 'undefined_object';
+		END IF;
 		RAISE EXCEPTION 'outbox row % is % already', r.id,
 						CASE WHEN r.dead_at IS NOT NULL THEN 'dead' ELSE 'delivered' END
 			USING ERRCODE = 'object_not_in_prerequisite_state',
