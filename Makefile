@@ -38,6 +38,7 @@ OBJS = \
 	src/discover/ingest.o \
 	src/discover/intel.o \
 	src/mobilize/history.o \
+	src/mobilize/outbox.o \
 	src/mobilize/workflow.o \
 	src/validate/graph.o \
 	src/validate/graph_edge.o \
@@ -60,10 +61,10 @@ PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags jansson)
 override PG_CFLAGS += -fno-semantic-interposition
 SHLIB_LINK = $(shell pkg-config --libs jansson) -Wl,-Bsymbolic
 
-REGRESS = store asset_key cvss intel ingest fidelity scoring policy_rescore attack_paths scoping workflow privileges security input_checks upgrade
+REGRESS = store asset_key cvss intel ingest fidelity scoring policy_rescore attack_paths scoping workflow outbox privileges security input_checks upgrade
 REGRESS_OPTS = --inputdir=test --load-extension=ctem
 
-ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore graph_cache context_during_write deadlock_order
+ISOLATION = ensure_asset concurrent_ingest asset_reference event_id_restore graph_cache context_during_write deadlock_order outbox_claim
 ISOLATION_OPTS = --inputdir=test --load-extension=ctem
 
 PROVE_TESTS = test/t/*.pl

@@ -82,7 +82,7 @@ PGXS_DIR=$(cd "$(dirname "$($PGC --pgxs)")/../.." && pwd)
 mkdir -p "$D/tap"
 cp -r test/t "$D/tap/"
 [ -d "$CTEM_ROOT/../shared/corpus" ] && ln -s "$(cd "$CTEM_ROOT/../shared/corpus" && pwd)" "$D/tap/corpus"
-cp -r test/data test/expected "$D/tap/" 2>/dev/null
+cp -r test/data test/expected test/outbox_consumer.py "$D/tap/" 2>/dev/null
 chown -R postgres: "$D/tap"
 (cd "$D/tap" && runuser -u postgres -- env TESTDIR="$D/tap" PATH="$PGBIN:$PATH" \
 	PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \

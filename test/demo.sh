@@ -127,10 +127,57 @@ SELECT business_service, priority, count(*) AS open_exposures
 FROM ctem.work_queue GROUP BY 1, 2 ORDER BY 1, 2;
 SQL
 
+echo "== 5b. Mobilization: a scope, the teams (routed by the assets' owners) and the per-team queue"
+$PSQL -d ctem_demo <<SQL
+INSERT INTO ctem.scope (name, description, filter)
+VALUES ('pci', 'Cardholder data environment', '{"tags_any": ["pci"]}');
+SELECT natural_key AS pci_scope FROM ctem.scope_assets('pci') ORDER BY 1;
+INSERT INTO ctem.team (name, contact, ticket_project) VALUES
+  ('team-storefront', 'storefront@acme.example', 'SHOP'), ('team-payments', 'payments@acme.example', 'PAY'),
+  ('team-dba', 'dba@acme.example', 'DBA'), ('team-data', 'data@acme.example', 'DATA'),
+  ('team-platform', 'platform@acme.example', 'PLAT'), ('team-it', 'it@acme.example', 'IT'),
+  ('secops', 'secops@acme.example', 'SEC');
+INSERT INTO ctem.routing_rule (priority, match, team)
+VALUES (10, '{"exposure_kinds": ["secret"]}', 'secops');
+SELECT e.team, count(*) FILTER (WHERE q.priority = 'P1') AS p1, count(*) FILTER (WHERE q.priority = 'P2') AS p2,
+       count(*) FILTER (WHERE q.priority >= 'P3') AS p3_p4, min(q.sla_due)::date AS next_sla_due
+FROM ctem.work_queue q JOIN ctem.exposure e ON e.tenant_id = q.tenant_id AND e.id = q.exposure_id
+GROUP BY e.team ORDER BY 2 DESC, 3 DESC, 1;
+SQL
+
+echo "== 5c. Mobilization: the wiki's finding is an accepted risk for 30 days; maintenance 31 days later"
+$PSQL -d ctem_demo <<SQL
+INSERT INTO ctem.risk_acceptance (match, reason, approved_by, expires_at)
+SELECT jsonb_build_object('asset_id', a.id), 'wiki is retired next month', 'ciso@acme.example',
+       now() + interval '30 days'
+FROM ctem.asset a WHERE a.natural_key = 'intranet-wiki.corp.acme.example';
+SELECT e.rule_id, e.status, e.team FROM ctem.exposure e JOIN ctem.asset a ON a.id = e.asset_id
+WHERE a.natural_key = 'intranet-wiki.corp.acme.example' ORDER BY 1;
+-- what a daily pg_cron job runs (docs/mobilization.md): here as of 31 days from now
+SELECT * FROM ctem.run_maintenance(at => now() + interval '31 days');
+SELECT e.rule_id, e.status, v.event, v.note FROM ctem.exposure_event v JOIN ctem.exposure e ON e.id = v.exposure_id
+WHERE v.event IN ('accepted', 'acceptance_expired') ORDER BY v.id;
+SELECT scope, team, open_p1, open_p2, open_total, risk_sum, sla_breached
+FROM ctem.risk_trend WHERE scope = 'pci' OR team = '*' ORDER BY scope, team;
+SQL
+
+echo "== 5d. Mobilization: the outbox rows a ticketing integration receives (NOTIFY ctem_events on commit)"
+$PSQL -d ctem_demo -c "SELECT event_type, count(*) FROM ctem.outbox GROUP BY 1 ORDER BY 2 DESC"
+echo "-- test/outbox_consumer.py claims them (ctem.outbox_claim builds each ticket), prints"
+echo "-- Jira JSON and acknowledges them (ctem.outbox_ack); the first SLA breach:"
+PATH=$PGBIN:$PATH PGDATABASE=ctem_demo /usr/bin/python3 "$CTEM_ROOT/test/outbox_consumer.py" \
+	--target jira --consumer demo >"$D/tickets.jsonl"
+grep -m 1 ctem-sla-breached "$D/tickets.jsonl" | /usr/bin/python3 -m json.tool
+$PSQL -d ctem_demo <<SQL
+SELECT o.id, o.event_type, o.team, left(o.payload ->> 'title', 60) AS ticket, o.payload ->> 'sla_due' AS sla_due,
+       o.delivered_at IS NOT NULL AS delivered
+FROM ctem.outbox o WHERE o.event_type IN ('acceptance_expired', 'sla_breached') ORDER BY o.id LIMIT 8;
+SQL
+
 cat <<MSG
 Explore it:   psql -h $D -p 5432 -U postgres ctem_demo
               SELECT * FROM ctem.work_queue;   SELECT ctem.explain(1);
-              SELECT * FROM ctem.exposure_event;
+              SELECT * FROM ctem.exposure_event;   SELECT * FROM ctem.outbox_claim(10, 'me');
               SELECT * FROM ctem.attack_paths(k => 3);   SELECT * FROM ctem.chokepoints();
 Stop it:      bash test/demo.sh stop
 MSG

@@ -61,6 +61,8 @@ CREATE TABLE ctem.policy (
 	-- risk acceptance (0.6.0, 70_mobilization.sql): at the end, as the
 	-- upgrade adds it
 	max_acceptance_days integer NOT NULL DEFAULT 365,
+	-- maintenance (0.6.0, 75_outbox.sql): at the end, as the upgrade adds it
+	stale_after_days integer NOT NULL DEFAULT 30,
 	CONSTRAINT policy_pkey PRIMARY KEY (name),
 	CONSTRAINT policy_one_active EXCLUDE USING btree ((true) WITH OPERATOR(pg_catalog.=))
 		WHERE (active) DEFERRABLE INITIALLY DEFERRED,
@@ -69,7 +71,8 @@ CREATE TABLE ctem.policy (
 	CONSTRAINT policy_path_max_hops_range CHECK (path_max_hops BETWEEN 1 AND 64),
 	CONSTRAINT policy_path_probability_full_range CHECK (path_probability_full OPERATOR(pg_catalog.>) 0
 		AND path_probability_full OPERATOR(pg_catalog.<=) 1),
-	CONSTRAINT policy_max_acceptance_days_range CHECK (max_acceptance_days BETWEEN 1 AND 3650)
+	CONSTRAINT policy_max_acceptance_days_range CHECK (max_acceptance_days BETWEEN 1 AND 3650),
+	CONSTRAINT policy_stale_after_days_range CHECK (stale_after_days BETWEEN 1 AND 3650)
 );
 COMMENT ON TABLE ctem.policy IS
 	'Scoring policies: the weights of the risk model (docs/scoring.md). The active one scores every exposure; the builtin "default" row is read-only, copy it to change weights. A catalogue shared by all tenants.';
@@ -129,6 +132,10 @@ COMMENT ON COLUMN ctem.policy.max_acceptance_days IS
 	'Risk acceptance: the longest an acceptance may last, in days from approved_at to expires_at (1 to 3650); a longer one is refused (docs/mobilization.md)';
 COMMENT ON CONSTRAINT policy_max_acceptance_days_range ON ctem.policy IS
 	'max_acceptance_days is 1 to 3650 days: every acceptance expires, within ten years';
+COMMENT ON COLUMN ctem.policy.stale_after_days IS
+	'Maintenance: an asset not reported (last_seen) for this many days is marked stale by ctem.run_maintenance (ctem.asset.stale_since; 1 to 3650, default 30; docs/mobilization.md)';
+COMMENT ON CONSTRAINT policy_stale_after_days_range ON ctem.policy IS
+	'stale_after_days is 1 to 3650 days';
 
 -- The builtin row comes with the extension (seeded before the trigger that
 -- protects builtin rows exists); dump only the users' policies.

@@ -99,3 +99,18 @@ GRANT EXECUTE ON FUNCTION ctem.apply_acceptance(bigint, integer),
 	ctem.scope_refresh(text, integer), ctem.route_exposures(integer, bigint[]),
 	ctem.graph_compact(integer), ctem.attack_path_refresh(integer),
 	ctem.context_lock() TO ctem_admin;
+-- the outbox and the trend (75_outbox.sql): readers read them, writers
+-- (ticketing consumers) claim, ack and fail rows, the administrator runs
+-- the maintenance
+GRANT SELECT ON ctem.outbox, ctem.risk_snapshot, ctem.risk_trend TO ctem_reader;
+GRANT UPDATE ON ctem.outbox TO ctem_writer;
+GRANT EXECUTE ON FUNCTION ctem.run_maintenance(timestamptz, integer) TO ctem_admin;
+-- The outbox and maintenance (75_outbox.sql): the trigger functions and
+-- ctem.outbox_write write the outbox as its owner; ctem.run_maintenance
+-- runs as its owner (a later "at" would end acceptances early) and
+-- ctem.outbox_install does DDL on ctem's tables: for the roles the
+-- administrator grants them to.  Consumers need SELECT and UPDATE on
+-- ctem.outbox for ctem.outbox_claim, outbox_ack and outbox_fail.
+REVOKE EXECUTE ON FUNCTION ctem.exposure_outbox_row(), ctem.exposure_outbox_flush(),
+	ctem.exposure_sla_clear(), ctem.outbox_write(integer, bigint[], text[], text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ctem.outbox_install(), ctem.run_maintenance(timestamptz, integer) FROM PUBLIC;

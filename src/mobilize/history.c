@@ -61,6 +61,7 @@
 #include "compat.h"
 #include "common/common.h"
 #include "guc.h"
+#include "mobilize/outbox.h"
 #include "mobilize/workflow.h"
 
 PG_FUNCTION_INFO_V1(ctem_exposure_history_row);
@@ -139,7 +140,12 @@ static int	atts_natts = 0;
 static int	atts[4];
 static AttrNumber atts_team = InvalidAttrNumber;
 static bool atts_workflow = false;
+static bool atts_outbox = false;
 static bool callbacks_registered = false;
+
+/* outbox rows follow the history: ctem.outbox_install made the triggers */
+static bool has_outbox = false;
+static CtemEnumCodes priority_codes;
 
 static void
 history_xact_callback(XactEvent event, void *arg)
@@ -223,6 +229,58 @@ status_code(Oid status)
 		ctem_enum_code(&status_codes, ObjectIdGetDatum(status), ctem_status_parse) : -1;
 }
 
+/* 1 to 4 for a ctem.priority label P1 to P4, -1 otherwise */
+static int
+priority_parse(const char *label)
+{
+	if (label[0] == 'P' && label[1] >= '1' && label[1] <= '4' && label[2] == '\0')
+		return label[1] - '0';
+	return -1;
+}
+
+/* code of a priority value (1 = P1), 99 for NULL */
+static int
+priority_code(Oid priority)
+{
+	int			c;
+
+	if (!OidIsValid(priority))
+		return 99;
+	c = ctem_enum_code(&priority_codes, ObjectIdGetDatum(priority), priority_parse);
+	return c < 0 ? 99 : c;
+}
+
+/*
+ * The outbox event of a history event (docs/mobilization.md, "The ticketing
+ * outbox"), or NULL: a reopen, an acceptance's end, or an active exposure
+ * whose priority rose to P1 or P2.
+ */
+static const char *
+outbox_event_type(const PendingEvent *ev)
+{
+	int			now;
+	int			p;
+
+	switch (ev->kind)
+	{
+		case EV_REOPENED:
+			return "reopened";
+		case EV_ACCEPTANCE_EXPIRED:
+			return "acceptance_expired";
+		case EV_ACCEPTANCE_REVOKED:
+			return "acceptance_revoked";
+		default:
+			break;
+	}
+	now = status_code(ev->new_status);
+	if (now < 0 || CTEM_STATUS_CLOSED(now))
+		return NULL;
+	p = priority_code(ev->new_priority);
+	if (p <= 2 && p < priority_code(ev->old_priority))
+		return "priority_raised";
+	return NULL;
+}
+
 /*
  * ctem.exposure_history_row(): AFTER UPDATE row trigger of ctem.exposure,
  * created WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.priority IS
@@ -255,9 +313,14 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 		atts[3] = ctem_attnum(rel, "priority");
 		atts_team = get_attnum(RelationGetRelid(rel), "team");
 		atts_workflow = false;
+		atts_outbox = false;
 		for (int i = 0; rel->trigdesc != NULL && i < rel->trigdesc->numtriggers; i++)
+		{
 			if (strcmp(rel->trigdesc->triggers[i].tgname, "exposure_workflow") == 0)
 				atts_workflow = true;
+			if (strcmp(rel->trigdesc->triggers[i].tgname, "exposure_outbox") == 0)
+				atts_outbox = true;
+		}
 		atts_rel = RelationGetRelid(rel);
 		atts_natts = desc->natts;
 	}
@@ -297,6 +360,7 @@ ctem_exposure_history_row(PG_FUNCTION_ARGS)
 	ev->old_team = ev->new_team = NULL;
 	has_team = atts_team != InvalidAttrNumber;
 	has_workflow = atts_workflow;
+	has_outbox = atts_outbox;
 	if (has_team)
 	{
 		Datum		ot = heap_getattr(td->tg_trigtuple, atts_team, desc, &isnull);
@@ -646,6 +710,27 @@ ctem_exposure_history_flush(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	ctem_owner_end(&save);
+
+	/* the outbox rows of these events, in the same pass */
+	if (has_outbox)
+	{
+		CtemOutboxEvent *out = palloc(sizeof(CtemOutboxEvent) * nmine);
+		int			nout = 0;
+
+		for (int i = 0; i < nmine; i++)
+		{
+			const char *type = outbox_event_type(&mine[i]);
+
+			if (type == NULL)
+				continue;
+			out[nout].tenant = mine[i].tenant;
+			out[nout].exposure_id = mine[i].exposure_id;
+			out[nout].event_type = type;
+			out[nout].team = mine[i].new_team;
+			nout++;
+		}
+		ctem_outbox_enqueue(out, nout);
+	}
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);

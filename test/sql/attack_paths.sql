@@ -544,7 +544,8 @@ SELECT a.natural_key, a.attack_path_probability AS path_p, e.risk_score, e.prior
        (ctem.explain(e.id, 7))->'factors'->'X'->>'source' AS x_source,
        e.risk_score = ctem.risk_score(e, a) AS score_matches
 FROM ctem.exposure e JOIN ctem.asset a ON a.tenant_id = e.tenant_id AND a.id = e.asset_id
-WHERE e.tenant_id = 7;
+WHERE e.tenant_id = 7
+ORDER BY e.id;
 SELECT * FROM t7;
 -- the edge from the DMZ: the database is on a path (0.9 x its
 -- exploitability x 0.9 >= path_probability_full), in the same transaction,

@@ -2,6 +2,8 @@
 -- security: roles, team isolation (row-level security), views as the
 -- invoker, the tenant check of functions that take a tenant_id
 --
+-- (errors without their CONTEXT lines: PostgreSQL 18 words them otherwise)
+\set SHOW_CONTEXT never
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS regress_sec_a, regress_sec_b, regress_sec_admin, regress_sec_etl;
 CREATE ROLE regress_sec_a;
