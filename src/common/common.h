@@ -19,6 +19,7 @@
 #include "fmgr.h"
 
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/relcache.h"
 
 /*
@@ -113,6 +114,9 @@ extern bool ctem_index_probe2(Relation rel, Oid indexoid, RegProcedure eq1,
 							  int out_att, Datum *out);
 
 /* SPI_connect, or an error */
+/* a bigint[] of the n values (palloc'd; huge allocations allowed) */
+extern ArrayType *ctem_int8_array(const int64 *values, int n);
+
 extern void ctem_spi_connect(void);
 
 /*

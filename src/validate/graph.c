@@ -996,11 +996,7 @@ static int32
 exploit_targets(GraphRows *r, ArrayType **ids)
 {
 	int64	   *list = palloc_extended(sizeof(int64) * Max(r->map.n, 1), MCXT_ALLOC_HUGE);
-	Datum	   *d;
 	int32		n = 0;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 
 	r->target = palloc_extended(Max(r->map.n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (int32 i = 0; i < r->m; i++)
@@ -1010,11 +1006,7 @@ exploit_targets(GraphRows *r, ArrayType **ids)
 		if (r->target[i])
 			list[n++] = r->map.ids[i];
 	qsort(list, n, sizeof(int64), cmp_int64);
-	d = palloc_extended(sizeof(Datum) * Max(n, 1), MCXT_ALLOC_HUGE);
-	for (int32 i = 0; i < n; i++)
-		d[i] = Int64GetDatum(list[i]);
-	get_typlenbyvalalign(INT8OID, &typlen, &typbyval, &typalign);
-	*ids = construct_array(d, n, INT8OID, typlen, typbyval, typalign);
+	*ids = ctem_int8_array(list, n);
 	return n;
 }
 
@@ -1456,16 +1448,6 @@ delta_read(Tuplestorestate *ts, const CtemEdgeDelta *d, int32 tenant, int32 limi
 	return n;
 }
 
-static ArrayType *
-int8_array(const int64 *v, int32 n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int32 i = 0; i < n; i++)
-		d[i] = Int64GetDatum(v[i]);
-	return construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-}
-
 /* the position of x in the ascending v[n], -1 */
 static int32
 sorted_find(const int64 *v, int32 n, int64 x)
@@ -1617,7 +1599,7 @@ patch(const CtemTenantGraph *old, const CtemEdgeDelta *d, const GraphKey *key,
 						   "AND a.id OPERATOR(pg_catalog.=) ANY ($2)",
 						   2, types);
 		values[0] = Int32GetDatum(old->tenant);
-		values[1] = PointerGetDatum(int8_array(touched, ntouched));
+		values[1] = PointerGetDatum(ctem_int8_array(touched, ntouched));
 		rc = SPI_execute_plan(touched_plan, values, NULL, true, 0);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "could not read the attack graph: %s", SPI_result_code_string(rc));
@@ -1788,7 +1770,7 @@ patch(const CtemTenantGraph *old, const CtemEdgeDelta *d, const GraphKey *key,
 			memset(r.target, true, Max(r.map.n, 1));
 			keep_exposures_plan();
 			values[0] = Int32GetDatum(old->tenant);
-			values[1] = PointerGetDatum(int8_array(need, nneed));
+			values[1] = PointerGetDatum(ctem_int8_array(need, nneed));
 			run_rows(exposures_plan, 2, types, values, exposure_row, &r, scratch);
 			MemoryContextSwitchTo(scratch);
 			er = palloc(sizeof(ExpRow) * Max(r.e, 1));

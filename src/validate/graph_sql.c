@@ -161,20 +161,6 @@ query_scratch(CtemGraphAlloc *a)
 	return cxt;
 }
 
-static ArrayType *
-int8_array(const int64 *v, int n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	for (int i = 0; i < n; i++)
-		d[i] = Int64GetDatum(v[i]);
-	get_typlenbyvalalign(INT8OID, &typlen, &typbyval, &typalign);
-	return construct_array(d, n, INT8OID, typlen, typbyval, typalign);
-}
-
 /* path of k_paths as asset ids (entry first) and edge ids */
 static void
 path_ids(const CtemTenantGraph *tg, const CtemGraphPath *p, int32 target,
@@ -244,8 +230,8 @@ ctem_attack_paths(PG_FUNCTION_ARGS)
 			values[1] = Int32GetDatum(i + 1);
 			values[2] = Float8GetDatum(paths[i].prob);
 			values[3] = Int32GetDatum(paths[i].hops);
-			values[4] = PointerGetDatum(int8_array(assets, paths[i].hops + 1));
-			values[5] = PointerGetDatum(int8_array(edges, paths[i].hops));
+			values[4] = PointerGetDatum(ctem_int8_array(assets, paths[i].hops + 1));
+			values[5] = PointerGetDatum(ctem_int8_array(edges, paths[i].hops));
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		ctem_graph_paths_free(paths, np, &a);
@@ -377,8 +363,8 @@ ctem_attack_path_through(PG_FUNCTION_ARGS)
 	values[1] = Int32GetDatum(nf + nb);
 	values[2] = Int64GetDatum(assets[0]);
 	values[3] = Int64GetDatum(assets[nf + nb]);
-	values[4] = PointerGetDatum(int8_array(assets, nf + nb + 1));
-	values[5] = PointerGetDatum(int8_array(edges, nf + nb));
+	values[4] = PointerGetDatum(ctem_int8_array(assets, nf + nb + 1));
+	values[5] = PointerGetDatum(ctem_int8_array(edges, nf + nb));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	MemoryContextDelete(scratch);
 	return (Datum) 0;
@@ -518,7 +504,7 @@ ctem_chokepoints(PG_FUNCTION_ARGS)
 		values[1] = Int32GetDatum(out[i].entries_reaching);
 		values[2] = Int32GetDatum(out[i].jewels_reached);
 		values[3] = Float8GetDatum(out[i].risk_reduction);
-		values[4] = PointerGetDatum(int8_array(tg->exp_ids + g->exp_off[v],
+		values[4] = PointerGetDatum(ctem_int8_array(tg->exp_ids + g->exp_off[v],
 											   g->exp_off[v + 1] - g->exp_off[v]));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -603,7 +589,7 @@ fixed_bitmap(const CtemTenantGraph *tg, ArrayType *ids_arr, MemoryContext cxt)
 		int			nunknown = 0;
 
 		vals[0] = Int32GetDatum(tg->tenant);
-		vals[1] = PointerGetDatum(int8_array(missing, nmissing));
+		vals[1] = PointerGetDatum(ctem_int8_array(missing, nmissing));
 		ctem_spi_connect();
 		rc = SPI_execute_with_args("SELECT m.id FROM pg_catalog.unnest($2) m(id) "
 								   "WHERE NOT EXISTS (SELECT 1 FROM ctem.exposure x "
@@ -806,7 +792,7 @@ fetch_texts(const char *sql, int32 tenant, const int64 *ids, int n, int *nout)
 	int			rc;
 
 	vals[0] = Int32GetDatum(tenant);
-	vals[1] = PointerGetDatum(int8_array(ids, n));
+	vals[1] = PointerGetDatum(ctem_int8_array(ids, n));
 	ctem_spi_connect();
 	rc = SPI_execute_with_args(sql, 2, types, vals, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)

@@ -83,16 +83,6 @@ same_factor(double a, double b)
 	return fabs(a - b) <= 1e-12 * Max(fabs(a), fabs(b));
 }
 
-static ArrayType *
-int8_array(const int64 *v, int n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-		d[i] = Int64GetDatum(v[i]);
-	return construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-}
-
 /* float8[] with NULL where isnan(v[i]) */
 static ArrayType *
 float8_array(const double *v, int n)
@@ -112,6 +102,28 @@ float8_array(const double *v, int n)
 }
 
 /*
+ * The history note of the re-scores a refresh causes: set for the
+ * statement it runs, transaction-locally (an error reverts it), then put
+ * back; note_begin returns the note to put back.
+ */
+static char *
+note_begin(void)
+{
+	char	   *saved = ctem_event_note != NULL ? pstrdup(ctem_event_note) : NULL;
+
+	(void) set_config_option("ctem.event_note", CTEM_PATH_NOTE, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	return saved;
+}
+
+static void
+note_end(const char *saved)
+{
+	(void) set_config_option("ctem.event_note", saved != NULL ? saved : "",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
  * Write the changed values (ascending ids; NaN = NULL) with one UPDATE,
  * the exposures re-scored under the history note CTEM_PATH_NOTE.
  * Connected to SPI, as the owner.
@@ -121,7 +133,7 @@ write_factors(int32 tenant, const int64 *ids, const double *vals, int n)
 {
 	Oid			types[3] = {INT4OID, INT8ARRAYOID, FLOAT8ARRAYOID};
 	Datum		args[3];
-	char	   *saved_note = ctem_event_note != NULL ? pstrdup(ctem_event_note) : NULL;
+	char	   *saved_note;
 	int			rc;
 
 	ctem_spi_keep_plan(&update_plan,
@@ -132,16 +144,14 @@ write_factors(int32 tenant, const int64 *ids, const double *vals, int n)
 					   "AND a.id OPERATOR(pg_catalog.=) u.id",
 					   3, types);
 	args[0] = Int32GetDatum(tenant);
-	args[1] = PointerGetDatum(int8_array(ids, n));
+	args[1] = PointerGetDatum(ctem_int8_array(ids, n));
 	args[2] = PointerGetDatum(float8_array(vals, n));
-	(void) set_config_option("ctem.event_note", CTEM_PATH_NOTE, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, 0, false);
+	saved_note = note_begin();
 	rc = SPI_execute_plan(update_plan, args, NULL, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not update ctem.asset.attack_path_probability: %s",
 			 SPI_result_code_string(rc));
-	(void) set_config_option("ctem.event_note", saved_note != NULL ? saved_note : "",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	note_end(saved_note);
 }
 
 /* the owner of ctem.asset (whose rights the refresh uses); connected */
@@ -290,9 +300,7 @@ ctem_path_clear(int32 tenant)
 
 	ctem_spi_connect();
 	ctem_owner_begin(asset_owner(), &save);
-	saved_note = ctem_event_note != NULL ? pstrdup(ctem_event_note) : NULL;
-	(void) set_config_option("ctem.event_note", CTEM_PATH_NOTE, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, 0, false);
+	saved_note = note_begin();
 	rc = SPI_execute_with_args("UPDATE ctem.asset a SET attack_path_probability = NULL "
 							   "WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 "
 							   "AND a.attack_path_probability IS NOT NULL",
@@ -300,8 +308,7 @@ ctem_path_clear(int32 tenant)
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not clear ctem.asset.attack_path_probability: %s",
 			 SPI_result_code_string(rc));
-	(void) set_config_option("ctem.event_note", saved_note != NULL ? saved_note : "",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	note_end(saved_note);
 	ctem_owner_end(&save);
 	SPI_finish();
 }
